@@ -1,0 +1,182 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Command is a clerk's request to change one aggregate. Its type string is
+// part of the API and never changes.
+type Command interface {
+	CommandType() string
+	// Validate checks the command's own fields, without any state. It returns
+	// a *ValidationError or nil.
+	Validate() error
+	// Decide returns the events that record the command in env's state, or a
+	// *RuleError, *ValidationError or *NotFoundError. It does no I/O.
+	Decide(env Env) ([]Event, error)
+}
+
+// Env is everything a command may look at when it is decided.
+type Env struct {
+	// Today is the current civil date, from the injected clock.
+	Today Date
+	// Date is the command's effective (business) date.
+	Date Date
+	// CommunityID is the community the command is sent to.
+	CommunityID string
+	// Community is the community's state, nil before it is registered.
+	Community *Community
+	// AggregateID is the id of the target aggregate.
+	AggregateID string
+	// Matter is the target matter's state, nil if it does not exist yet.
+	Matter *Matter
+	// LookupMatter returns another matter of the community, or nil.
+	LookupMatter func(id string) *Matter
+}
+
+// AggregateType returns the aggregate type that a command type addresses:
+// the part before the first dot ("matter" for "matter.resolve").
+func AggregateType(commandType string) string {
+	t, _, _ := strings.Cut(commandType, ".")
+	return t
+}
+
+// Aggregate types.
+const (
+	AggregateCommunity = "community"
+	AggregateMatter    = "matter"
+)
+
+var (
+	slugRE = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+	idRE   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+)
+
+// ValidCommunityID reports whether s is a community slug: [a-z0-9-], 1 to 64.
+func ValidCommunityID(s string) bool { return slugRE.MatchString(s) }
+
+// ValidAggregateID reports whether s can be an aggregate id: [A-Za-z0-9_-],
+// 1 to 64, so that it is one NATS subject token.
+func ValidAggregateID(s string) bool { return idRE.MatchString(s) }
+
+// CommandTypes lists every command type, in the order of docs/api.md.
+func CommandTypes() []string {
+	return []string{
+		CmdRegisterCommunity, CmdAppointOfficer, CmdRemoveOfficer, CmdAdoptRuleSet,
+		CmdRegisterMatter, CmdProposeMatter, CmdConsultMatter, CmdReviewMatter,
+		CmdResolveMatter, CmdDiscloseResolution, CmdReportImplementation,
+		CmdDiscloseResult, CmdWithdrawMatter, CmdRevokeMatter,
+	}
+}
+
+// DecodeCommand decodes the JSON data of a command of the given type,
+// strictly: unknown fields, trailing data and wrong types are errors. It
+// returns a *ValidationError for bad input and an error wrapping
+// ErrUnknownCommand for an unknown type.
+func DecodeCommand(typ string, data []byte) (Command, error) {
+	var c Command
+	switch typ {
+	case CmdRegisterCommunity:
+		c = &RegisterCommunity{}
+	case CmdAppointOfficer:
+		c = &AppointOfficer{}
+	case CmdRemoveOfficer:
+		c = &RemoveOfficer{}
+	case CmdAdoptRuleSet:
+		c = &AdoptRuleSet{}
+	case CmdRegisterMatter:
+		c = &RegisterMatter{}
+	case CmdProposeMatter:
+		c = &ProposeMatter{}
+	case CmdConsultMatter:
+		c = &ConsultMatter{}
+	case CmdReviewMatter:
+		c = &ReviewMatter{}
+	case CmdResolveMatter:
+		c = &ResolveMatter{}
+	case CmdDiscloseResolution:
+		c = &DiscloseResolution{}
+	case CmdReportImplementation:
+		c = &ReportImplementation{}
+	case CmdDiscloseResult:
+		c = &DiscloseResult{}
+	case CmdWithdrawMatter:
+		c = &WithdrawMatter{}
+	case CmdRevokeMatter:
+		c = &RevokeMatter{}
+	default:
+		return nil, fmt.Errorf("%w: %q", ErrUnknownCommand, typ)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		data = []byte("{}")
+	}
+	if err := decodeStrict(data, c); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ErrUnknownCommand is wrapped when a command type is not known.
+var ErrUnknownCommand = errors.New("unknown command type")
+
+// decodeStrict decodes one JSON value into v, refusing unknown fields and
+// trailing data, and reports problems as a *ValidationError on "data".
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("unexpected data after the JSON object")
+	}
+	if err == nil {
+		return nil
+	}
+	field := "data"
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		field += "." + te.Field
+		return &ValidationError{Fields: []FieldError{{field, "must be a " + te.Type.String(), "类型错误，应为 " + te.Type.String()}}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &ValidationError{Fields: []FieldError{{field + "." + name, "unknown field", "未知字段"}}}
+	case errors.Is(err, ErrAmount):
+		return &ValidationError{Fields: []FieldError{{field, err.Error(), "金额格式错误：须为非负数，最多两位小数，如 \"1234.56\""}}}
+	case errors.Is(err, ErrDate):
+		return &ValidationError{Fields: []FieldError{{field, err.Error(), "日期格式错误：须为真实日期 YYYY-MM-DD"}}}
+	}
+	return &ValidationError{Fields: []FieldError{{field, "malformed JSON: " + err.Error(), "JSON 格式错误"}}}
+}
+
+// checkText validates a piece of user text: valid UTF-8, no control
+// characters (newlines and tabs allowed when multiline), min..max runes.
+func checkText(fe *fieldErrors, field, s string, min, max int, multiline bool) {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case !utf8.ValidString(s):
+		fe.add(field, "must be valid UTF-8", "必须是有效的 UTF-8 文本")
+	case n < min && min == 1:
+		fe.add(field, "required", "必填")
+	case n < min:
+		fe.add(field, fmt.Sprintf("must be at least %d characters", min), fmt.Sprintf("至少%d个字符", min))
+	case n > max:
+		fe.add(field, fmt.Sprintf("must be at most %d characters", max), fmt.Sprintf("最多%d个字符", max))
+	default:
+		for _, r := range s {
+			if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t' || r == '\r')) {
+				fe.add(field, "must not contain control characters", "不能包含控制字符")
+				return
+			}
+		}
+	}
+}

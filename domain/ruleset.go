@@ -1,0 +1,125 @@
+package domain
+
+// Body is a meeting body that votes on a matter.
+type Body string
+
+const (
+	// BodyPartyMembers is the party members' meeting (党员大会).
+	BodyPartyMembers Body = "party_members_meeting"
+	// BodyRepresentatives is the member-representative assembly
+	// (社区成员代表会议 / 村民代表会议).
+	BodyRepresentatives Body = "representative_assembly"
+)
+
+// Fraction is a ratio Num/Den, kept as integers so that no vote is decided by
+// floating point.
+type Fraction struct {
+	Num int `json:"num"`
+	Den int `json:"den"`
+}
+
+// VoteRule says when a body's vote is valid and when it passes.
+//
+// The meeting is quorate when present/expected >= Quorum. The vote passes when
+// it is quorate and in favour / base > Majority, where base is the number
+// present (MajorityOf "present") or expected (MajorityOf "expected").
+type VoteRule struct {
+	Quorum     Fraction `json:"quorum"`
+	Majority   Fraction `json:"majority"`
+	MajorityOf string   `json:"majority_of"`
+}
+
+// RuleSet holds the rules that differ by place and year, as data.
+type RuleSet struct {
+	ID            string            `json:"id"`
+	Jurisdiction  string            `json:"jurisdiction"`
+	EffectiveFrom Date              `json:"effective_from"`
+	Votes         map[Body]VoteRule `json:"votes"`
+	// SpendingThreshold is the amount above which spending must reference a
+	// passed resolution.
+	SpendingThreshold Fen `json:"spending_threshold"`
+}
+
+// DefaultRuleSet follows national law (村民委员会组织法 §26): a
+// representative meeting needs at least 2/3 of its members present and a
+// resolution needs more than half of those present; the party members'
+// meeting likewise.
+func DefaultRuleSet() RuleSet {
+	r := VoteRule{Quorum: Fraction{2, 3}, Majority: Fraction{1, 2}, MajorityOf: "present"}
+	return RuleSet{
+		ID:                "cn-national-2018",
+		Jurisdiction:      "CN",
+		EffectiveFrom:     Date{2018, 12, 29},
+		Votes:             map[Body]VoteRule{BodyPartyMembers: r, BodyRepresentatives: r},
+		SpendingThreshold: 10_000 * 100,
+	}
+}
+
+// Votes is the tally of one meeting.
+type Votes struct {
+	Expected int `json:"expected"`
+	Present  int `json:"present"`
+	For      int `json:"for"`
+	Against  int `json:"against"`
+	Abstain  int `json:"abstain"`
+}
+
+func (v Votes) validate(fe *fieldErrors, path string) {
+	if v.Expected <= 0 {
+		fe.add(path+".expected", "must be at least 1", "应到人数至少为1")
+	}
+	if v.Present < 0 || v.For < 0 || v.Against < 0 || v.Abstain < 0 {
+		fe.add(path, "counts must not be negative", "人数不能为负数")
+		return
+	}
+	if v.Present > v.Expected {
+		fe.add(path+".present", "present must not exceed expected", "实到人数不能超过应到人数")
+	}
+	if v.For+v.Against+v.Abstain > v.Present {
+		fe.add(path+".for", "for + against + abstain must not exceed present", "赞成、反对、弃权人数之和不能超过实到人数")
+	}
+}
+
+// Outcome applies the rule to a tally.
+func (r VoteRule) Outcome(v Votes) (quorate, passed bool) {
+	quorate = v.Present*r.Quorum.Den >= v.Expected*r.Quorum.Num
+	base := v.Present
+	if r.MajorityOf == "expected" {
+		base = v.Expected
+	}
+	passed = quorate && v.For*r.Majority.Den > base*r.Majority.Num
+	return quorate, passed
+}
+
+func (rs RuleSet) validate(fe *fieldErrors, path string) {
+	if rs.ID == "" || len(rs.ID) > 64 {
+		fe.add(path+".id", "required, at most 64 characters", "必填，最多64个字符")
+	}
+	if rs.EffectiveFrom.IsZero() {
+		fe.add(path+".effective_from", "required", "必填")
+	}
+	if rs.SpendingThreshold < 0 {
+		fe.add(path+".spending_threshold", "must not be negative", "不能为负数")
+	}
+	for _, b := range []Body{BodyPartyMembers, BodyRepresentatives} {
+		r, ok := rs.Votes[b]
+		p := path + ".votes." + string(b)
+		if !ok {
+			fe.add(p, "required", "必填")
+			continue
+		}
+		for name, f := range map[string]Fraction{"quorum": r.Quorum, "majority": r.Majority} {
+			if f.Den <= 0 || f.Num < 0 || f.Num > f.Den {
+				fe.add(p+"."+name, "must be a fraction between 0 and 1", "必须是0到1之间的分数")
+			}
+		}
+		if r.MajorityOf != "present" && r.MajorityOf != "expected" {
+			fe.add(p+".majority_of", `must be "present" or "expected"`, `必须为"present"或"expected"`)
+		}
+	}
+	for b := range rs.Votes {
+		if b != BodyPartyMembers && b != BodyRepresentatives {
+			fe.add(path+".votes."+string(b), "unknown body", "未知的会议机构")
+		}
+	}
+}

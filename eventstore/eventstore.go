@@ -1,0 +1,689 @@
+// Package eventstore is gongkai's append-only event log on NATS JetStream.
+//
+// Every event is one message on the subject
+//
+//	ledger.<community>.<aggregate-type>.<aggregate-id>
+//
+// of one stream that is created immutable (deny delete, deny purge, no
+// rollup, no limits, no TTL). An aggregate's version is the stream sequence
+// of the last message on its subject; an append names the version it
+// decided on and fails with a *ConflictError if another append came first.
+// The events of one request commit together (atomic batch publish). Each
+// request carries an idempotency key, stored in the headers and payload of
+// its events; a retry with the same key returns the original result at any
+// later time.
+package eventstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+)
+
+// Header names written on every message.
+const (
+	HeaderIdempotency = "Gongkai-Idempotency" // hex SHA-256 of community, key
+	HeaderRequest     = "Gongkai-Request"     // fingerprint of the request
+	HeaderCommand     = "Gongkai-Command"     // index of the append in its request
+	HeaderType        = "Gongkai-Type"        // event type
+	HeaderEventID     = "Gongkai-Event-Id"
+)
+
+// SubjectPrefix is the first token of every event subject.
+const SubjectPrefix = "ledger"
+
+// MaxEventsPerRequest is JetStream's limit on one atomic batch.
+const MaxEventsPerRequest = 1000
+
+// Event is one event as stored: the envelope around the domain data. The
+// JSON encoding of Event is the stored payload; it is never rewritten.
+type Event struct {
+	ID             string          `json:"id"`
+	Type           string          `json:"type"`
+	Schema         int             `json:"schema"`
+	Community      string          `json:"community"`
+	AggregateType  string          `json:"aggregate_type"`
+	AggregateID    string          `json:"aggregate_id"`
+	EffectiveDate  string          `json:"effective_date"`
+	RecordedAt     time.Time       `json:"recorded_at"`
+	IdempotencyKey string          `json:"idempotency_key"`
+	Actor          string          `json:"actor,omitempty"`
+	Data           json.RawMessage `json:"data"`
+}
+
+// Subject returns the event's subject.
+func (e *Event) Subject() string { return Subject(e.Community, e.AggregateType, e.AggregateID) }
+
+// Subject returns the subject of an aggregate.
+func Subject(community, aggregateType, aggregateID string) string {
+	return SubjectPrefix + "." + community + "." + aggregateType + "." + aggregateID
+}
+
+// Stored is an event read back from the stream.
+type Stored struct {
+	Event
+	Seq     uint64
+	Subject string
+	// Time is when the stream stored the message.
+	Time time.Time
+	// Raw is the exact stored payload.
+	Raw []byte
+}
+
+// Append is the events of one command on one aggregate.
+type Append struct {
+	AggregateType string
+	AggregateID   string
+	// ExpectedVersion is the aggregate's version the command was decided on
+	// (0 for a new aggregate). It is checked for the first append of each
+	// aggregate in a request; later appends of the same aggregate in the same
+	// request follow on from it.
+	ExpectedVersion uint64
+	Events          []Event
+}
+
+// Request is everything that must commit together.
+type Request struct {
+	Community      string
+	IdempotencyKey string
+	// Fingerprint identifies the request's content; a retry with the same key
+	// and another fingerprint fails with ErrIdempotencyMismatch.
+	Fingerprint string
+	Appends     []Append
+}
+
+// EventRef names one appended event.
+type EventRef struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	Seq  uint64 `json:"stream_seq"`
+}
+
+// AppendResult is the outcome of one Append.
+type AppendResult struct {
+	AggregateType string     `json:"aggregate_type"`
+	AggregateID   string     `json:"aggregate_id"`
+	Events        []EventRef `json:"events"`
+	// Version is the aggregate's version after this append.
+	Version uint64 `json:"aggregate_version"`
+}
+
+// Result is the outcome of a Request.
+type Result struct {
+	Appends []AppendResult `json:"results"`
+	// Replayed is true when the result is the stored one of an earlier
+	// request with the same idempotency key.
+	Replayed bool `json:"idempotent_replay"`
+}
+
+// Config configures a Store.
+type Config struct {
+	// Stream is the stream's name; default "GONGKAI".
+	Stream string
+	// Replicas is the stream's replica count when Open creates it; default 1.
+	Replicas int
+	// DuplicateWindow is JetStream's duplicate window; default 2 minutes.
+	DuplicateWindow time.Duration
+	// Logger receives the store's logs; default discards them.
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Store is the event log. It is safe for concurrent use.
+type Store struct {
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	name   string
+	log    *slog.Logger
+	idx    *index
+	keys   keyedMutex
+}
+
+// Open connects the store to its stream on js, creating the stream if it
+// does not exist, and refuses (*StreamConfigError) a stream whose
+// configuration is weaker than an immutable log needs. It reads the whole
+// stream's headers once to index idempotency keys.
+func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error) {
+	if cfg.Stream == "" {
+		cfg.Stream = "GONGKAI"
+	}
+	if cfg.Replicas == 0 {
+		cfg.Replicas = 1
+	}
+	if cfg.DuplicateWindow == 0 {
+		cfg.DuplicateWindow = 2 * time.Minute
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	st, err := js.Stream(ctx, cfg.Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		st, err = js.CreateStream(ctx, StreamConfig(cfg.Stream, cfg.Replicas, cfg.DuplicateWindow))
+		if err == nil {
+			cfg.Logger.Info("created stream", "stream", cfg.Stream, "replicas", cfg.Replicas)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open stream %s: %w", cfg.Stream, err)
+	}
+	if err := CheckStreamConfig(st.CachedInfo().Config); err != nil {
+		return nil, err
+	}
+	s := &Store{js: js, stream: st, name: cfg.Stream, log: cfg.Logger, idx: newIndex()}
+	start := time.Now()
+	if err := s.syncIndex(ctx, 0); err != nil {
+		return nil, fmt.Errorf("index idempotency keys: %w", err)
+	}
+	s.log.Info("idempotency index loaded", "keys", s.idx.len(), "through_seq", s.idx.through(), "took", time.Since(start))
+	return s, nil
+}
+
+// StreamConfig is the configuration Open creates a stream with: immutable,
+// unlimited, with atomic batch publish.
+func StreamConfig(name string, replicas int, dupWindow time.Duration) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:               name,
+		Description:        "gongkai audit ledger: immutable, never delete or purge",
+		Subjects:           []string{SubjectPrefix + ".>"},
+		Retention:          jetstream.LimitsPolicy,
+		MaxMsgs:            -1,
+		MaxBytes:           -1,
+		MaxAge:             0,
+		MaxMsgsPerSubject:  -1,
+		Storage:            jetstream.FileStorage,
+		Replicas:           replicas,
+		Duplicates:         dupWindow,
+		DenyDelete:         true,
+		DenyPurge:          true,
+		AllowRollup:        false,
+		AllowDirect:        true,
+		AllowAtomicPublish: true,
+	}
+}
+
+// CheckStreamConfig returns a *StreamConfigError naming the first setting of
+// c that is weaker than an immutable audit log needs.
+func CheckStreamConfig(c jetstream.StreamConfig) error {
+	bad := func(setting, got, want string) error {
+		return &StreamConfigError{Stream: c.Name, Setting: setting, Got: got, Want: want}
+	}
+	switch {
+	case !c.DenyDelete:
+		return bad("deny_delete", "false", "true")
+	case !c.DenyPurge:
+		return bad("deny_purge", "false", "true")
+	case c.AllowRollup:
+		return bad("allow_rollup_hdrs", "true", "false")
+	case c.AllowMsgTTL:
+		return bad("allow_msg_ttl", "true", "false")
+	case c.SubjectDeleteMarkerTTL != 0:
+		return bad("subject_delete_marker_ttl", c.SubjectDeleteMarkerTTL.String(), "0")
+	case c.MaxAge != 0:
+		return bad("max_age", c.MaxAge.String(), "0 (unlimited)")
+	case c.MaxMsgs > 0:
+		return bad("max_msgs", strconv.FormatInt(c.MaxMsgs, 10), "-1 (unlimited)")
+	case c.MaxBytes > 0:
+		return bad("max_bytes", strconv.FormatInt(c.MaxBytes, 10), "-1 (unlimited)")
+	case c.MaxMsgsPerSubject > 0:
+		return bad("max_msgs_per_subject", strconv.FormatInt(c.MaxMsgsPerSubject, 10), "-1 (unlimited)")
+	case c.Retention != jetstream.LimitsPolicy:
+		return bad("retention", c.Retention.String(), "limits")
+	case c.Storage != jetstream.FileStorage:
+		return bad("storage", c.Storage.String(), "file")
+	case c.PersistMode == jetstream.AsyncPersistMode:
+		return bad("persist_mode", "async", "default")
+	case !c.AllowAtomicPublish:
+		return bad("allow_atomic", "false", "true")
+	case c.Sealed:
+		return bad("sealed", "true", "false")
+	}
+	return nil
+}
+
+// IdempotencyHash is the value of HeaderIdempotency for a key in a community.
+func IdempotencyHash(community, key string) string {
+	h := sha256.Sum256([]byte(community + "\n" + key))
+	return hex.EncodeToString(h[:])
+}
+
+// Append commits all events of req together, or none. It returns the stored
+// result of an earlier request with the same idempotency key (Replayed set),
+// a *ConflictError when an expected version is stale, ErrIdempotencyMismatch
+// when the key was used for a different request, or an error wrapping
+// ErrInvalid for a malformed request.
+func (s *Store) Append(ctx context.Context, req Request) (Result, error) {
+	if err := validate(req); err != nil {
+		return Result{}, err
+	}
+	ih := IdempotencyHash(req.Community, req.IdempotencyKey)
+	unlock := s.keys.lock(ih)
+	defer unlock()
+
+	var maxExpected uint64
+	for _, a := range req.Appends {
+		maxExpected = max(maxExpected, a.ExpectedVersion)
+	}
+	// Every event up to the versions decided on must be indexed, so that a
+	// retry of a request that already moved these aggregates is found.
+	if err := s.syncIndex(ctx, maxExpected); err != nil {
+		return Result{}, err
+	}
+	if res, ok, err := s.replay(ctx, ih, req.Fingerprint); ok || err != nil {
+		return res, err
+	}
+
+	msgs, err := s.messages(req, ih)
+	if err != nil {
+		return Result{}, err
+	}
+	first, last, err := s.publish(ctx, msgs)
+	if err != nil {
+		// A conflict or a duplicate may be our own earlier attempt, committed
+		// by another instance or before a lost acknowledgement.
+		if errors.Is(err, ErrConflict) || errors.Is(err, errDuplicate) {
+			if serr := s.syncIndex(ctx, 0); serr != nil {
+				return Result{}, serr
+			}
+			if res, ok, rerr := s.replay(ctx, ih, req.Fingerprint); ok || rerr != nil {
+				return res, rerr
+			}
+		}
+		if errors.Is(err, errDuplicate) {
+			return Result{}, fmt.Errorf("append: duplicate message not found in the index")
+		}
+		return Result{}, err
+	}
+	s.idx.add(first, last, ih, req.Fingerprint)
+	return resultOf(req, first), nil
+}
+
+func validate(req Request) error {
+	n := 0
+	for _, a := range req.Appends {
+		if len(a.Events) == 0 {
+			return fmt.Errorf("%w: append to %s/%s has no events", ErrInvalid, a.AggregateType, a.AggregateID)
+		}
+		for _, e := range a.Events {
+			if e.Community != req.Community || e.AggregateType != a.AggregateType || e.AggregateID != a.AggregateID {
+				return fmt.Errorf("%w: event %s does not belong to %s/%s", ErrInvalid, e.ID, a.AggregateType, a.AggregateID)
+			}
+			for _, tok := range []string{e.Community, e.AggregateType, e.AggregateID} {
+				if tok == "" || strings.ContainsAny(tok, ".*> \t\r\n") {
+					return fmt.Errorf("%w: %q is not a subject token", ErrInvalid, tok)
+				}
+			}
+		}
+		n += len(a.Events)
+	}
+	switch {
+	case n == 0:
+		return fmt.Errorf("%w: no events", ErrInvalid)
+	case n > MaxEventsPerRequest:
+		return fmt.Errorf("%w: %d events, at most %d per request", ErrInvalid, n, MaxEventsPerRequest)
+	case req.IdempotencyKey == "":
+		return fmt.Errorf("%w: idempotency key required", ErrInvalid)
+	}
+	return nil
+}
+
+func (s *Store) messages(req Request, ih string) ([]*nats.Msg, error) {
+	var msgs []*nats.Msg
+	checked := map[string]bool{}
+	for i, a := range req.Appends {
+		for j, e := range a.Events {
+			e.IdempotencyKey = req.IdempotencyKey
+			data, err := json.Marshal(e)
+			if err != nil {
+				return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
+			}
+			m := nats.NewMsg(e.Subject())
+			m.Data = data
+			m.Header.Set(HeaderIdempotency, ih)
+			m.Header.Set(HeaderRequest, req.Fingerprint)
+			m.Header.Set(HeaderCommand, strconv.Itoa(i))
+			m.Header.Set(HeaderType, e.Type)
+			m.Header.Set(HeaderEventID, e.ID)
+			if j == 0 && !checked[m.Subject] {
+				checked[m.Subject] = true
+				m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(a.ExpectedVersion, 10))
+			}
+			msgs = append(msgs, m)
+		}
+	}
+	return msgs, nil
+}
+
+var errDuplicate = errors.New("duplicate publish")
+
+// publish stores msgs: one message with a plain publish (deduplicated by
+// JetStream within its window), several as one atomic batch.
+func (s *Store) publish(ctx context.Context, msgs []*nats.Msg) (first, last uint64, err error) {
+	if len(msgs) == 1 {
+		m := msgs[0]
+		m.Header.Set(jetstream.MsgIDHeader, m.Header.Get(HeaderIdempotency))
+		ack, err := s.js.PublishMsg(ctx, m)
+		if err != nil {
+			return 0, 0, s.translate(ctx, err, msgs)
+		}
+		if ack.Duplicate {
+			return 0, 0, errDuplicate
+		}
+		return ack.Sequence, ack.Sequence, nil
+	}
+	ack, err := jetstreamext.PublishMsgBatch(ctx, s.js, msgs)
+	if err != nil {
+		return 0, 0, s.translate(ctx, err, msgs)
+	}
+	if ack.BatchSize != uint64(len(msgs)) {
+		return 0, 0, fmt.Errorf("append: batch ack for %d messages, sent %d", ack.BatchSize, len(msgs))
+	}
+	return ack.Sequence - ack.BatchSize + 1, ack.Sequence, nil
+}
+
+// translate turns JetStream's wrong-last-sequence error into a
+// *ConflictError naming the first stale aggregate and its current version.
+func (s *Store) translate(ctx context.Context, err error, msgs []*nats.Msg) error {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return fmt.Errorf("append: %w", err)
+	}
+	switch apiErr.ErrorCode {
+	case jetstream.JSErrCodeStreamWrongLastSequence:
+		for _, m := range msgs {
+			want := m.Header.Get(jetstream.ExpectedLastSubjSeqHeader)
+			if want == "" {
+				continue
+			}
+			exp, _ := strconv.ParseUint(want, 10, 64)
+			cur, verr := s.Version(ctx, m.Subject)
+			if verr != nil {
+				return verr
+			}
+			if cur != exp {
+				return &ConflictError{Subject: m.Subject, Expected: exp, Current: cur}
+			}
+		}
+		return &ConflictError{Subject: msgs[0].Subject}
+	case jetstreamext.JSErrCodeBatchPublishDuplicateMsgID:
+		return errDuplicate
+	}
+	return fmt.Errorf("append: %w", err)
+}
+
+// resultOf builds the result of a committed request whose first event has
+// stream sequence first (the events of a request are stored contiguously).
+func resultOf(req Request, first uint64) Result {
+	res := Result{Appends: make([]AppendResult, len(req.Appends))}
+	seq := first
+	for i, a := range req.Appends {
+		ar := AppendResult{AggregateType: a.AggregateType, AggregateID: a.AggregateID}
+		for _, e := range a.Events {
+			ar.Events = append(ar.Events, EventRef{ID: e.ID, Type: e.Type, Seq: seq})
+			ar.Version = seq
+			seq++
+		}
+		res.Appends[i] = ar
+	}
+	return res
+}
+
+// replay returns the stored result for an idempotency hash, if indexed.
+func (s *Store) replay(ctx context.Context, ih, fingerprint string) (Result, bool, error) {
+	e, ok := s.idx.get(ih)
+	if !ok {
+		return Result{}, false, nil
+	}
+	if e.fingerprint != fingerprint {
+		return Result{}, false, ErrIdempotencyMismatch
+	}
+	res := Result{Replayed: true}
+	for seq := e.first; seq <= e.last; seq++ {
+		ev, err := s.get(ctx, seq)
+		if err != nil {
+			return Result{}, false, fmt.Errorf("replay idempotent result: %w", err)
+		}
+		cmd, _ := strconv.Atoi(ev.header.Get(HeaderCommand))
+		for len(res.Appends) <= cmd {
+			res.Appends = append(res.Appends, AppendResult{})
+		}
+		ar := &res.Appends[cmd]
+		ar.AggregateType, ar.AggregateID = ev.AggregateType, ev.AggregateID
+		ar.Events = append(ar.Events, EventRef{ID: ev.ID, Type: ev.Type, Seq: seq})
+		ar.Version = seq
+	}
+	return res, true, nil
+}
+
+type storedWithHeader struct {
+	Stored
+	header nats.Header
+}
+
+// get reads the event at a stream sequence (jetstream.ErrMsgNotFound if none).
+func (s *Store) get(ctx context.Context, seq uint64) (storedWithHeader, error) {
+	m, err := s.stream.GetMsg(ctx, seq)
+	if err != nil {
+		return storedWithHeader{}, fmt.Errorf("get %d: %w", seq, err)
+	}
+	st, err := decode(m.Data, m.Sequence, m.Subject, m.Time)
+	return storedWithHeader{st, m.Header}, err
+}
+
+func decode(data []byte, seq uint64, subject string, t time.Time) (Stored, error) {
+	var e Event
+	if err := json.Unmarshal(data, &e); err != nil {
+		return Stored{}, fmt.Errorf("decode event at %d: %w", seq, err)
+	}
+	return Stored{Event: e, Seq: seq, Subject: subject, Time: t, Raw: data}, nil
+}
+
+// Version returns an aggregate's version: the stream sequence of the last
+// message on its subject, or 0 if it has none.
+func (s *Store) Version(ctx context.Context, subject string) (uint64, error) {
+	m, err := s.stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("version of %s: %w", subject, err)
+	}
+	return m.Sequence, nil
+}
+
+// LastSeq returns the stream's last sequence (0 when empty).
+func (s *Store) LastSeq(ctx context.Context) (uint64, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("stream info: %w", err)
+	}
+	return info.State.LastSeq, nil
+}
+
+// Load reads all events of one aggregate in order and returns its version.
+func (s *Store) Load(ctx context.Context, community, aggregateType, aggregateID string) ([]Stored, uint64, error) {
+	subject := Subject(community, aggregateType, aggregateID)
+	version, err := s.Version(ctx, subject)
+	if err != nil || version == 0 {
+		return nil, 0, err
+	}
+	var out []Stored
+	err = s.read(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, version, func(m jetstream.Msg, seq uint64) error {
+		st, err := decode(m.Data(), seq, m.Subject(), time.Time{})
+		out = append(out, st)
+		return err
+	})
+	return out, version, err
+}
+
+// Read calls fn for every event from sequence from (1 if 0) up to the
+// stream's last sequence at the time of the call, in order. It stops at
+// the first error fn returns.
+func (s *Store) Read(ctx context.Context, from uint64, fn func(Stored) error) error {
+	last, err := s.LastSeq(ctx)
+	if err != nil || last < max(from, 1) {
+		return err
+	}
+	return s.read(ctx, startAt(from), last, func(m jetstream.Msg, seq uint64) error {
+		return fn(mustDecode(m, seq))
+	})
+}
+
+// Follow calls fn for every event from sequence from (1 if 0) in order, and
+// then for each new event as it is stored, until ctx ends or fn fails.
+func (s *Store) Follow(ctx context.Context, from uint64, fn func(Stored) error) error {
+	cons, err := s.stream.OrderedConsumer(ctx, startAt(from))
+	if err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	defer it.Stop()
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("follow: %w", err)
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return fmt.Errorf("follow: %w", err)
+		}
+		if err := fn(mustDecode(m, md.Sequence.Stream)); err != nil {
+			return err
+		}
+	}
+}
+
+func mustDecode(m jetstream.Msg, seq uint64) Stored {
+	md, _ := m.Metadata()
+	st, err := decode(m.Data(), seq, m.Subject(), md.Timestamp)
+	if err != nil {
+		// A message that is not an event envelope is still part of the log;
+		// hand it on with its raw bytes so that readers can report it.
+		st = Stored{Seq: seq, Subject: m.Subject(), Time: md.Timestamp, Raw: m.Data()}
+	}
+	return st
+}
+
+func startAt(from uint64) jetstream.OrderedConsumerConfig {
+	if from <= 1 {
+		return jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	}
+	return jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from}
+}
+
+// read runs an ordered consumer and calls fn until it has delivered the
+// message at sequence last (or a later one).
+func (s *Store) read(ctx context.Context, cfg jetstream.OrderedConsumerConfig, last uint64, fn func(jetstream.Msg, uint64) error) error {
+	cons, err := s.stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(1024))
+	if err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	defer it.Stop()
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("read: %w", err)
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return fmt.Errorf("read: %w", err)
+		}
+		if err := fn(m, md.Sequence.Stream); err != nil {
+			return err
+		}
+		if md.Sequence.Stream >= last || md.NumPending == 0 && cfg.FilterSubjects != nil {
+			return nil
+		}
+	}
+}
+
+// syncIndex indexes the idempotency headers of every message up to the
+// stream's end, or only up to upTo when upTo > 0 and already indexed.
+func (s *Store) syncIndex(ctx context.Context, upTo uint64) error {
+	s.idx.syncMu.Lock()
+	defer s.idx.syncMu.Unlock()
+	from := s.idx.through() + 1
+	if upTo > 0 && upTo < from {
+		return nil
+	}
+	last, err := s.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	if last < from {
+		return nil
+	}
+	cfg := startAt(from)
+	cfg.HeadersOnly = true
+	return s.read(ctx, cfg, last, func(m jetstream.Msg, seq uint64) error {
+		if ih := m.Headers().Get(HeaderIdempotency); ih != "" {
+			s.idx.add(seq, seq, ih, m.Headers().Get(HeaderRequest))
+		} else {
+			s.idx.add(seq, seq, "", "")
+		}
+		return nil
+	})
+}
+
+// keyedMutex serialises requests with the same idempotency key.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyLock
+}
+
+type keyLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyLock{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyLock{}
+		k.locks[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}
