@@ -238,3 +238,22 @@ func (c *AdoptRuleSet) Decide(env Env) ([]Event, error) {
 	}
 	return []Event{&RuleSetAdopted{RuleSet: c.RuleSet}}, nil
 }
+
+// Clone returns a deep copy of c.
+func (c *Community) Clone() *Community {
+	if c == nil {
+		return nil
+	}
+	d := *c
+	d.Officers = make(map[string]*Officer, len(c.Officers))
+	for k, o := range c.Officers {
+		oc := *o
+		oc.Roles = slices.Clone(o.Roles)
+		d.Officers[k] = &oc
+	}
+	d.RuleSet.Votes = make(map[Body]VoteRule, len(c.RuleSet.Votes))
+	for k, v := range c.RuleSet.Votes {
+		d.RuleSet.Votes[k] = v
+	}
+	return &d
+}

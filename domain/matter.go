@@ -172,12 +172,14 @@ func (*MatterRevoked) EventType() string          { return EvMatterRevoked }
 
 // Commands on a matter.
 type (
-	// RegisterMatter registers a new matter. Amount is the sum involved, if any.
+	// RegisterMatter registers a new matter. Amount is the sum involved, if
+	// any, in yuan as a string ("1234.56").
 	RegisterMatter struct {
 		Title       string `json:"title"`
 		Description string `json:"description"`
 		Category    string `json:"category"`
-		Amount      Fen    `json:"amount"`
+		Amount      string `json:"amount"`
+		amount      Fen
 	}
 	// ProposeMatter records the party organisation's proposal. Joint merges
 	// proposal and consultation, allowed only where one person is both
@@ -240,8 +242,11 @@ func (c *RegisterMatter) Validate() error {
 	checkText(&fe, "data.title", c.Title, 1, 200, false)
 	checkText(&fe, "data.description", c.Description, 0, 5000, true)
 	checkText(&fe, "data.category", c.Category, 0, 50, false)
-	if c.Amount < 0 {
-		fe.add("data.amount", "must not be negative", "金额不能为负数")
+	if c.Amount != "" {
+		var err error
+		if c.amount, err = ParseYuan(c.Amount); err != nil {
+			fe.add("data.amount", err.Error(), "金额格式错误：须为不超过一万亿元的非负数，最多两位小数，使用半角数字，如 \"1234.56\"")
+		}
 	}
 	return fe.err()
 }
@@ -373,7 +378,7 @@ func (c *RegisterMatter) Decide(env Env) ([]Event, error) {
 	if err := checkDate(env, Date{}); err != nil {
 		return nil, err
 	}
-	return []Event{&MatterRegistered{Title: c.Title, Description: c.Description, Category: c.Category, Amount: c.Amount}}, nil
+	return []Event{&MatterRegistered{Title: c.Title, Description: c.Description, Category: c.Category, Amount: c.amount}}, nil
 }
 
 func (c *ProposeMatter) Decide(env Env) ([]Event, error) {
@@ -481,4 +486,26 @@ func (c *RevokeMatter) Decide(env Env) ([]Event, error) {
 			Reason: "the revocation is dated before the revoking resolution", ReasonZH: "撤销日期早于撤销决议的日期"}
 	}
 	return []Event{&MatterRevoked{ByMatter: c.ByMatter, Reason: c.Reason}}, nil
+}
+
+// Clone returns a deep copy of m.
+func (m *Matter) Clone() *Matter {
+	if m == nil {
+		return nil
+	}
+	d := *m
+	d.Dates = make(map[Stage]Date, len(m.Dates))
+	for k, v := range m.Dates {
+		d.Dates[k] = v
+	}
+	if m.Review != nil {
+		r := *m.Review
+		d.Review = &r
+	}
+	if m.Resolution != nil {
+		r := *m.Resolution
+		d.Resolution = &r
+	}
+	d.Implementations = append([]Implementation(nil), m.Implementations...)
+	return &d
 }

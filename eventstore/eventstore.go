@@ -440,6 +440,17 @@ func resultOf(req Request, first uint64) Result {
 	return res
 }
 
+// Lookup returns the stored result of an earlier request with this
+// idempotency key in community, if there is one, after indexing the stream
+// up to sequence upTo. It returns ErrIdempotencyMismatch when the key was
+// used for a request with another fingerprint.
+func (s *Store) Lookup(ctx context.Context, community, key, fingerprint string, upTo uint64) (Result, bool, error) {
+	if err := s.syncIndex(ctx, max(upTo, 1)); err != nil {
+		return Result{}, false, err
+	}
+	return s.replay(ctx, IdempotencyHash(community, key), fingerprint)
+}
+
 // replay returns the stored result for an idempotency hash, if indexed.
 func (s *Store) replay(ctx context.Context, ih, fingerprint string) (Result, bool, error) {
 	e, ok := s.idx.get(ih)

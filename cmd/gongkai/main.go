@@ -1,0 +1,49 @@
+// Command gongkai is the community audit ledger: `gongkai serve` runs it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gongkai:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `gongkai (公开): the community audit ledger
+
+Usage:
+  gongkai serve [flags]          run the ledger, the API and the public board
+  gongkai token create [flags]   issue a clerk token for one community
+  gongkai help                   show this text
+
+Run "gongkai COMMAND -h" for a command's flags. Every flag also reads a
+GONGKAI_* environment variable, named in its help.
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("no command given")
+	}
+	switch args[1] {
+	case "serve":
+		return runServe(ctx, args[2:], getenv, stderr)
+	case "token":
+		return runToken(ctx, args[2:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[1])
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gongkai/gongkai/internal/app"
+)
+
+// envFlags is a FlagSet whose defaults come from GONGKAI_* variables.
+type envFlags struct {
+	*flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func newFlags(name string, getenv func(string) string, stderr io.Writer) *envFlags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return &envFlags{FlagSet: fs, getenv: getenv}
+}
+
+func (f *envFlags) str(p *string, name, env, def, usage string) {
+	if v := f.getenv(env); v != "" {
+		def = v
+	}
+	f.StringVar(p, name, def, usage+" ($"+env+")")
+}
+
+func (f *envFlags) boolean(p *bool, name, env string, usage string) {
+	def := false
+	if v := f.getenv(env); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("$%s: %w", env, err))
+		}
+		def = b
+	}
+	f.BoolVar(p, name, def, usage+" ($"+env+")")
+}
+
+func (f *envFlags) duration(p *time.Duration, name, env string, def time.Duration, usage string) {
+	if v := f.getenv(env); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("$%s: %w", env, err))
+		}
+		def = d
+	}
+	f.DurationVar(p, name, def, usage+" ($"+env+")")
+}
+
+func (f *envFlags) parse(args []string) error {
+	if len(f.errs) > 0 {
+		return f.errs[0]
+	}
+	return f.Parse(args)
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	var cfg app.Config
+	var natsURLs, logFormat string
+	fs := newFlags("serve", getenv, stderr)
+	fs.str(&cfg.Addr, "addr", "GONGKAI_ADDR", "127.0.0.1:8080", "HTTP listen address")
+	fs.str(&cfg.DataDir, "data", "GONGKAI_DATA", "./data", "directory of the embedded JetStream files")
+	fs.str(&natsURLs, "nats", "GONGKAI_NATS", "", "comma-separated URLs of an external NATS cluster (instead of the embedded server)")
+	fs.str(&cfg.NATSCreds, "nats-creds", "GONGKAI_NATS_CREDS", "", "credentials file for the external NATS cluster")
+	fs.str(&cfg.NATSListen, "nats-listen", "GONGKAI_NATS_LISTEN", "", "host:port on which the embedded NATS server accepts clients (default: none, in-process only)")
+	fs.str(&cfg.Stream, "stream", "GONGKAI_STREAM", "GONGKAI", "JetStream stream name")
+	replicas := fs.Int("replicas", 1, "replicas of the stream when gongkai creates it (3 in a cluster)")
+	fs.duration(&cfg.DuplicateWindow, "duplicate-window", "GONGKAI_DUPLICATE_WINDOW", 2*time.Minute, "JetStream duplicate window of a new stream")
+	fs.boolean(&cfg.Demo, "demo", "GONGKAI_DEMO", "load the demo community 文化路社区 (wenhualu) when the log is empty")
+	fs.str(&logFormat, "log", "GONGKAI_LOG", "text", "log format: text or json")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	cfg.Replicas = *replicas
+	if natsURLs != "" {
+		cfg.NATSURLs = strings.Split(natsURLs, ",")
+	}
+	cfg.AdminToken = getenv("GONGKAI_ADMIN_TOKEN")
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if logFormat == "json" {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	return app.Run(ctx, cfg, slog.New(h), nil)
+}

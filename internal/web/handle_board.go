@@ -1,0 +1,62 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/projections"
+)
+
+func (s *Server) handleBoardJSON(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.board(w, r, func(p Problem) { writeProblem(w, p) })
+	if !ok {
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) handleBoardPage(w http.ResponseWriter, r *http.Request) {
+	lang := pageLang(r)
+	v, ok := s.board(w, r, func(p Problem) { s.errorPage(w, lang, p) })
+	if !ok {
+		return
+	}
+	s.render(w, http.StatusOK, "board.html", lang, v)
+}
+
+func (s *Server) board(w http.ResponseWriter, r *http.Request, fail func(Problem)) (projections.BoardView, bool) {
+	c := r.PathValue("community")
+	if !domain.ValidCommunityID(c) {
+		fail(badRequest("bad_community", "The community id must be 1 to 64 characters of a-z, 0-9 and -.",
+			"社区编号须为 1 至 64 个小写字母、数字或 -。"))
+		return projections.BoardView{}, false
+	}
+	v, err := s.Board.Board(r.Context(), c)
+	if errors.Is(err, projections.ErrNotFound) {
+		fail(Problem{Status: http.StatusNotFound, Title: "Not found", TitleZH: "未找到", Code: "not_found",
+			Detail: "No community " + c + " on this board.", DetailZH: "没有编号为 " + c + " 的社区。"})
+		return v, false
+	}
+	if err != nil {
+		s.Log.Error("board", "community", c, "err", err)
+		fail(Problem{Status: http.StatusServiceUnavailable, Title: "Unavailable", TitleZH: "暂不可用", Code: "unavailable"})
+		return v, false
+	}
+	return v, true
+}
+
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	s.render(w, http.StatusOK, "index.html", pageLang(r), nil)
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	p := Problem{Status: http.StatusNotFound, Title: "Not found", TitleZH: "未找到", Code: "not_found",
+		Detail: "No such page or endpoint.", DetailZH: "没有这个页面或接口。"}
+	if len(r.URL.Path) > 4 && r.URL.Path[:5] == "/api/" {
+		writeProblem(w, p)
+		return
+	}
+	s.errorPage(w, pageLang(r), p)
+}

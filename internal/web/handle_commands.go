@@ -1,0 +1,178 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/eventstore"
+	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/command"
+)
+
+// commandReply is the reply to one command.
+type commandReply struct {
+	eventstore.AppendResult
+	Replayed bool `json:"idempotent_replay"`
+}
+
+func (s *Server) handleCommand(w http.ResponseWriter, r *http.Request) {
+	var c command.Command
+	req, ok := s.writeRequest(w, r, MaxCommandBody, &c)
+	if !ok {
+		return
+	}
+	req.Commands = []command.Command{c}
+	if v := r.Header.Get("If-Match"); v != "" {
+		n, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(v, "W/"), `"`), 10, 64)
+		if err != nil {
+			writeProblem(w, badRequest("bad_if_match", "If-Match must be an aggregate version, such as \"12\".",
+				"If-Match 须为记录版本号，例如 \"12\"。", domain.FieldError{Field: "If-Match", Reason: "not a version number", ReasonZH: "不是版本号"}))
+			return
+		}
+		req.IfMatch = &n
+	}
+	res, err := s.Commands.Execute(r.Context(), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ar := res.Appends[0]
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, ar.Version))
+	writeJSON(w, status(res), commandReply{ar, res.Replayed})
+}
+
+func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Commands []command.Command `json:"commands"`
+	}
+	req, ok := s.writeRequest(w, r, MaxBatchBody, &body)
+	if !ok {
+		return
+	}
+	if r.Header.Get("If-Match") != "" {
+		writeProblem(w, badRequest("if_match_on_batch", "If-Match applies to one command; a batch checks each aggregate at the version it was decided on.",
+			"If-Match 仅适用于单条指令。", domain.FieldError{Field: "If-Match", Reason: "not allowed on a batch", ReasonZH: "批量请求不可使用"}))
+		return
+	}
+	req.Commands = body.Commands
+	res, err := s.Commands.Execute(r.Context(), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status(res), res)
+}
+
+func status(res eventstore.Result) int {
+	if res.Replayed {
+		return http.StatusOK
+	}
+	return http.StatusCreated
+}
+
+// writeRequest authenticates a write, reads the Idempotency-Key and decodes
+// the body strictly into v. It writes a problem and returns false when the
+// request cannot go on.
+func (s *Server) writeRequest(w http.ResponseWriter, r *http.Request, limit int64, v any) (command.Request, bool) {
+	community := r.PathValue("community")
+	p, ok := s.authenticate(w, r)
+	if !ok {
+		return command.Request{}, false
+	}
+	if !domain.ValidCommunityID(community) {
+		writeProblem(w, badRequest("bad_community", "The community id must be 1 to 64 characters of a-z, 0-9 and -.",
+			"社区编号须为 1 至 64 个小写字母、数字或 -。", domain.FieldError{Field: "community", Reason: "invalid community id", ReasonZH: "社区编号无效"}))
+		return command.Request{}, false
+	}
+	if !p.CanWrite(community) {
+		writeProblem(w, Problem{Status: http.StatusForbidden, Title: "Forbidden", TitleZH: "无权操作", Code: "forbidden",
+			Detail: "This token may not write to community " + community + ".", DetailZH: "此令牌无权向该社区写入。"})
+		return command.Request{}, false
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" || len(key) > 200 || !utf8.ValidString(key) || strings.ContainsAny(key, "\r\n") {
+		writeProblem(w, badRequest("idempotency_key_required", "Writes need an Idempotency-Key header (1 to 200 characters), the same on every retry.",
+			"写入请求须带 Idempotency-Key 请求头（1 至 200 个字符），重试时保持不变。",
+			domain.FieldError{Field: "Idempotency-Key", Reason: "required", ReasonZH: "必填"}))
+		return command.Request{}, false
+	}
+	if !decodeBody(w, r, limit, v) {
+		return command.Request{}, false
+	}
+	return command.Request{Community: community, IdempotencyKey: key, Actor: p.ID}, true
+}
+
+// decodeBody reads a JSON body of at most limit bytes into v, strictly.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		writeProblem(w, Problem{Status: http.StatusUnsupportedMediaType, Title: "Unsupported media type", TitleZH: "不支持的内容类型",
+			Code: "content_type", Detail: "Send application/json.", DetailZH: "请以 application/json 格式提交。"})
+		return false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		writeProblem(w, Problem{Status: http.StatusRequestEntityTooLarge, Title: "Body too large", TitleZH: "请求体过大", Code: "too_large",
+			Detail: fmt.Sprintf("The body is over %d bytes; nothing was recorded.", limit), DetailZH: fmt.Sprintf("请求体超过 %d 字节，未记录任何内容。", limit)})
+		return false
+	}
+	if err != nil {
+		writeProblem(w, badRequest("read_body", "Could not read the body.", "无法读取请求体。"))
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("unexpected data after the JSON object")
+	}
+	if err != nil {
+		field := "body"
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			field = te.Field
+		} else if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			field = strings.Trim(name, `"`)
+		}
+		writeProblem(w, badRequest("malformed_json", "The body is not a valid command: "+err.Error(), "请求体不是有效的 JSON 指令。",
+			domain.FieldError{Field: field, Reason: err.Error(), ReasonZH: "JSON 格式或字段错误"}))
+		return false
+	}
+	return true
+}
+
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	p, valid := s.Tokens.Authenticate(strings.TrimSpace(token))
+	if !ok || !valid {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gongkai"`)
+		writeProblem(w, Problem{Status: http.StatusUnauthorized, Title: "Unauthorized", TitleZH: "未授权", Code: "unauthorized",
+			Detail: "Writes need a valid bearer token.", DetailZH: "写入请求须提供有效的令牌（Bearer token）。"})
+		return auth.Principal{}, false
+	}
+	return p, true
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	if p.Status >= 500 {
+		s.Log.Error("command failed", "path", r.URL.Path, "err", err)
+	}
+	writeProblem(w, p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

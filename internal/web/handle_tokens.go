@@ -1,0 +1,59 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/eventstore"
+	"github.com/gongkai/gongkai/internal/auth"
+)
+
+// handleCreateToken issues a clerk token scoped to one community. Only the
+// administrator may call it. The token is shown once; the log keeps its hash.
+func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	if !p.Admin {
+		writeProblem(w, Problem{Status: http.StatusForbidden, Title: "Forbidden", TitleZH: "无权操作", Code: "forbidden",
+			Detail: "Only the administrator can issue tokens.", DetailZH: "只有管理员可以签发令牌。"})
+		return
+	}
+	var body struct {
+		Community string `json:"community"`
+		Label     string `json:"label"`
+	}
+	if !decodeBody(w, r, 64<<10, &body) {
+		return
+	}
+	var fe []domain.FieldError
+	if !domain.ValidCommunityID(body.Community) {
+		fe = append(fe, domain.FieldError{Field: "community", Reason: "invalid community id", ReasonZH: "社区编号无效"})
+	}
+	if n := utf8.RuneCountInString(body.Label); n == 0 || n > 100 {
+		fe = append(fe, domain.FieldError{Field: "label", Reason: "required, at most 100 characters", ReasonZH: "必填，最多100个字符"})
+	}
+	if len(fe) > 0 {
+		writeProblem(w, problemFor(&domain.ValidationError{Fields: fe}))
+		return
+	}
+	token, hash := auth.NewToken()
+	id := s.NewID()
+	data, _ := json.Marshal(auth.TokenIssued{TokenID: id, Label: body.Label, SHA256: hash, Community: body.Community})
+	now := s.Now()
+	ev := eventstore.Event{ID: s.NewID(), Type: auth.EvTokenIssued, Schema: 1, Community: body.Community,
+		AggregateType: auth.AggregateToken, AggregateID: id, EffectiveDate: domain.DateOf(now).String(),
+		RecordedAt: now.UTC(), Actor: p.ID, Data: data}
+	res, err := s.Store.Append(r.Context(), eventstore.Request{Community: body.Community, IdempotencyKey: "token:" + id, Fingerprint: id,
+		Appends: []eventstore.Append{{AggregateType: auth.AggregateToken, AggregateID: id, Events: []eventstore.Event{ev}}}})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Tokens.Apply(eventstore.Stored{Event: ev, Seq: res.Appends[0].Version})
+	writeJSON(w, http.StatusCreated, map[string]any{"token_id": id, "community": body.Community, "label": body.Label, "token": token,
+		"stream_seq": res.Appends[0].Version})
+}

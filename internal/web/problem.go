@@ -1,0 +1,117 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/eventstore"
+	"github.com/gongkai/gongkai/internal/command"
+)
+
+// Problem is an RFC 9457 problem detail, with Chinese beside English.
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	TitleZH  string `json:"title_zh"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	DetailZH string `json:"detail_zh,omitempty"`
+	// Code is a stable identifier of the rule or failure.
+	Code string `json:"code,omitempty"`
+	// CommandIndex is the failing command's position in a batch.
+	CommandIndex *int `json:"command_index,omitempty"`
+	// CommandType is the failing command's type.
+	CommandType string `json:"command_type,omitempty"`
+	// CurrentVersion is the aggregate's version, on a 409.
+	CurrentVersion *uint64             `json:"current_version,omitempty"`
+	Errors         []domain.FieldError `json:"errors,omitempty"`
+}
+
+func writeProblem(w http.ResponseWriter, p Problem) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func badRequest(code, detail, detailZH string, fields ...domain.FieldError) Problem {
+	return Problem{Status: http.StatusBadRequest, Title: "Bad request", TitleZH: "请求格式错误",
+		Code: code, Detail: detail, DetailZH: detailZH, Errors: fields}
+}
+
+// problemFor maps an error of the command service to a problem.
+func problemFor(err error) Problem {
+	var p Problem
+	var cerr *command.Error
+	if errors.As(err, &cerr) {
+		i := cerr.Index
+		p.CommandIndex, p.CommandType = &i, cerr.Type
+	}
+	var (
+		ve  *domain.ValidationError
+		re  *domain.RuleError
+		nf  *domain.NotFoundError
+		ce  *eventstore.ConflictError
+		why string
+	)
+	if p.CommandIndex != nil {
+		why = fmt.Sprintf(" (command %d, %s)", *p.CommandIndex, p.CommandType)
+	}
+	switch {
+	case errors.As(err, &ve):
+		p.Status, p.Code = http.StatusUnprocessableEntity, "validation"
+		p.Title, p.TitleZH = "Invalid command", "指令内容有误"
+		p.Detail = "One or more fields are invalid" + why + "; nothing was recorded."
+		p.DetailZH = "指令中有字段不符合要求，未记录任何内容。"
+		p.Errors = ve.Fields
+	case errors.As(err, &re):
+		p.Status, p.Code = http.StatusUnprocessableEntity, re.Code
+		p.Title, p.TitleZH = "Rule violated", "不符合规则"
+		p.Detail, p.DetailZH = re.Reason+why+"; nothing was recorded.", re.ReasonZH+"。未记录任何内容。"
+		p.Errors = []domain.FieldError{{Field: re.Field, Reason: re.Reason, ReasonZH: re.ReasonZH}}
+	case errors.As(err, &nf):
+		p.Status, p.Code = http.StatusNotFound, "not_found"
+		p.Title, p.TitleZH = "Not found", "未找到"
+		p.Detail = nf.Error() + why + "; nothing was recorded."
+		what := map[string]string{"community": "社区", "matter": "事项"}[nf.What]
+		p.DetailZH = what + " " + nf.ID + " 不存在，未记录任何内容。"
+	case errors.As(err, &ce):
+		cur := ce.Current
+		p.Status, p.Code, p.CurrentVersion = http.StatusConflict, "version_conflict", &cur
+		p.Title, p.TitleZH = "Version conflict", "版本冲突"
+		p.Detail = fmt.Sprintf("%s changed since version %d; its current version is %d. Reload and decide again.", ce.Subject, ce.Expected, ce.Current)
+		p.DetailZH = fmt.Sprintf("该记录已被他人更新（当前版本 %d），请刷新后重新提交。", ce.Current)
+	case errors.Is(err, eventstore.ErrIdempotencyMismatch):
+		p.Status, p.Code = http.StatusUnprocessableEntity, "idempotency_key_reused"
+		p.Title, p.TitleZH = "Idempotency key reused", "幂等键重复使用"
+		p.Detail = "This Idempotency-Key was already used for a different request."
+		p.DetailZH = "该 Idempotency-Key 已用于另一项不同的请求。"
+	case errors.Is(err, domain.ErrUnknownCommand):
+		p = badRequest("unknown_command_type", err.Error()+why, "未知的指令类型",
+			domain.FieldError{Field: "type", Reason: "unknown command type", ReasonZH: "未知的指令类型"})
+		p.CommandIndex, p.CommandType = nil, ""
+		if cerr != nil {
+			i := cerr.Index
+			p.CommandIndex = &i
+		}
+	case errors.Is(err, command.ErrTooMany):
+		p = badRequest("too_many_commands", fmt.Sprintf("A batch holds at most %d commands and %d events.", command.MaxBatch, eventstore.MaxEventsPerRequest),
+			fmt.Sprintf("每批最多 %d 条指令、%d 个事件。", command.MaxBatch, eventstore.MaxEventsPerRequest),
+			domain.FieldError{Field: "commands", Reason: "too many", ReasonZH: "数量过多"})
+	case errors.Is(err, command.ErrEmpty), errors.Is(err, eventstore.ErrInvalid):
+		p = badRequest("empty", err.Error(), "请求中没有可记录的指令。",
+			domain.FieldError{Field: "commands", Reason: err.Error(), ReasonZH: "没有可记录的指令"})
+	default:
+		p.Status, p.Code = http.StatusServiceUnavailable, "unavailable"
+		p.Title, p.TitleZH = "Not recorded", "未能记录"
+		p.Detail = "The ledger could not record the request; nothing was recorded. Retry with the same Idempotency-Key."
+		p.DetailZH = "账本暂时无法记录，未记录任何内容。请使用相同的 Idempotency-Key 重试。"
+	}
+	return p
+}

@@ -1,0 +1,52 @@
+// Package web serves gongkai's JSON API and its public pages.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gongkai/gongkai/eventstore"
+	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/command"
+	"github.com/gongkai/gongkai/internal/projector"
+	"github.com/gongkai/gongkai/projections"
+)
+
+// Body size limits.
+const (
+	MaxCommandBody = 1 << 20 // 1 MiB for one command
+	MaxBatchBody   = 8 << 20 // 8 MiB for a batch of up to 1000 commands
+)
+
+// Deps is what the server needs.
+type Deps struct {
+	Commands *command.Service
+	Store    *eventstore.Store
+	Board    projections.Board
+	Runners  []*projector.Runner
+	Tokens   *auth.Tokens
+	Log      *slog.Logger
+	Now      func() time.Time
+	NewID    func() string
+	// Fsync names the durability mode, shown in /readyz.
+	Fsync string
+}
+
+// Server is the HTTP handler.
+type Server struct {
+	Deps
+	mux *http.ServeMux
+}
+
+// NewServer returns the handler with every route.
+func NewServer(d Deps) http.Handler {
+	s := &Server{Deps: d, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}

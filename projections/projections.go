@@ -1,0 +1,35 @@
+// Package projections builds gongkai's read models from the event stream.
+// A read model is fed every event once, in stream order, and remembers the
+// last stream sequence it applied; it can always be rebuilt from the stream.
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Event is one stored event as a read model sees it.
+type Event struct {
+	Seq           uint64
+	Type          string
+	Schema        int
+	Community     string
+	AggregateType string
+	AggregateID   string
+	EffectiveDate string
+	RecordedAt    time.Time
+	Data          json.RawMessage
+}
+
+// ReadModel is a projection of the stream.
+type ReadModel interface {
+	// Name identifies the read model ("board").
+	Name() string
+	// Position returns the last stream sequence applied, 0 if none.
+	Position(ctx context.Context) (uint64, error)
+	// Apply folds events in stream order. Events at or below Position are
+	// ignored, so a redelivered event is never applied twice. Apply returns
+	// an error only when the read model can no longer be trusted.
+	Apply(ctx context.Context, events []Event) error
+}
