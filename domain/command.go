@@ -159,7 +159,8 @@ func decodeStrict(data []byte, v any) error {
 }
 
 // checkText validates a piece of user text: valid UTF-8, no control
-// characters (newlines and tabs allowed when multiline), min..max runes.
+// characters (newlines and tabs allowed when multiline), min..max runes,
+// and for one-line texts no angle brackets.
 func checkText(fe *fieldErrors, field, s string, min, max int, multiline bool) {
 	n := utf8.RuneCountInString(s)
 	switch {
@@ -171,6 +172,10 @@ func checkText(fe *fieldErrors, field, s string, min, max int, multiline bool) {
 		fe.add(field, fmt.Sprintf("must be at least %d characters", min), fmt.Sprintf("至少%d个字符", min))
 	case n > max:
 		fe.add(field, fmt.Sprintf("must be at most %d characters", max), fmt.Sprintf("最多%d个字符", max))
+	case !multiline && strings.ContainsAny(s, "<>"):
+		// A one-line label is never markup; longer texts may quote "<" and
+		// are escaped wherever they are shown.
+		fe.add(field, "must not contain < or > (no HTML markup in a one-line text)", "单行文本不能包含 < 或 >（不能含 HTML 标记）")
 	default:
 		for _, r := range s {
 			if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t' || r == '\r')) {

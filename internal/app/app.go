@@ -56,10 +56,16 @@ type Config struct {
 	NewID func() string
 }
 
+// Started describes a running server, for the caller of Run.
+type Started struct {
+	// Addr is the HTTP address the server accepts connections on.
+	Addr  string
+	Store *eventstore.Store
+}
+
 // Run serves until ctx ends, then shuts down gracefully. When listening is
-// set it is called with the HTTP address once the server accepts
-// connections.
-func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(addr string)) error {
+// set it is called once the server accepts connections.
+func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Started)) error {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -139,7 +145,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(addr 
 	})
 	log.Info("serving", "addr", ln.Addr().String(), "fsync", fsync, "stream_last_seq", startSeq)
 	if listening != nil {
-		listening(ln.Addr().String())
+		listening(Started{Addr: ln.Addr().String(), Store: store})
 	}
 
 	var runErr error

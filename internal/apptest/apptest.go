@@ -1,0 +1,179 @@
+// Package apptest runs a real gongkai server in-process for tests: embedded
+// JetStream in a temporary directory, a real HTTP listener on loopback.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gongkai/gongkai/eventstore"
+	"github.com/gongkai/gongkai/internal/app"
+)
+
+// AdminToken is the administrator token of every test server.
+const AdminToken = "test-admin-token"
+
+// Server is a running test server.
+type Server struct {
+	URL   string
+	Dir   string
+	Store *eventstore.Store
+	stop  context.CancelFunc
+	done  chan error
+}
+
+// Start runs a server on a fresh data directory until the test ends.
+func Start(tb testing.TB, cfg app.Config) *Server {
+	tb.Helper()
+	if cfg.DataDir == "" && len(cfg.NATSURLs) == 0 {
+		cfg.DataDir = tb.TempDir()
+	}
+	return StartOn(tb, cfg)
+}
+
+// StartOn runs a server with cfg as given (to restart on the same data).
+func StartOn(tb testing.TB, cfg app.Config) *Server {
+	tb.Helper()
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	if cfg.AdminToken == "" {
+		cfg.AdminToken = AdminToken
+	}
+	level := slog.LevelWarn
+	if os.Getenv("GONGKAI_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{Dir: cfg.DataDir, stop: cancel, done: make(chan error, 1)}
+	started := make(chan app.Started, 1)
+	go func() { s.done <- app.Run(ctx, cfg, log, func(st app.Started) { started <- st }) }()
+	select {
+	case st := <-started:
+		s.URL, s.Store = "http://"+st.Addr, st.Store
+	case err := <-s.done:
+		cancel()
+		tb.Fatalf("server did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		tb.Fatalf("server did not start within 30s")
+	}
+	tb.Cleanup(func() { s.Stop(tb) })
+	s.WaitReady(tb)
+	return s
+}
+
+// Stop shuts the server down gracefully and waits for it; it is safe to
+// call more than once.
+func (s *Server) Stop(tb testing.TB) {
+	tb.Helper()
+	if s.stop == nil {
+		return
+	}
+	s.stop()
+	s.stop = nil
+	select {
+	case err := <-s.done:
+		if err != nil {
+			tb.Errorf("server stopped with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		tb.Errorf("server did not stop within 30s")
+	}
+}
+
+// WaitReady waits until /readyz answers 200.
+func (s *Server) WaitReady(tb testing.TB) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.URL + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tb.Fatalf("%s/readyz not 200 within 30s", s.URL)
+}
+
+// LastSeq returns the stream's last sequence.
+func (s *Server) LastSeq(tb testing.TB) uint64 {
+	tb.Helper()
+	n, err := s.Store.LastSeq(context.Background())
+	if err != nil {
+		tb.Fatalf("LastSeq: %v", err)
+	}
+	return n
+}
+
+// Response is an HTTP reply read whole.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a map.
+func (r Response) JSON(tb testing.TB) map[string]any {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		tb.Fatalf("reply %d is not JSON: %v: %s", r.Status, err, r.Body)
+	}
+	return m
+}
+
+// Do sends a request with the given headers ("Authorization",
+// "Idempotency-Key", ...) and reads the reply.
+func Do(tb testing.TB, method, url string, body []byte, headers map[string]string) Response {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Command sends one command to a community as the administrator.
+func (s *Server) Command(tb testing.TB, community, key string, body string, extra ...string) Response {
+	tb.Helper()
+	h := map[string]string{"Authorization": "Bearer " + AdminToken, "Idempotency-Key": key}
+	for i := 0; i+1 < len(extra); i += 2 {
+		h[extra[i]] = extra[i+1]
+	}
+	return Do(tb, http.MethodPost, s.URL+"/api/v1/communities/"+community+"/commands", []byte(body), h)
+}
+
+// Batch sends a batch of commands to a community as the administrator.
+func (s *Server) Batch(tb testing.TB, community, key string, body string) Response {
+	tb.Helper()
+	h := map[string]string{"Authorization": "Bearer " + AdminToken, "Idempotency-Key": key}
+	return Do(tb, http.MethodPost, s.URL+"/api/v1/communities/"+community+"/commands:batch", []byte(body), h)
+}

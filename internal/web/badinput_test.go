@@ -1,0 +1,161 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gongkai/gongkai/internal/app"
+	"github.com/gongkai/gongkai/internal/apptest"
+)
+
+// Bad input gets a clear error in both languages and changes nothing.
+func TestBadInputChangesNothing(t *testing.T) {
+	s := setup(t, app.Config{})
+	mustStatus(t, s.Command(t, "c1", "reg-m1", register("m1", "2025-02-01")), http.StatusCreated)
+	admin := "Bearer " + apptest.AdminToken
+	resolve := func(votes string) string {
+		return step("matter.resolve", "m1", "2025-02-05", `{"votes":`+votes+`}`)
+	}
+	withAmount := func(amount string) string {
+		return fmt.Sprintf(`{"type":"matter.register","aggregate_id":"m9","effective_date":"2025-02-01","data":{"title":"t","amount":%s}}`, amount)
+	}
+	var big strings.Builder
+	big.WriteString(`{"type":"matter.register","aggregate_id":"m9","effective_date":"2025-02-01","data":{"title":"t","description":"`)
+	big.WriteString(strings.Repeat("x", 2<<20))
+	big.WriteString(`"}}`)
+	var many strings.Builder
+	many.WriteString(`{"commands":[`)
+	for i := range 1001 {
+		if i > 0 {
+			many.WriteString(",")
+		}
+		many.WriteString(register(fmt.Sprint("n", i), "2025-02-01"))
+	}
+	many.WriteString(`]}`)
+
+	cases := []struct {
+		name      string
+		community string
+		path      string // default "/commands"
+		body      string
+		headers   map[string]string
+		status    int
+		field     string // a field the problem must name, if any
+	}{
+		{name: "malformed JSON", body: `{"type":`, status: 400},
+		{name: "not an object", body: `[]`, status: 400},
+		{name: "trailing data", body: register("m9", "2025-02-01") + ` {}`, status: 400},
+		{name: "unknown command type", body: step("matter.approve", "m1", "2025-02-02", `{}`), status: 400, field: "type"},
+		{name: "missing type", body: `{"aggregate_id":"m9","effective_date":"2025-02-01","data":{"title":"t"}}`, status: 400, field: "type"},
+		{name: "extra envelope field", body: `{"type":"matter.register","aggregate_id":"m9","effective_date":"2025-02-01","data":{"title":"t"},"admin":true}`, status: 400, field: "admin"},
+		{name: "extra data field", body: step("matter.register", "m9", "2025-02-01", `{"title":"t","owner":"me"}`), status: 422, field: "data.owner"},
+		{name: "missing title", body: step("matter.register", "m9", "2025-02-01", `{}`), status: 422, field: "data.title"},
+		{name: "missing aggregate id", body: `{"type":"matter.register","effective_date":"2025-02-01","data":{"title":"t"}}`, status: 422, field: "aggregate_id"},
+		{name: "present > expected", body: resolve(`{"expected":15,"present":16,"for":10}`), status: 422, field: "data.votes.present"},
+		{name: "votes > present", body: resolve(`{"expected":15,"present":10,"for":8,"against":2,"abstain":1}`), status: 422, field: "data.votes.for"},
+		{name: "negative votes", body: resolve(`{"expected":15,"present":-1}`), status: 422, field: "data.votes"},
+		{name: "fractional votes", body: resolve(`{"expected":15,"present":10.5}`), status: 422, field: "data.votes.present"},
+		{name: "stage out of order", body: resolve(`{"expected":15,"present":12,"for":10}`), status: 422, field: "type"},
+		{name: "unknown matter", body: step("matter.propose", "nosuch", "2025-02-02", `{}`), status: 404},
+		{name: "negative amount", body: withAmount(`"-1"`), status: 422, field: "data.amount"},
+		{name: "fractional fen", body: withAmount(`"12.345"`), status: 422, field: "data.amount"},
+		{name: "overflowing amount", body: withAmount(`"10000000000000.00"`), status: 422, field: "data.amount"},
+		{name: "amount as a number", body: withAmount(`12.5`), status: 422, field: "data.amount"},
+		{name: "full-width digits", body: withAmount(`"１２"`), status: 422, field: "data.amount"},
+		{name: "exponent amount", body: withAmount(`"1e3"`), status: 422, field: "data.amount"},
+		{name: "impossible date", body: register("m9", "2025-02-30"), status: 422, field: "effective_date"},
+		{name: "date with slashes", body: register("m9", "2025/02/01"), status: 422, field: "effective_date"},
+		{name: "date in the future", body: register("m9", "2099-01-01"), status: 422, field: "effective_date"},
+		{name: "date before previous stage", body: step("matter.propose", "m1", "2025-01-01", `{}`), status: 422, field: "effective_date"},
+		{name: "2 MiB body", body: big.String(), status: 413},
+		{name: "community with dot", community: "c.1", body: register("m9", "2025-02-01"), status: 400, field: "community"},
+		{name: "community with star", community: "c*", body: register("m9", "2025-02-01"), status: 400, field: "community"},
+		{name: "community with gt", community: "c%3E", body: register("m9", "2025-02-01"), status: 400, field: "community"},
+		{name: "upper-case community", community: "C1", body: register("m9", "2025-02-01"), status: 400, field: "community"},
+		{name: "aggregate id with dot", body: register("m.9", "2025-02-01"), status: 422, field: "aggregate_id"},
+		{name: "aggregate id wildcard", body: register("*", "2025-02-01"), status: 422, field: "aggregate_id"},
+		{name: "script tag in title", body: step("matter.register", "m9", "2025-02-01", `{"title":"<script>alert(1)</script>"}`), status: 422, field: "data.title"},
+		{name: "control character in title", body: step("matter.register", "m9", "2025-02-01", `{"title":"a\u0007b"}`), status: 422, field: "data.title"},
+		{name: "title too long", body: step("matter.register", "m9", "2025-02-01", `{"title":"`+strings.Repeat("长", 201)+`"}`), status: 422, field: "data.title"},
+		{name: "no idempotency key", body: register("m9", "2025-02-01"), headers: map[string]string{"Idempotency-Key": ""}, status: 400, field: "Idempotency-Key"},
+		{name: "no token", body: register("m9", "2025-02-01"), headers: map[string]string{"Authorization": ""}, status: 401},
+		{name: "bad token", body: register("m9", "2025-02-01"), headers: map[string]string{"Authorization": "Bearer x"}, status: 401},
+		{name: "bad If-Match", body: step("matter.propose", "m1", "2025-02-02", `{}`), headers: map[string]string{"If-Match": "abc"}, status: 400, field: "If-Match"},
+		{name: "form content type", body: register("m9", "2025-02-01"), headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, status: 415},
+		{name: "empty batch", path: "/commands:batch", body: `{"commands":[]}`, status: 400, field: "commands"},
+		{name: "batch of 1001", path: "/commands:batch", body: many.String(), status: 400, field: "commands"},
+		{name: "register community twice", body: community, status: 422, field: "aggregate_id"},
+	}
+	if len(cases) < 20 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	before := s.LastSeq(t)
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, path := tc.community, tc.path
+			if c == "" {
+				c = "c1"
+			}
+			if path == "" {
+				path = "/commands"
+			}
+			h := map[string]string{"Authorization": admin, "Idempotency-Key": fmt.Sprint("bad-", i)}
+			for k, v := range tc.headers {
+				h[k] = v
+			}
+			r := apptest.Do(t, http.MethodPost, s.URL+"/api/v1/communities/"+c+path, []byte(tc.body), h)
+			if r.Status != tc.status {
+				t.Fatalf("status = %d, want %d: %s", r.Status, tc.status, r.Body)
+			}
+			if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("Content-Type = %q, want application/problem+json", ct)
+			}
+			p := r.JSON(t)
+			for _, k := range []string{"title", "title_zh", "detail", "detail_zh"} {
+				if s, _ := p[k].(string); s == "" {
+					t.Errorf("problem has no %s: %s", k, r.Body)
+				}
+			}
+			if tc.field != "" {
+				found := false
+				errs, _ := p["errors"].([]any)
+				for _, e := range errs {
+					e := e.(map[string]any)
+					if e["field"] == tc.field && e["reason"] != "" && e["reason_zh"] != "" {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("problem does not name field %q with reasons in both languages: %s", tc.field, r.Body)
+				}
+			}
+			if after := s.LastSeq(t); after != before {
+				t.Fatalf("LastSeq = %d after bad input, want %d", after, before)
+			}
+		})
+	}
+}
+
+// Hostile text that is allowed (in a description) is stored as written and
+// shown escaped on the page.
+func TestHostileTextIsEscaped(t *testing.T) {
+	s := setup(t, app.Config{})
+	const hostile = `<script>alert("x")</script><img src=x onerror=alert(1)>`
+	body := step("matter.register", "m1", "2025-02-01", fmt.Sprintf(`{"title":"路灯 & 道路","description":%q}`, hostile))
+	mustStatus(t, s.Command(t, "c1", "hostile", body), http.StatusCreated)
+	for _, lang := range []string{"", "?lang=en"} {
+		page := apptest.Do(t, "GET", s.URL+"/c/c1"+lang, nil, nil)
+		if page.Status != http.StatusOK {
+			t.Fatalf("page status %d", page.Status)
+		}
+		html := string(page.Body)
+		if strings.Contains(html, "<script>") || strings.Contains(html, "<img") {
+			t.Fatalf("page contains hostile markup unescaped:\n%s", html)
+		}
+		if !strings.Contains(html, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") || !strings.Contains(html, "路灯 &amp; 道路") {
+			t.Fatalf("page does not show the text escaped:\n%s", html)
+		}
+	}
+}
