@@ -28,12 +28,13 @@ var roles = []Role{RoleSecretary, RoleDirector, RoleClerk, RoleAccountant, RoleC
 
 // Community is the state of one community (社区) or village (村).
 type Community struct {
-	ID      string
-	Name    string
-	Kind    string
-	Town    string
-	County  string
-	RuleSet RuleSet
+	ID     string
+	Name   string
+	Kind   string
+	Town   string
+	County string
+	// RuleSets are the rule sets adopted, in order; see RuleSetAt.
+	RuleSets []RuleSet
 	// Officers maps a person id to the officer.
 	Officers map[string]*Officer
 }
@@ -43,6 +44,25 @@ type Officer struct {
 	PersonID string `json:"person_id"`
 	Name     string `json:"name"`
 	Roles    []Role `json:"roles"`
+}
+
+// RuleSetAt returns the rule set in force on date d: of the rule sets
+// adopted, the one with the latest EffectiveFrom on or before d (the later
+// adopted on a tie), or DefaultRuleSet if none applies yet.
+func (c *Community) RuleSetAt(d Date) RuleSet {
+	best := -1
+	for i, rs := range c.RuleSets {
+		if rs.EffectiveFrom.After(d) {
+			continue
+		}
+		if best < 0 || !rs.EffectiveFrom.Before(c.RuleSets[best].EffectiveFrom) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return DefaultRuleSet()
+	}
+	return c.RuleSets[best]
 }
 
 // Holds reports whether some one person holds both roles (一肩挑 when they
@@ -61,7 +81,6 @@ func (c *Community) Apply(e Event) {
 	switch e := e.(type) {
 	case *CommunityRegistered:
 		c.Name, c.Kind, c.Town, c.County = e.Name, e.Kind, e.Town, e.County
-		c.RuleSet = DefaultRuleSet()
 		c.Officers = map[string]*Officer{}
 	case *OfficerAppointed:
 		o := c.Officers[e.PersonID]
@@ -81,7 +100,7 @@ func (c *Community) Apply(e Event) {
 			}
 		}
 	case *RuleSetAdopted:
-		c.RuleSet = e.RuleSet
+		c.RuleSets = append(c.RuleSets, e.RuleSet)
 	}
 }
 
@@ -107,7 +126,8 @@ type OfficerRemoved struct {
 	Reason   string `json:"reason"`
 }
 
-// RuleSetAdopted records the rule set the community follows from now on.
+// RuleSetAdopted records a rule set the community follows from its
+// EffectiveFrom date on.
 type RuleSetAdopted struct {
 	RuleSet RuleSet `json:"rule_set"`
 }
@@ -191,7 +211,20 @@ func (c *AdoptRuleSet) Validate() error {
 	return fe.err()
 }
 
+// communityTarget checks that a community command addresses the community
+// it was sent to and carries a plausible date.
+func communityTarget(env Env) error {
+	if env.AggregateID != env.CommunityID {
+		return &RuleError{Code: "community_id_mismatch", Field: "aggregate_id",
+			Reason: "aggregate_id must equal the community id", ReasonZH: "aggregate_id 必须与社区编号一致"}
+	}
+	return checkDate(env, Date{})
+}
+
 func communityExists(env Env) error {
+	if err := communityTarget(env); err != nil {
+		return err
+	}
 	if env.Community == nil {
 		return &NotFoundError{What: "community", ID: env.CommunityID}
 	}
@@ -199,9 +232,8 @@ func communityExists(env Env) error {
 }
 
 func (c *RegisterCommunity) Decide(env Env) ([]Event, error) {
-	if env.AggregateID != env.CommunityID {
-		return nil, &RuleError{Code: "community_id_mismatch", Field: "aggregate_id",
-			Reason: "aggregate_id must equal the community id", ReasonZH: "aggregate_id 必须与社区编号一致"}
+	if err := communityTarget(env); err != nil {
+		return nil, err
 	}
 	if env.Community != nil {
 		return nil, &RuleError{Code: "already_registered", Field: "aggregate_id",
@@ -251,9 +283,7 @@ func (c *Community) Clone() *Community {
 		oc.Roles = slices.Clone(o.Roles)
 		d.Officers[k] = &oc
 	}
-	d.RuleSet.Votes = make(map[Body]VoteRule, len(c.RuleSet.Votes))
-	for k, v := range c.RuleSet.Votes {
-		d.RuleSet.Votes[k] = v
-	}
+	// Rule sets are never changed once adopted, so they may be shared.
+	d.RuleSets = slices.Clone(c.RuleSets)
 	return &d
 }

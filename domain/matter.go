@@ -351,7 +351,7 @@ func existing(env Env, from ...Stage) error {
 	}
 	return &RuleError{Code: "stage_out_of_order", Field: "type",
 		Reason:   "stage out of order: the matter is " + string(m.Stage) + ", this step needs " + names,
-		ReasonZH: "程序顺序错误：事项当前为“" + stageZH[m.Stage] + "”，此步骤须在“" + namesZH + "”之后"}
+		ReasonZH: "程序顺序错误：事项当前为“" + stageZH[m.Stage] + "”，此步骤只能在事项处于“" + namesZH + "”时进行"}
 }
 
 func checkDate(env Env, last Date) error {
@@ -404,9 +404,9 @@ func (c *ConsultMatter) Decide(env Env) ([]Event, error) {
 }
 
 func decision(env Env, body Body, v Votes, text string) Decision {
-	rule := env.Community.RuleSet.Votes[body]
-	q, p := rule.Outcome(v)
-	return Decision{Votes: v, Quorate: q, Passed: p, RuleSet: env.Community.RuleSet.ID, Text: text}
+	rs := env.Community.RuleSetAt(env.Date)
+	q, p := rs.Votes[body].Outcome(v)
+	return Decision{Votes: v, Quorate: q, Passed: p, RuleSet: rs.ID, Text: text}
 }
 
 func (c *ReviewMatter) Decide(env Env) ([]Event, error) {

@@ -1,5 +1,7 @@
 package domain
 
+import "math/big"
+
 // Body is a meeting body that votes on a matter.
 type Body string
 
@@ -75,26 +77,37 @@ func (v Votes) validate(fe *fieldErrors, path string) {
 	if v.Present > v.Expected {
 		fe.add(path+".present", "present must not exceed expected", "实到人数不能超过应到人数")
 	}
-	if v.For+v.Against+v.Abstain > v.Present {
+	// Compared term by term: the sum of large counts could wrap around.
+	if v.For > v.Present || v.Against > v.Present-v.For || v.Abstain > v.Present-v.For-v.Against {
 		fe.add(path+".for", "for + against + abstain must not exceed present", "赞成、反对、弃权人数之和不能超过实到人数")
 	}
 }
 
 // Outcome applies the rule to a tally.
 func (r VoteRule) Outcome(v Votes) (quorate, passed bool) {
-	quorate = v.Present*r.Quorum.Den >= v.Expected*r.Quorum.Num
+	quorate = cmpProducts(v.Present, r.Quorum.Den, v.Expected, r.Quorum.Num) >= 0
 	base := v.Present
 	if r.MajorityOf == "expected" {
 		base = v.Expected
 	}
-	passed = quorate && v.For*r.Majority.Den > base*r.Majority.Num
+	passed = quorate && cmpProducts(v.For, r.Majority.Den, base, r.Majority.Num) > 0
 	return quorate, passed
+}
+
+// cmpProducts compares a*b with c*d exactly, returning -1, 0 or +1: the
+// product of a large count and a fraction's term could overflow an int.
+func cmpProducts(a, b, c, d int) int {
+	var x, y big.Int
+	x.Mul(big.NewInt(int64(a)), big.NewInt(int64(b)))
+	y.Mul(big.NewInt(int64(c)), big.NewInt(int64(d)))
+	return x.Cmp(&y)
 }
 
 func (rs RuleSet) validate(fe *fieldErrors, path string) {
 	if rs.ID == "" || len(rs.ID) > 64 {
 		fe.add(path+".id", "required, at most 64 characters", "必填，最多64个字符")
 	}
+	checkText(fe, path+".jurisdiction", rs.Jurisdiction, 0, 100, false)
 	if rs.EffectiveFrom.IsZero() {
 		fe.add(path+".effective_from", "required", "必填")
 	}

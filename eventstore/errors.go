@@ -30,6 +30,10 @@ var ErrIdempotencyMismatch = errors.New("idempotency key was already used for a 
 // ErrInvalid is wrapped when an append request is malformed.
 var ErrInvalid = errors.New("invalid append request")
 
+// ErrTooManyEvents is wrapped (with ErrInvalid) when a request holds more
+// than MaxEventsPerRequest events.
+var ErrTooManyEvents = fmt.Errorf("%w: too many events", ErrInvalid)
+
 // StreamConfigError is returned by Open when the live stream's configuration
 // is weaker than an immutable audit log needs.
 type StreamConfigError struct {

@@ -155,7 +155,8 @@ type Store struct {
 // Open connects the store to its stream on js, creating the stream if it
 // does not exist, and refuses (*StreamConfigError) a stream whose
 // configuration is weaker than an immutable log needs. It reads the whole
-// stream's headers once to index idempotency keys.
+// stream's headers once to index idempotency keys; afterwards every message
+// that Follow delivers, and every append, keeps the index current.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error) {
 	if cfg.Stream == "" {
 		cfg.Stream = "GONGKAI"
@@ -184,7 +185,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	}
 	s := &Store{js: js, stream: st, name: cfg.Stream, log: cfg.Logger, idx: newIndex()}
 	start := time.Now()
-	if err := s.syncIndex(ctx, 0); err != nil {
+	if err := s.syncIndex(ctx); err != nil {
 		return nil, fmt.Errorf("index idempotency keys: %w", err)
 	}
 	s.log.Info("idempotency index loaded", "keys", s.idx.len(), "through_seq", s.idx.through(), "took", time.Since(start))
@@ -278,7 +279,7 @@ func (s *Store) Append(ctx context.Context, req Request) (Result, error) {
 	}
 	// Every event up to the versions decided on must be indexed, so that a
 	// retry of a request that already moved these aggregates is found.
-	if err := s.syncIndex(ctx, maxExpected); err != nil {
+	if err := s.ensureIndexed(ctx, maxExpected); err != nil {
 		return Result{}, err
 	}
 	if res, ok, err := s.replay(ctx, ih, req.Fingerprint); ok || err != nil {
@@ -294,7 +295,7 @@ func (s *Store) Append(ctx context.Context, req Request) (Result, error) {
 		// A conflict or a duplicate may be our own earlier attempt, committed
 		// by another instance or before a lost acknowledgement.
 		if errors.Is(err, ErrConflict) || errors.Is(err, errDuplicate) {
-			if serr := s.syncIndex(ctx, 0); serr != nil {
+			if serr := s.syncIndex(ctx); serr != nil {
 				return Result{}, serr
 			}
 			if res, ok, rerr := s.replay(ctx, ih, req.Fingerprint); ok || rerr != nil {
@@ -332,7 +333,7 @@ func validate(req Request) error {
 	case n == 0:
 		return fmt.Errorf("%w: no events", ErrInvalid)
 	case n > MaxEventsPerRequest:
-		return fmt.Errorf("%w: %d events, at most %d per request", ErrInvalid, n, MaxEventsPerRequest)
+		return fmt.Errorf("%w: %d events, at most %d per request", ErrTooManyEvents, n, MaxEventsPerRequest)
 	case req.IdempotencyKey == "":
 		return fmt.Errorf("%w: idempotency key required", ErrInvalid)
 	}
@@ -441,11 +442,12 @@ func resultOf(req Request, first uint64) Result {
 }
 
 // Lookup returns the stored result of an earlier request with this
-// idempotency key in community, if there is one, after indexing the stream
-// up to sequence upTo. It returns ErrIdempotencyMismatch when the key was
-// used for a request with another fingerprint.
+// idempotency key in community, if there is one, once every message up to
+// sequence upTo is indexed (pass the versions the request was decided on).
+// It returns ErrIdempotencyMismatch when the key was used for a request
+// with another fingerprint.
 func (s *Store) Lookup(ctx context.Context, community, key, fingerprint string, upTo uint64) (Result, bool, error) {
-	if err := s.syncIndex(ctx, max(upTo, 1)); err != nil {
+	if err := s.ensureIndexed(ctx, upTo); err != nil {
 		return Result{}, false, err
 	}
 	return s.replay(ctx, IdempotencyHash(community, key), fingerprint)
@@ -553,7 +555,9 @@ func (s *Store) Read(ctx context.Context, from uint64, fn func(Stored) error) er
 }
 
 // Follow calls fn for every event from sequence from (1 if 0) in order, and
-// then for each new event as it is stored, until ctx ends or fn fails.
+// then for each new event as it is stored, until ctx ends or fn fails. The
+// messages it sees also keep the idempotency index current with appends
+// made by other instances.
 func (s *Store) Follow(ctx context.Context, from uint64, fn func(Stored) error) error {
 	cons, err := s.stream.OrderedConsumer(ctx, startAt(from))
 	if err != nil {
@@ -578,6 +582,7 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(Stored) error) 
 		if err != nil {
 			return fmt.Errorf("follow: %w", err)
 		}
+		s.indexMsg(m.Headers(), md.Sequence.Stream)
 		if err := fn(mustDecode(m, md.Sequence.Stream)); err != nil {
 			return err
 		}
@@ -637,32 +642,35 @@ func (s *Store) read(ctx context.Context, cfg jetstream.OrderedConsumerConfig, l
 	}
 }
 
-// syncIndex indexes the idempotency headers of every message up to the
-// stream's end, or only up to upTo when upTo > 0 and already indexed.
-func (s *Store) syncIndex(ctx context.Context, upTo uint64) error {
+// syncIndex reads the idempotency headers of every message from the first
+// one not yet indexed to the stream's end.
+func (s *Store) syncIndex(ctx context.Context) error {
 	s.idx.syncMu.Lock()
 	defer s.idx.syncMu.Unlock()
 	from := s.idx.through() + 1
-	if upTo > 0 && upTo < from {
-		return nil
-	}
 	last, err := s.LastSeq(ctx)
-	if err != nil {
+	if err != nil || last < from {
 		return err
-	}
-	if last < from {
-		return nil
 	}
 	cfg := startAt(from)
 	cfg.HeadersOnly = true
 	return s.read(ctx, cfg, last, func(m jetstream.Msg, seq uint64) error {
-		if ih := m.Headers().Get(HeaderIdempotency); ih != "" {
-			s.idx.add(seq, seq, ih, m.Headers().Get(HeaderRequest))
-		} else {
-			s.idx.add(seq, seq, "", "")
-		}
+		s.indexMsg(m.Headers(), seq)
 		return nil
 	})
+}
+
+func (s *Store) indexMsg(h nats.Header, seq uint64) {
+	s.idx.add(seq, seq, h.Get(HeaderIdempotency), h.Get(HeaderRequest))
+}
+
+// ensureIndexed makes sure every message up to sequence upTo is indexed.
+// Follow normally has done it already; if not, it reads.
+func (s *Store) ensureIndexed(ctx context.Context, upTo uint64) error {
+	if upTo <= s.idx.through() {
+		return nil
+	}
+	return s.syncIndex(ctx)
 }
 
 // keyedMutex serialises requests with the same idempotency key.

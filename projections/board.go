@@ -34,7 +34,7 @@ type MatterRow struct {
 	Title           string                  `json:"title"`
 	Description     string                  `json:"description,omitempty"`
 	Category        string                  `json:"category,omitempty"`
-	Amount          domain.Fen              `json:"amount"`
+	Amount          domain.Fen              `json:"amount,omitempty"`
 	Stage           domain.Stage            `json:"stage"`
 	Dates           []StageDate             `json:"dates"`
 	Review          *domain.Decision        `json:"review,omitempty"`

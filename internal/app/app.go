@@ -97,7 +97,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		log.Warn("GONGKAI_ADMIN_TOKEN is not set: no one can write or issue tokens")
 	}
 	board := projections.NewMemoryBoard()
-	runners := []*projector.Runner{projector.New(store, board, log)}
+	runners := []*projector.Runner{projector.New(board, log)}
+	svc.Also = append(svc.Also, tokens.Apply)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -112,10 +113,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 			}
 		}()
 	}
-	goRun("command service", func(ctx context.Context) error { return svc.Run(ctx, tokens.Apply) })
+	handlers := []projector.Handler{svc}
 	for _, r := range runners {
-		goRun("projector", r.Run)
+		handlers = append(handlers, r)
 	}
+	goRun("feed", func(ctx context.Context) error { return projector.Feed(ctx, store, handlers...) })
 	if cfg.Demo && startSeq == 0 {
 		goRun("demo", func(ctx context.Context) error {
 			if err := demo.Load(ctx, svc); err != nil {

@@ -82,6 +82,16 @@ func (c *cache) get(subject string) aggregate {
 	return aggregate{version: a.version, community: a.community.Clone(), matter: a.matter.Clone()}
 }
 
+// version returns an aggregate's cached version (0 if unknown).
+func (c *cache) version(subject string) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a := c.aggs[subject]; a != nil {
+		return a.version
+	}
+	return 0
+}
+
 // put stores the state after our own append, unless the follower has
 // already moved the aggregate further.
 func (c *cache) put(subject string, a aggregate) {
@@ -107,12 +117,6 @@ func (c *cache) waitFor(ctx context.Context, seq uint64) error {
 		c.cond.Wait()
 	}
 	return ctx.Err()
-}
-
-func (c *cache) position() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pos
 }
 
 func (c *cache) setReady() {

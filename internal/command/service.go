@@ -37,6 +37,8 @@ type Request struct {
 	IdempotencyKey string
 	// Actor names who sent the request (a token id).
 	Actor string
+	// Admin is set when the actor is the administrator.
+	Admin bool
 	// IfMatch, when set, is the version the client expects the aggregate of
 	// a single-command request to have.
 	IfMatch  *uint64
@@ -60,14 +62,24 @@ var ErrTooMany = errors.New("too many commands in one request")
 // ErrEmpty is returned for a request without commands.
 var ErrEmpty = errors.New("no commands")
 
+// ErrForbidden is wrapped in an *Error for a command the actor may not send.
+var ErrForbidden = errors.New("only the administrator may send this command")
+
+// adminOnly are the command types that only the administrator may send: a
+// clerk records the community's affairs, not its identity or its rules.
+var adminOnly = map[string]bool{domain.CmdRegisterCommunity: true, domain.CmdAdoptRuleSet: true}
+
 // Service executes commands.
 type Service struct {
-	store *eventstore.Store
-	now   func() time.Time
-	newID func() string
-	log   *slog.Logger
-	cache *cache
-	locks keyedLocks
+	store  *eventstore.Store
+	now    func() time.Time
+	newID  func() string
+	log    *slog.Logger
+	cache  *cache
+	locks  keyedLocks
+	target uint64
+	// Also receives every event the service is fed (the token set does).
+	Also []func(eventstore.Stored)
 }
 
 // New returns a service over store. now and newID are the injected clock and
@@ -76,27 +88,26 @@ func New(store *eventstore.Store, now func() time.Time, newID func() string, log
 	return &Service{store: store, now: now, newID: newID, log: log, cache: newCache()}
 }
 
-// Run follows the stream into the aggregate cache, and into also, until ctx
-// ends. The service accepts commands once it has caught up with the stream
-// as it was when Run started.
-func (s *Service) Run(ctx context.Context, also ...func(eventstore.Stored)) error {
-	last, err := s.store.LastSeq(ctx)
-	if err != nil {
-		return err
-	}
-	if last == 0 {
+// Start prepares the service to be fed the whole stream (see
+// projector.Feed); it accepts commands once it has applied target.
+func (s *Service) Start(_ context.Context, target uint64) (uint64, error) {
+	s.target = target
+	if target == 0 {
 		s.cache.setReady()
 	}
-	return s.store.Follow(ctx, 1, func(st eventstore.Stored) error {
-		s.cache.applyStored(st)
-		for _, fn := range also {
-			fn(st)
-		}
-		if st.Seq == last {
-			s.cache.setReady()
-		}
-		return nil
-	})
+	return 1, nil
+}
+
+// Handle applies one event to the aggregate cache and passes it to Also.
+func (s *Service) Handle(_ context.Context, st eventstore.Stored) error {
+	s.cache.applyStored(st)
+	for _, fn := range s.Also {
+		fn(st)
+	}
+	if st.Seq == s.target {
+		s.cache.setReady()
+	}
+	return nil
 }
 
 // Ready reports whether the service has caught up with the stream.
@@ -145,6 +156,9 @@ func (s *Service) Execute(ctx context.Context, req Request) (eventstore.Result, 
 	cmds := make([]decoded, len(req.Commands))
 	subjects := make([]string, 0, len(req.Commands))
 	for i, c := range req.Commands {
+		if adminOnly[c.Type] && !req.Admin {
+			return eventstore.Result{}, &Error{Index: i, Type: c.Type, Err: ErrForbidden}
+		}
 		d, err := decode(req.Community, c)
 		if err != nil {
 			return eventstore.Result{}, &Error{Index: i, Type: c.Type, Err: err}
@@ -158,7 +172,11 @@ func (s *Service) Execute(ctx context.Context, req Request) (eventstore.Result, 
 	fp := Fingerprint(req.Community, req.Commands)
 	// A retry is answered before deciding: deciding again could fail on the
 	// state the original request created.
-	if res, ok, err := s.store.Lookup(ctx, req.Community, req.IdempotencyKey, fp, s.cache.position()); ok || err != nil {
+	var upTo uint64
+	for _, d := range cmds {
+		upTo = max(upTo, s.cache.version(d.subject))
+	}
+	if res, ok, err := s.store.Lookup(ctx, req.Community, req.IdempotencyKey, fp, upTo); ok || err != nil {
 		return res, err
 	}
 	for attempt := 0; ; attempt++ {
@@ -247,12 +265,20 @@ func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (map[
 			if *req.IfMatch < target.version {
 				return nil, er, &eventstore.ConflictError{Subject: d.subject, Expected: *req.IfMatch, Current: target.version}
 			}
-			// The client has seen a later version than our cache: catch up.
+			// The client may have seen a later version than our cache (written
+			// by another instance): ask the log, and catch up if it is so.
+			cur, err := s.store.Version(ctx, d.subject)
+			if err != nil {
+				return nil, er, err
+			}
+			if cur != *req.IfMatch {
+				return nil, er, &eventstore.ConflictError{Subject: d.subject, Expected: *req.IfMatch, Current: cur}
+			}
 			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := s.cache.waitFor(wctx, *req.IfMatch)
+			err = s.cache.waitFor(wctx, cur)
 			cancel()
 			if err != nil {
-				return nil, er, &eventstore.ConflictError{Subject: d.subject, Expected: *req.IfMatch, Current: target.version}
+				return nil, er, fmt.Errorf("catch up to version %d: %w", cur, err)
 			}
 			delete(states, d.subject)
 			target = state(d.subject)

@@ -1,5 +1,6 @@
-// Package projector feeds read models from the event store: it catches a
-// read model up from its position, then follows the stream live.
+// Package projector feeds the process's consumers of the stream (the command
+// service's aggregate cache and every read model) from one ordered consumer:
+// each catches up from its own position, then follows live.
 package projector
 
 import (
@@ -12,9 +13,45 @@ import (
 	"github.com/gongkai/gongkai/projections"
 )
 
+// Handler is one consumer of the feed.
+type Handler interface {
+	// Start returns the first sequence the handler needs; target is the
+	// stream's last sequence when the feed starts, which the handler must
+	// apply before it is ready.
+	Start(ctx context.Context, target uint64) (from uint64, err error)
+	// Handle applies one event; events at or below the handler's position
+	// are skipped by the handler itself.
+	Handle(ctx context.Context, e eventstore.Stored) error
+}
+
+// Feed follows the stream from the lowest position any handler needs and
+// hands each event to every handler, in order, until ctx ends or a handler
+// fails.
+func Feed(ctx context.Context, store *eventstore.Store, handlers ...Handler) error {
+	target, err := store.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	from := target + 1
+	for _, h := range handlers {
+		f, err := h.Start(ctx, target)
+		if err != nil {
+			return err
+		}
+		from = min(from, f)
+	}
+	return store.Follow(ctx, from, func(e eventstore.Stored) error {
+		for _, h := range handlers {
+			if err := h.Handle(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Runner feeds one read model.
 type Runner struct {
-	store  *eventstore.Store
 	rm     projections.ReadModel
 	log    *slog.Logger
 	ready  atomic.Bool
@@ -23,8 +60,8 @@ type Runner struct {
 }
 
 // New returns a runner for rm.
-func New(store *eventstore.Store, rm projections.ReadModel, log *slog.Logger) *Runner {
-	return &Runner{store: store, rm: rm, log: log.With("read_model", rm.Name())}
+func New(rm projections.ReadModel, log *slog.Logger) *Runner {
+	return &Runner{rm: rm, log: log.With("read_model", rm.Name())}
 }
 
 // Status is a runner's progress.
@@ -42,31 +79,33 @@ func (r *Runner) Status() Status {
 	return Status{Name: r.rm.Name(), Ready: r.ready.Load(), Position: r.pos.Load(), Target: r.target.Load()}
 }
 
-// Run catches up and follows until ctx ends or the read model fails.
-func (r *Runner) Run(ctx context.Context) error {
+// Start reads the read model's position.
+func (r *Runner) Start(ctx context.Context, target uint64) (uint64, error) {
 	pos, err := r.rm.Position(ctx)
 	if err != nil {
-		return fmt.Errorf("%s position: %w", r.rm.Name(), err)
-	}
-	last, err := r.store.LastSeq(ctx)
-	if err != nil {
-		return err
+		return 0, fmt.Errorf("%s position: %w", r.rm.Name(), err)
 	}
 	r.pos.Store(pos)
-	r.target.Store(last)
-	if pos >= last {
+	r.target.Store(target)
+	if pos >= target {
 		r.markReady()
 	}
-	return r.store.Follow(ctx, pos+1, func(st eventstore.Stored) error {
-		if err := r.rm.Apply(ctx, []projections.Event{Convert(st)}); err != nil {
-			return err
-		}
-		r.pos.Store(st.Seq)
-		if st.Seq >= last && !r.ready.Load() {
-			r.markReady()
-		}
+	return pos + 1, nil
+}
+
+// Handle applies one event to the read model.
+func (r *Runner) Handle(ctx context.Context, e eventstore.Stored) error {
+	if e.Seq <= r.pos.Load() {
 		return nil
-	})
+	}
+	if err := r.rm.Apply(ctx, []projections.Event{Convert(e)}); err != nil {
+		return err
+	}
+	r.pos.Store(e.Seq)
+	if e.Seq >= r.target.Load() && !r.ready.Load() {
+		r.markReady()
+	}
+	return nil
 }
 
 func (r *Runner) markReady() {

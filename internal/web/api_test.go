@@ -188,6 +188,11 @@ func TestTokens(t *testing.T) {
 	if got := apptest.Do(t, "POST", s.URL+"/api/v1/tokens", []byte(`{"community":"c1","label":"x"}`), map[string]string{"Authorization": clerk}).Status; got != http.StatusForbidden {
 		t.Errorf("clerk issues a token: %d, want 403", got)
 	}
+	rules := step("community.adopt_rule_set", "c1", "2025-02-01", `{"rule_set":{"id":"x","effective_from":"2025-01-01","votes":{}}}`)
+	if got := apptest.Do(t, "POST", s.URL+"/api/v1/communities/c1/commands", []byte(rules),
+		map[string]string{"Authorization": clerk, "Idempotency-Key": "k5"}).Status; got != http.StatusForbidden {
+		t.Errorf("clerk adopts a rule set: %d, want 403", got)
+	}
 	if got := apptest.Do(t, "GET", s.URL+"/api/v1/communities/c1/board", nil, nil).Status; got != http.StatusOK {
 		t.Errorf("anonymous board read: %d", got)
 	}

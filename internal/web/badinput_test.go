@@ -87,6 +87,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{name: "empty batch", path: "/commands:batch", body: `{"commands":[]}`, status: 400, field: "commands"},
 		{name: "batch of 1001", path: "/commands:batch", body: many.String(), status: 400, field: "commands"},
 		{name: "register community twice", body: community, status: 422, field: "aggregate_id"},
+		{name: "officer on another aggregate", body: step("community.appoint_officer", "other", "2025-02-01", `{"person_id":"p1","name":"王","role":"clerk"}`), status: 422, field: "aggregate_id"},
+		{name: "community command in the future", body: step("community.appoint_officer", "c1", "2099-02-01", `{"person_id":"p1","name":"王","role":"clerk"}`), status: 422, field: "effective_date"},
+		{name: "If-Match ahead of the log", body: step("matter.propose", "m1", "2025-02-02", `{}`), headers: map[string]string{"If-Match": "999"}, status: 409},
 	}
 	if len(cases) < 20 {
 		t.Fatalf("only %d cases", len(cases))

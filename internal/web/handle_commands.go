@@ -107,7 +107,7 @@ func (s *Server) writeRequest(w http.ResponseWriter, r *http.Request, limit int6
 	if !decodeBody(w, r, limit, v) {
 		return command.Request{}, false
 	}
-	return command.Request{Community: community, IdempotencyKey: key, Actor: p.ID}, true
+	return command.Request{Community: community, IdempotencyKey: key, Actor: p.ID, Admin: p.Admin}, true
 }
 
 // decodeBody reads a JSON body of at most limit bytes into v, strictly.

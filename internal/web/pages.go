@@ -17,7 +17,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"t":     translate,
 	"stage": stageName,
 	"yuan":  func(f domain.Fen) string { return f.String() },
-	"dict": func(lang, title string, d *domain.Decision) votesData { return votesData{lang, title, d} },
+	"dict":  func(lang, title string, d *domain.Decision) votesData { return votesData{lang, title, d} },
 }).ParseFS(templateFS, "templates/*.html"))
 
 type votesData struct {

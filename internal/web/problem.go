@@ -93,14 +93,16 @@ func problemFor(err error) Problem {
 		p.Detail = "This Idempotency-Key was already used for a different request."
 		p.DetailZH = "该 Idempotency-Key 已用于另一项不同的请求。"
 	case errors.Is(err, domain.ErrUnknownCommand):
-		p = badRequest("unknown_command_type", err.Error()+why, "未知的指令类型",
-			domain.FieldError{Field: "type", Reason: "unknown command type", ReasonZH: "未知的指令类型"})
-		p.CommandIndex, p.CommandType = nil, ""
-		if cerr != nil {
-			i := cerr.Index
-			p.CommandIndex = &i
-		}
-	case errors.Is(err, command.ErrTooMany):
+		idx, typ := p.CommandIndex, p.CommandType
+		p = badRequest("unknown_command_type", fmt.Sprintf("Unknown command type %q%s; docs/api.md lists them.", typ, why),
+			"未知的指令类型“"+typ+"”。", domain.FieldError{Field: "type", Reason: "unknown command type", ReasonZH: "未知的指令类型"})
+		p.CommandIndex, p.CommandType = idx, typ
+	case errors.Is(err, command.ErrForbidden):
+		p.Status, p.Code = http.StatusForbidden, "forbidden"
+		p.Title, p.TitleZH = "Forbidden", "无权操作"
+		p.Detail = "Only the administrator may send " + p.CommandType + why + "; nothing was recorded."
+		p.DetailZH = "只有管理员可以提交此类指令（" + p.CommandType + "），未记录任何内容。"
+	case errors.Is(err, command.ErrTooMany), errors.Is(err, eventstore.ErrTooManyEvents):
 		p = badRequest("too_many_commands", fmt.Sprintf("A batch holds at most %d commands and %d events.", command.MaxBatch, eventstore.MaxEventsPerRequest),
 			fmt.Sprintf("每批最多 %d 条指令、%d 个事件。", command.MaxBatch, eventstore.MaxEventsPerRequest),
 			domain.FieldError{Field: "commands", Reason: "too many", ReasonZH: "数量过多"})

@@ -1,0 +1,348 @@
+// Command gkbench measures gongkai's append path and read-model replay on
+// this machine, each beside its JetStream baseline in the same run. Results
+// go to docs/benchmarks.md. It is not part of the test suite.
+//
+//	go run ./cmd/gkbench -n 3000 -stored 1000000
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+
+	"github.com/gongkai/gongkai/eventstore"
+	"github.com/gongkai/gongkai/internal/app"
+	"github.com/gongkai/gongkai/internal/projector"
+	"github.com/gongkai/gongkai/projections"
+)
+
+const token = "bench-admin"
+
+func main() {
+	n := flag.Int("n", 3000, "appends per measurement")
+	stored := flag.Int("stored", 1_000_000, "events to preload for the replay and latency-at-size runs (0 to skip)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gkbench:", err)
+			os.Exit(1)
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(*n, *stored); err != nil {
+		pprof.StopCPUProfile()
+		fmt.Fprintln(os.Stderr, "gkbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n, stored int) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "gkbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Printf("# gkbench %s, %d CPUs, GOMAXPROCS %d, %s\n\n", runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), time.Now().UTC().Format(time.RFC3339))
+
+	// 1. Appends: raw JetStream baseline and the ledger, same server, fsync on.
+	srv, err := start(ctx, dir)
+	if err != nil {
+		return err
+	}
+	js, _ := jetstream.New(srv.nc)
+	rawCfg := eventstore.StreamConfig("RAW", 1, 2*time.Minute)
+	rawCfg.Subjects = []string{"rawledger.>"}
+	if _, err := js.CreateStream(ctx, rawCfg); err != nil {
+		return err
+	}
+	fmt.Println("## Appends with fsync on every write")
+	fmt.Println()
+	fmt.Println("| path | clients | appends | appends/s | p50 ms | p99 ms | ledger / raw |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, clients := range []int{1, 16} {
+		rawRes := measure(n, clients, func(c, i int) error { return rawPublish(ctx, js, c, i) })
+		led := measure(n, clients, func(c, i int) error { return ledgerAppend(srv.url, fmt.Sprintf("L%d-%d-%d", clients, c, i)) })
+		fmt.Printf("| raw JetStream sync publish (same payload and headers) | %d | %d | %.0f | %.2f | %.2f | |\n", clients, rawRes.n, rawRes.rate(), ms(rawRes.p(50)), ms(rawRes.p(99)))
+		fmt.Printf("| ledger: HTTP API + command service | %d | %d | %.0f | %.2f | %.2f | %.0f %% |\n", clients, led.n, led.rate(), ms(led.p(50)), ms(led.p(99)), 100*led.rate()/rawRes.rate())
+	}
+	latSmall := measure(min(n, 1000), 1, func(c, i int) error { return ledgerAppend(srv.url, fmt.Sprintf("S-%d", i)) })
+	srv.stop()
+	if stored == 0 {
+		return nil
+	}
+
+	// 2. Preload the ledger stream to `stored` events with atomic batches.
+	srv, err = start(ctx, dir)
+	if err != nil {
+		return err
+	}
+	js, _ = jetstream.New(srv.nc)
+	have, _ := srv.store.LastSeq(ctx)
+	t0 := time.Now()
+	if err := preload(ctx, js, int(have), stored); err != nil {
+		return err
+	}
+	fmt.Printf("\nPreloaded %d events with atomic batches of 1000 in %.1f s.\n", stored-int(have), time.Since(t0).Seconds())
+	srv.stop()
+
+	// 3. Restart on the full stream: time to ready (idempotency index,
+	// aggregate cache and board), then command latency at that size.
+	t0 = time.Now()
+	srv, err = start(ctx, dir)
+	if err != nil {
+		return err
+	}
+	ready := time.Since(t0)
+	last, _ := srv.store.LastSeq(ctx)
+	latBig := measure(min(n, 1000), 1, func(c, i int) error { return ledgerAppend(srv.url, fmt.Sprintf("B-%d", i)) })
+	fmt.Printf("\n## Command latency against the size of the stream (1 client)\n\n")
+	fmt.Println("| events stored | appends | p50 ms | p99 ms | appends/s |")
+	fmt.Println("|---|---|---|---|---|")
+	fmt.Printf("| %d | %d | %.2f | %.2f | %.0f |\n", 2*n+2, latSmall.n, ms(latSmall.p(50)), ms(latSmall.p(99)), latSmall.rate())
+	fmt.Printf("| %d | %d | %.2f | %.2f | %.0f |\n", last, latBig.n, ms(latBig.p(50)), ms(latBig.p(99)), latBig.rate())
+	fmt.Printf("\nRestart of `gongkai serve` on %d events until /readyz is 200: %.1f s.\n", last, ready.Seconds())
+
+	// 4. Board replay alone, and a plain read of the same stream.
+	st, err := eventstore.Open(ctx, js, eventstore.Config{})
+	if err != nil {
+		return err
+	}
+	var plain int
+	t0 = time.Now()
+	if err := st.Read(ctx, 0, func(eventstore.Stored) error { plain++; return nil }); err != nil {
+		return err
+	}
+	plainDur := time.Since(t0)
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	board := projections.NewMemoryBoard()
+	t0 = time.Now()
+	batch := make([]projections.Event, 0, 512)
+	if err := st.Read(ctx, 0, func(e eventstore.Stored) error {
+		batch = append(batch, projector.Convert(e))
+		if len(batch) == cap(batch) {
+			err := board.Apply(ctx, batch)
+			batch = batch[:0]
+			return err
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := board.Apply(ctx, batch); err != nil {
+		return err
+	}
+	boardDur := time.Since(t0)
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	fmt.Printf("\n## Replay of %d events\n\n", plain)
+	fmt.Println("| reader | seconds | events/s |")
+	fmt.Println("|---|---|---|")
+	fmt.Printf("| plain ordered-consumer read (decode envelope only) | %.2f | %.0f |\n", plainDur.Seconds(), float64(plain)/plainDur.Seconds())
+	fmt.Printf("| board read model (memory) | %.2f | %.0f |\n", boardDur.Seconds(), float64(plain)/boardDur.Seconds())
+	fmt.Printf("\nBoard heap after replay and GC: %.0f MiB (live heap grew by %.0f MiB); process peak RSS %.0f MiB (whole run, includes the server's block cache).\n",
+		float64(after.HeapAlloc)/(1<<20), (float64(after.HeapAlloc)-float64(before.HeapAlloc))/(1<<20), maxRSSMiB())
+	srv.stop()
+	return nil
+}
+
+type server struct {
+	url   string
+	nc    *nats.Conn
+	store *eventstore.Store
+	stop  func()
+}
+
+// start runs gongkai serve in-process on dir with fsync on, and listens for
+// NATS on a loopback port so that the baseline can use its own connection.
+func start(ctx context.Context, dir string) (*server, error) {
+	natsAddr := "127.0.0.1:14299"
+	cctx, cancel := context.WithCancel(ctx)
+	started := make(chan app.Started, 1)
+	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() {
+		done <- app.Run(cctx, app.Config{Addr: "127.0.0.1:0", DataDir: dir, NATSListen: natsAddr, AdminToken: token}, log,
+			func(s app.Started) { started <- s })
+	}()
+	var s app.Started
+	select {
+	case s = <-started:
+	case err := <-done:
+		cancel()
+		return nil, err
+	}
+	url := "http://" + s.Addr
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	nc, err := nats.Connect("nats://" + natsAddr)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if code, err := post(url, "bench-community", `{"type":"community.register","aggregate_id":"bench","effective_date":"2025-01-01","data":{"name":"基准社区","kind":"社区","town":"镇","county":"县"}}`); err != nil || code/100 != 2 {
+		cancel()
+		return nil, fmt.Errorf("register community: %d %v", code, err)
+	}
+	return &server{url: url, nc: nc, store: s.Store, stop: func() { nc.Close(); cancel(); <-done }}, nil
+}
+
+var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+func post(url, key, body string) (int, error) {
+	req, _ := http.NewRequest(http.MethodPost, url+"/api/v1/communities/bench/commands", bytes.NewBufferString(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func command(id string) string {
+	return fmt.Sprintf(`{"type":"matter.register","aggregate_id":%q,"effective_date":"2025-02-01","data":{"title":"基准测试事项 %s","description":"用于测量写入速率的事项，内容长度与真实事项相近。","category":"基准","amount":"1234.56"}}`, id, id)
+}
+
+func ledgerAppend(url, id string) error {
+	code, err := post(url, "k-"+id, command(id))
+	if err == nil && code != http.StatusCreated {
+		err = fmt.Errorf("status %d", code)
+	}
+	return err
+}
+
+// envelope is an event as the ledger stores it, for the baseline and preload.
+func envelope(id string) []byte {
+	data, _ := json.Marshal(map[string]string{"title": "基准测试事项 " + id, "description": "用于测量写入速率的事项，内容长度与真实事项相近。", "category": "基准", "amount": "1234.56"})
+	b, _ := json.Marshal(eventstore.Event{ID: uuid.NewString(), Type: "matter.registered", Schema: 1, Community: "bench",
+		AggregateType: "matter", AggregateID: id, EffectiveDate: "2025-02-01", RecordedAt: time.Now().UTC(),
+		IdempotencyKey: "k-" + id, Actor: "admin", Data: data})
+	return b
+}
+
+func headers(m *nats.Msg, id string) {
+	ih := eventstore.IdempotencyHash("bench", "k-"+id)
+	m.Header.Set(eventstore.HeaderIdempotency, ih)
+	m.Header.Set(eventstore.HeaderRequest, ih)
+	m.Header.Set(eventstore.HeaderCommand, "0")
+	m.Header.Set(eventstore.HeaderType, "matter.registered")
+	m.Header.Set(eventstore.HeaderEventID, uuid.NewString())
+}
+
+func rawPublish(ctx context.Context, js jetstream.JetStream, c, i int) error {
+	id := fmt.Sprintf("R-%d-%d-%d", c, i, time.Now().UnixNano())
+	m := nats.NewMsg("rawledger.bench.matter." + id)
+	m.Data = envelope(id)
+	headers(m, id)
+	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+	m.Header.Set(jetstream.MsgIDHeader, m.Header.Get(eventstore.HeaderIdempotency))
+	_, err := js.PublishMsg(ctx, m)
+	return err
+}
+
+func preload(ctx context.Context, js jetstream.JetStream, have, want int) error {
+	for done := have; done < want; {
+		k := min(1000, want-done)
+		msgs := make([]*nats.Msg, k)
+		for j := range msgs {
+			id := "P-" + strconv.Itoa(done+j)
+			m := nats.NewMsg(eventstore.Subject("bench", "matter", id))
+			m.Data = envelope(id)
+			headers(m, id)
+			msgs[j] = m
+		}
+		if _, err := jetstreamext.PublishMsgBatch(ctx, js, msgs); err != nil {
+			return fmt.Errorf("preload at %d: %w", done, err)
+		}
+		done += k
+	}
+	return nil
+}
+
+type result struct {
+	n    int
+	dur  time.Duration
+	lats []time.Duration
+}
+
+func (r result) rate() float64 { return float64(r.n) / r.dur.Seconds() }
+func (r result) p(q int) time.Duration {
+	if len(r.lats) == 0 {
+		return 0
+	}
+	return r.lats[min(len(r.lats)-1, len(r.lats)*q/100)]
+}
+
+// measure runs n operations spread over clients goroutines.
+func measure(n, clients int, op func(client, i int) error) result {
+	var mu sync.Mutex
+	var lats []time.Duration
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, n/clients+1)
+			for i := c; i < n; i += clients {
+				t := time.Now()
+				if err := op(c, i); err != nil {
+					fmt.Fprintln(os.Stderr, "op:", err)
+					os.Exit(1)
+				}
+				local = append(local, time.Since(t))
+			}
+			mu.Lock()
+			lats = append(lats, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	dur := time.Since(start)
+	slices.Sort(lats)
+	return result{n: n, dur: dur, lats: lats}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func maxRSSMiB() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Maxrss) / 1024
+}

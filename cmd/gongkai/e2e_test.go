@@ -1,0 +1,277 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/gongkai/gongkai/eventstore"
+)
+
+const admin = "e2e-admin-token"
+
+// bin is the gongkai binary, built once by TestMain.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gongkai-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "gongkai")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *bytes.Buffer
+}
+
+func startServe(t *testing.T, bin, dir, addr string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--data", dir, "--addr", addr)
+	cmd.Env = append(os.Environ(), "GONGKAI_ADMIN_TOKEN="+admin)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, url: "http://" + addr, logs: &logs}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(p.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("gongkai serve not ready within 30s; logs:\n%s", logs.String())
+	return nil
+}
+
+func post(client *http.Client, url, key, body string) (int, error) {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewBufferString(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, err = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, err
+}
+
+type sent struct {
+	key, matter, body string
+}
+
+// The binary is killed with SIGKILL while several clients append; after a
+// restart every append that got a 2xx is in the log and on the board
+// exactly once, and retries of the unanswered ones land exactly once too.
+func TestKillDuringAppends(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	p := startServe(t, bin, dir, addr)
+	cmdURL := p.url + "/api/v1/communities/e2e/commands"
+	if code, err := post(http.DefaultClient, cmdURL, "community",
+		`{"type":"community.register","aggregate_id":"e2e","effective_date":"2025-01-01","data":{"name":"端到端社区","kind":"社区","town":"镇","county":"县"}}`); err != nil || code != http.StatusCreated {
+		t.Fatalf("register community: %d %v", code, err)
+	}
+
+	const clients = 6
+	var (
+		mu    sync.Mutex
+		acked []sent
+		unack []sent
+		wg    sync.WaitGroup
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 10 * time.Second}
+			for i := 0; ctx.Err() == nil; i++ {
+				m := fmt.Sprintf("c%d-%d", c, i)
+				s := sent{key: "k-" + m, matter: m, body: fmt.Sprintf(
+					`{"type":"matter.register","aggregate_id":%q,"effective_date":"2025-02-01","data":{"title":"事项 %s"}}`, m, m)}
+				code, err := post(client, cmdURL, s.key, s.body)
+				mu.Lock()
+				if err == nil && code/100 == 2 {
+					acked = append(acked, s)
+				} else {
+					unack = append(unack, s)
+				}
+				mu.Unlock()
+				if err != nil {
+					return // the server is gone
+				}
+				if code/100 != 2 {
+					t.Errorf("append %s: status %d", m, code)
+					return
+				}
+			}
+		}()
+	}
+	// Kill mid-stream, once enough appends are acknowledged.
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 150 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Wait()
+	cancel()
+	wg.Wait()
+	t.Logf("%d appends acknowledged, %d unanswered at SIGKILL", len(acked), len(unack))
+
+	p2 := startServe(t, bin, dir, addr)
+	// Retrying the unanswered appends with their keys lands each exactly once.
+	for _, s := range unack {
+		code, err := post(http.DefaultClient, cmdURL, s.key, s.body)
+		if err != nil || code/100 != 2 {
+			t.Fatalf("retry %s: %d %v", s.key, code, err)
+		}
+	}
+	all := append(append([]sent{}, acked...), unack...)
+
+	// On the board: every matter once, registered by one event.
+	resp, err := http.Get(p2.url + "/api/v1/communities/e2e/board")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var board struct {
+		Matters []struct {
+			ID   string   `json:"id"`
+			Seqs []uint64 `json:"stream_seqs"`
+		} `json:"matters"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&board); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	onBoard := map[string]int{}
+	for _, m := range board.Matters {
+		onBoard[m.ID] += len(m.Seqs)
+	}
+	for _, s := range all {
+		if onBoard[s.matter] != 1 {
+			t.Errorf("matter %s is on the board %d times, want 1", s.matter, onBoard[s.matter])
+		}
+	}
+	if len(onBoard) != len(all) {
+		t.Errorf("board has %d matters, sent %d", len(onBoard), len(all))
+	}
+
+	// Graceful shutdown on SIGTERM.
+	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p2.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, p2.logs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no exit within 20s of SIGTERM")
+	}
+
+	// In the log: each key's event exactly once.
+	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	js, _ := jetstream.New(e.Conn)
+	store, err := eventstore.Open(context.Background(), js, eventstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inLog := map[string]int{}
+	if err := store.Read(context.Background(), 0, func(st eventstore.Stored) error {
+		inLog[st.IdempotencyKey]++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
+		if inLog[s.key] != 1 {
+			t.Errorf("key %s is in the log %d times, want 1", s.key, inLog[s.key])
+		}
+	}
+}
+
+// gongkai serve refuses, with a message naming the setting, a stream that
+// was created without deny-delete.
+func TestServeRefusesStreamWithoutDenyDelete(t *testing.T) {
+	dir := t.TempDir()
+	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := jetstream.New(e.Conn)
+	cfg := eventstore.StreamConfig("GONGKAI", 1, time.Minute)
+	cfg.DenyDelete = false
+	if _, err := js.CreateStream(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+
+	cmd := exec.Command(bin, "serve", "--data", dir, "--addr", freeAddr(t))
+	cmd.Env = append(os.Environ(), "GONGKAI_ADMIN_TOKEN="+admin)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("serve ran against a stream without deny-delete:\n%s", out)
+	}
+	if !bytes.Contains(out, []byte("deny_delete is false, must be true")) {
+		t.Fatalf("serve's message does not name deny_delete:\n%s", out)
+	}
+}
