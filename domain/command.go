@@ -36,10 +36,15 @@ type Env struct {
 	Community *Community
 	// AggregateID is the id of the target aggregate.
 	AggregateID string
-	// Matter is the target matter's state, nil if it does not exist yet.
+	// Matter, Budget and Books are the target's state when it is one, nil
+	// if it does not exist yet.
 	Matter *Matter
+	Budget *Budget
+	Books  *Books
 	// LookupMatter returns another matter of the community, or nil.
 	LookupMatter func(id string) *Matter
+	// LookupBudget returns the community's budget of a fiscal year, or nil.
+	LookupBudget func(year int) *Budget
 }
 
 // AggregateType returns the aggregate type that a command type addresses:
@@ -74,6 +79,9 @@ func CommandTypes() []string {
 		CmdRegisterMatter, CmdProposeMatter, CmdConsultMatter, CmdReviewMatter,
 		CmdResolveMatter, CmdDiscloseResolution, CmdReportImplementation,
 		CmdDiscloseResult, CmdWithdrawMatter, CmdRevokeMatter,
+		CmdAdoptBudget, CmdAdjustBudget, CmdRecordFunds,
+		CmdAdoptChart, CmdPostVoucher, CmdReverseVoucher, CmdPostCorrection,
+		CmdAssertBalance, CmdCloseMonth, CmdCloseYear,
 	}
 }
 
@@ -112,6 +120,26 @@ func DecodeCommand(typ string, data []byte) (Command, error) {
 		c = &WithdrawMatter{}
 	case CmdRevokeMatter:
 		c = &RevokeMatter{}
+	case CmdAdoptBudget:
+		c = &AdoptBudget{}
+	case CmdAdjustBudget:
+		c = &AdjustBudget{}
+	case CmdRecordFunds:
+		c = &RecordFunds{}
+	case CmdAdoptChart:
+		c = &AdoptChart{}
+	case CmdPostVoucher:
+		c = &PostVoucher{}
+	case CmdReverseVoucher:
+		c = &ReverseVoucher{}
+	case CmdPostCorrection:
+		c = &PostCorrection{}
+	case CmdAssertBalance:
+		c = &AssertBalance{}
+	case CmdCloseMonth:
+		c = &CloseMonth{}
+	case CmdCloseYear:
+		c = &CloseYear{}
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrUnknownCommand, typ)
 	}

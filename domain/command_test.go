@@ -25,6 +25,16 @@ var validData = map[string]string{
 	domain.CmdDiscloseResult:       `{"channels":["公开栏"],"summary":"已完工"}`,
 	domain.CmdWithdrawMatter:       `{"reason":"取消"}`,
 	domain.CmdRevokeMatter:         `{"by_matter":"m2","reason":"新决议"}`,
+	domain.CmdAdoptBudget:          `{"resolution":"m1","lines":[{"line":"office","name":"办公经费","source":"town","amount":"20000.00"}]}`,
+	domain.CmdAdjustBudget:         `{"resolution":"m1","reason":"追加","lines":[{"line":"office","name":"办公经费","source":"town","amount":"25000.00"}]}`,
+	domain.CmdRecordFunds:          `{"source":"town","document":"示财〔2025〕3号","line":"office","amount":"20000.00"}`,
+	domain.CmdAdoptChart:           `{"chart":"cn-village-2004"}`,
+	domain.CmdPostVoucher:          `{"number":1,"summary":"收到镇拨工作经费","lines":[{"account":"102","debit":"20000.00"},{"account":"522","credit":"20000.00"}],"preparer":"赵敏"}`,
+	domain.CmdReverseVoucher:       `{"voucher":"2025-03-001","number":2,"reason":"金额记错","preparer":"赵敏"}`,
+	domain.CmdPostCorrection:       `{"number":1,"summary":"更正","lines":[{"account":"541","debit":"10.00"},{"account":"101","credit":"10.00"}],"preparer":"赵敏","corrects":"2024-12-003","reason":"漏记"}`,
+	domain.CmdAssertBalance:        `{"account":"102","balance":"20000.00","evidence":{"kind":"bank_statement","reference":"2025年3月对账单"}}`,
+	domain.CmdCloseMonth:           `{"month":"2025-03"}`,
+	domain.CmdCloseYear:            `{"year":2025}`,
 }
 
 func TestCommandTypes(t *testing.T) {
@@ -38,8 +48,10 @@ func TestCommandTypes(t *testing.T) {
 			t.Errorf("CommandTypes() lists %q twice", typ)
 		}
 		seen[typ] = true
-		if a := domain.AggregateType(typ); a != domain.AggregateCommunity && a != domain.AggregateMatter {
-			t.Errorf("AggregateType(%q) = %q, want community or matter", typ, a)
+		switch a := domain.AggregateType(typ); a {
+		case domain.AggregateCommunity, domain.AggregateMatter, domain.AggregateBudget, domain.AggregateBooks:
+		default:
+			t.Errorf("AggregateType(%q) = %q, want community, matter, budget or books", typ, a)
 		}
 		data, ok := validData[typ]
 		if !ok {

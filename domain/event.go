@@ -69,6 +69,26 @@ func DecodeEvent(typ string, schema int, data []byte) (Event, error) {
 		e = &MatterWithdrawn{}
 	case EvMatterRevoked:
 		e = &MatterRevoked{}
+	case EvBudgetAdopted:
+		e = &BudgetAdopted{}
+	case EvBudgetAdjusted:
+		e = &BudgetAdjusted{}
+	case EvFundsReceived:
+		e = &FundsReceived{}
+	case EvChartAdopted:
+		e = &ChartAdopted{}
+	case EvVoucherPosted:
+		e = &VoucherPosted{}
+	case EvVoucherReversed:
+		e = &VoucherReversed{}
+	case EvCorrectionPosted:
+		e = &CorrectionPosted{}
+	case EvBalanceAsserted:
+		e = &BalanceAsserted{}
+	case EvMonthClosed:
+		e = &MonthClosed{}
+	case EvYearClosed:
+		e = &YearClosed{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

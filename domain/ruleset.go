@@ -104,8 +104,8 @@ func cmpProducts(a, b, c, d int) int {
 }
 
 func (rs RuleSet) validate(fe *fieldErrors, path string) {
-	if rs.ID == "" || len(rs.ID) > 64 {
-		fe.add(path+".id", "required, at most 64 characters", "必填，最多64个字符")
+	if !ValidAggregateID(rs.ID) {
+		fe.add(path+".id", "required: 1 to 64 letters, digits, - and _", "必填：1至64个字母、数字、- 或 _")
 	}
 	checkText(fe, path+".jurisdiction", rs.Jurisdiction, 0, 100, false)
 	if rs.EffectiveFrom.IsZero() {

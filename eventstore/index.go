@@ -1,6 +1,9 @@
 package eventstore
 
-import "sync"
+import (
+	"encoding/hex"
+	"sync"
+)
 
 // index maps idempotency hashes to the stream sequences of their events and
 // knows through which sequence the stream is fully indexed.
@@ -8,7 +11,7 @@ type index struct {
 	syncMu sync.Mutex // held while reading the stream into the index
 
 	mu      sync.Mutex
-	keys    map[string]idxEntry
+	keys    map[[32]byte]idxEntry // by the decoded idempotency hash
 	thru    uint64
 	pending map[uint64]uint64 // first -> last of ranges added beyond thru
 }
@@ -19,7 +22,7 @@ type idxEntry struct {
 }
 
 func newIndex() *index {
-	return &index{keys: map[string]idxEntry{}, pending: map[uint64]uint64{}}
+	return &index{keys: map[[32]byte]idxEntry{}, pending: map[uint64]uint64{}}
 }
 
 // add records that sequences first..last are stored, with idempotency hash
@@ -27,13 +30,13 @@ func newIndex() *index {
 func (x *index) add(first, last uint64, ih, fingerprint string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if ih != "" {
-		e, ok := x.keys[ih]
+	if k, ok := key(ih); ok {
+		e, ok := x.keys[k]
 		if !ok {
 			e = idxEntry{first: first, last: last, fingerprint: fingerprint}
 		}
 		e.first, e.last = min(e.first, first), max(e.last, last)
-		x.keys[ih] = e
+		x.keys[k] = e
 	}
 	if last <= x.thru {
 		return
@@ -59,10 +62,24 @@ func (x *index) add(first, last uint64, ih, fingerprint string) {
 }
 
 func (x *index) get(ih string) (idxEntry, bool) {
+	k, ok := key(ih)
+	if !ok {
+		return idxEntry{}, false
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	e, ok := x.keys[ih]
+	e, ok := x.keys[k]
 	return e, ok
+}
+
+// key decodes a HeaderIdempotency value.
+func key(ih string) ([32]byte, bool) {
+	var k [32]byte
+	if len(ih) != 64 {
+		return k, false
+	}
+	_, err := hex.Decode(k[:], []byte(ih))
+	return k, err == nil
 }
 
 func (x *index) through() uint64 {

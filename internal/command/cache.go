@@ -10,10 +10,14 @@ import (
 
 // cache holds the current state of every aggregate, built from the stream,
 // so that a command never reads its aggregate back from JetStream.
+//
+// States are changed in place, under mu's write lock: by the feed for
+// events of other instances, and by Execute for its own appends. Deciding
+// reads states under the read lock and never changes them.
 type cache struct {
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	cond  *sync.Cond
-	pos   uint64 // last stream sequence applied from the follower
+	pos   uint64 // last stream sequence the feed applied
 	aggs  map[string]*aggregate
 	ready bool
 }
@@ -21,9 +25,8 @@ type cache struct {
 // aggregate is the cached state of one aggregate; version is the stream
 // sequence of its last event.
 type aggregate struct {
-	version   uint64
-	community *domain.Community
-	matter    *domain.Matter
+	version uint64
+	state   domain.State
 }
 
 func newCache() *cache {
@@ -32,79 +35,59 @@ func newCache() *cache {
 	return c
 }
 
-// applyStored folds one event from the follower.
+// applyStored folds one event from the feed.
 func (c *cache) applyStored(st eventstore.Stored) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.pos = st.Seq
 	defer c.cond.Broadcast()
-	a := c.aggs[st.Subject]
-	if a != nil && st.Seq <= a.version {
-		return // our own append, already applied
-	}
-	switch st.AggregateType {
-	case domain.AggregateCommunity, domain.AggregateMatter:
-	default:
-		return
-	}
 	ev, err := domain.DecodeEvent(st.Type, st.Schema, st.Data)
 	if err != nil {
-		return // not a domain event; the board reports it
+		return // not a domain event (a token); read models report the rest
 	}
-	if a == nil {
-		a = &aggregate{}
-		c.aggs[st.Subject] = a
-	}
-	a.version = st.Seq
 	date, _ := domain.ParseDate(st.EffectiveDate)
-	switch st.AggregateType {
-	case domain.AggregateCommunity:
-		if a.community == nil {
-			a.community = &domain.Community{ID: st.AggregateID}
-		}
-		a.community.Apply(ev)
-	case domain.AggregateMatter:
-		if a.matter == nil {
-			a.matter = &domain.Matter{ID: st.AggregateID}
-		}
-		a.matter.Apply(ev, date)
-	}
+	c.applyLocked(st.Subject, st.AggregateType, st.AggregateID, st.Seq, ev, date)
 }
 
-// get returns a copy of an aggregate's state (zero if unknown).
-func (c *cache) get(subject string) aggregate {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *cache) applyLocked(subject, aggType, id string, seq uint64, ev domain.Event, date domain.Date) {
 	a := c.aggs[subject]
 	if a == nil {
-		return aggregate{}
+		a = &aggregate{}
+		c.aggs[subject] = a
 	}
-	return aggregate{version: a.version, community: a.community.Clone(), matter: a.matter.Clone()}
+	if seq <= a.version {
+		return // applied already (our own append, or a redelivery)
+	}
+	a.state = domain.ApplyTo(a.state, aggType, id, ev, date)
+	a.version = seq
+}
+
+// view returns the state and version of an aggregate; the caller holds the
+// read lock and must not change the state.
+func (c *cache) view(subject string) aggregate {
+	if a := c.aggs[subject]; a != nil {
+		return *a
+	}
+	return aggregate{}
 }
 
 // version returns an aggregate's cached version (0 if unknown).
 func (c *cache) version(subject string) uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if a := c.aggs[subject]; a != nil {
-		return a.version
-	}
-	return 0
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.view(subject).version
 }
 
-// put stores the state after our own append, unless the follower has
-// already moved the aggregate further.
-func (c *cache) put(subject string, a aggregate) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cur := c.aggs[subject]; cur != nil && cur.version >= a.version {
-		return
-	}
-	c.aggs[subject] = &aggregate{version: a.version, community: a.community, matter: a.matter}
-}
-
-// waitFor blocks until the follower has applied sequence seq or ctx ends.
+// waitFor blocks until the feed has applied sequence seq or ctx ends.
 func (c *cache) waitFor(ctx context.Context, seq uint64) error {
+	return c.wait(ctx, func() bool { return c.pos >= seq })
+}
+
+func (c *cache) waitReady(ctx context.Context) error {
+	return c.wait(ctx, func() bool { return c.ready })
+}
+
+func (c *cache) wait(ctx context.Context, done func() bool) error {
 	stop := context.AfterFunc(ctx, func() {
 		c.mu.Lock()
 		c.cond.Broadcast()
@@ -113,7 +96,7 @@ func (c *cache) waitFor(ctx context.Context, seq uint64) error {
 	defer stop()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for c.pos < seq && ctx.Err() == nil {
+	for !done() && ctx.Err() == nil {
 		c.cond.Wait()
 	}
 	return ctx.Err()
@@ -126,17 +109,8 @@ func (c *cache) setReady() {
 	c.mu.Unlock()
 }
 
-func (c *cache) waitReady(ctx context.Context) error {
-	stop := context.AfterFunc(ctx, func() {
-		c.mu.Lock()
-		c.cond.Broadcast()
-		c.mu.Unlock()
-	})
-	defer stop()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for !c.ready && ctx.Err() == nil {
-		c.cond.Wait()
-	}
-	return ctx.Err()
+func (c *cache) isReady() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.ready
 }

@@ -111,11 +111,7 @@ func (s *Service) Handle(_ context.Context, st eventstore.Stored) error {
 }
 
 // Ready reports whether the service has caught up with the stream.
-func (s *Service) Ready() bool {
-	s.cache.mu.Lock()
-	defer s.cache.mu.Unlock()
-	return s.cache.ready
-}
+func (s *Service) Ready() bool { return s.cache.isReady() }
 
 // Fingerprint identifies a request's content for idempotency.
 func Fingerprint(community string, cmds []Command) string {
@@ -180,19 +176,22 @@ func (s *Service) Execute(ctx context.Context, req Request) (eventstore.Result, 
 		return res, err
 	}
 	for attempt := 0; ; attempt++ {
-		states, er, err := s.decide(ctx, req, cmds)
+		d, err := s.decide(ctx, req, cmds)
+		if errors.Is(err, errRetry) && attempt < 3 {
+			if err := s.catchUp(ctx, *req.IfMatch); err != nil {
+				return eventstore.Result{}, err
+			}
+			continue
+		}
 		if err != nil {
 			return eventstore.Result{}, err
 		}
-		er.Fingerprint = fp
-		res, err := s.store.Append(ctx, er)
+		d.req.Fingerprint = fp
+		res, err := s.store.Append(ctx, d.req)
 		var ce *eventstore.ConflictError
 		if errors.As(err, &ce) && req.IfMatch == nil && attempt < 3 {
 			// Another instance moved the aggregate: catch up and decide again.
-			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			werr := s.cache.waitFor(wctx, ce.Current)
-			cancel()
-			if werr == nil {
+			if s.catchUp(ctx, ce.Current) == nil {
 				continue
 			}
 		}
@@ -200,17 +199,20 @@ func (s *Service) Execute(ctx context.Context, req Request) (eventstore.Result, 
 			return eventstore.Result{}, err
 		}
 		if !res.Replayed {
-			for i, ar := range res.Appends {
-				a := states[cmds[i].subject]
-				a.version = max(a.version, ar.Version)
-				states[cmds[i].subject] = a
-			}
-			for subj, a := range states {
-				s.cache.put(subj, a)
-			}
+			s.applyOwn(cmds, d, res)
 		}
 		return res, nil
 	}
+}
+
+// catchUp waits, at most 5 seconds, for the feed to apply sequence seq.
+func (s *Service) catchUp(ctx context.Context, seq uint64) error {
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.cache.waitFor(wctx, seq); err != nil {
+		return fmt.Errorf("catch up to sequence %d: %w", seq, err)
+	}
+	return nil
 }
 
 func decode(community string, c Command) (decoded, error) {
@@ -243,88 +245,117 @@ func decode(community string, c Command) (decoded, error) {
 		subject: eventstore.Subject(community, aggType, c.AggregateID)}, nil
 }
 
+// decided is the outcome of deciding a request: what to append, and the
+// events to fold into the cache once the append succeeds.
+type decided struct {
+	req    eventstore.Request
+	events [][]domain.Event // per command
+}
+
 // decide runs every command against the cached state, each seeing the
-// events of the commands before it, and builds the append request.
-func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (map[string]aggregate, eventstore.Request, error) {
-	states := map[string]aggregate{}
+// events of the commands before it, and builds the append request. It
+// holds the cache's read lock; states a later command of the batch may
+// look at are copied before the batch's own events are folded into them.
+func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (decided, error) {
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	overlay := map[string]aggregate{}
 	state := func(subject string) aggregate {
-		if a, ok := states[subject]; ok {
+		if a, ok := overlay[subject]; ok {
 			return a
 		}
-		a := s.cache.get(subject)
-		states[subject] = a
-		return a
+		return s.cache.view(subject)
 	}
 	commSubject := eventstore.Subject(req.Community, domain.AggregateCommunity, req.Community)
 	now := s.now()
-	er := eventstore.Request{Community: req.Community, IdempotencyKey: req.IdempotencyKey}
+	out := decided{req: eventstore.Request{Community: req.Community, IdempotencyKey: req.IdempotencyKey}}
 	for i, d := range cmds {
 		c := req.Commands[i]
 		target := state(d.subject)
+		expected := target.version
 		if i == 0 && req.IfMatch != nil && *req.IfMatch != target.version {
-			if *req.IfMatch < target.version {
-				return nil, er, &eventstore.ConflictError{Subject: d.subject, Expected: *req.IfMatch, Current: target.version}
-			}
-			// The client may have seen a later version than our cache (written
-			// by another instance): ask the log, and catch up if it is so.
-			cur, err := s.store.Version(ctx, d.subject)
-			if err != nil {
-				return nil, er, err
-			}
-			if cur != *req.IfMatch {
-				return nil, er, &eventstore.ConflictError{Subject: d.subject, Expected: *req.IfMatch, Current: cur}
-			}
-			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err = s.cache.waitFor(wctx, cur)
-			cancel()
-			if err != nil {
-				return nil, er, fmt.Errorf("catch up to version %d: %w", cur, err)
-			}
-			delete(states, d.subject)
-			target = state(d.subject)
+			return out, s.ifMatchMismatch(ctx, d.subject, *req.IfMatch)
 		}
-		env := domain.Env{
+		community, _ := state(commSubject).state.(*domain.Community)
+		env := domain.EnvFor(domain.Env{
 			Today: domain.DateOf(now), Date: d.date, CommunityID: req.Community,
-			Community: state(commSubject).community, AggregateID: c.AggregateID, Matter: target.matter,
+			Community: community, AggregateID: c.AggregateID,
 			LookupMatter: func(id string) *domain.Matter {
-				return state(eventstore.Subject(req.Community, domain.AggregateMatter, id)).matter
+				m, _ := state(eventstore.Subject(req.Community, domain.AggregateMatter, id)).state.(*domain.Matter)
+				return m
 			},
-		}
+			LookupBudget: func(year int) *domain.Budget {
+				b, _ := state(eventstore.Subject(req.Community, domain.AggregateBudget, fmt.Sprint(year))).state.(*domain.Budget)
+				return b
+			},
+		}, target.state)
 		events, err := d.cmd.Decide(env)
 		if err != nil {
-			return nil, er, &Error{Index: i, Type: c.Type, Err: err}
+			return out, &Error{Index: i, Type: c.Type, Err: err}
 		}
-		app := eventstore.Append{AggregateType: d.aggType, AggregateID: c.AggregateID, ExpectedVersion: target.version}
-		if i == 0 && req.IfMatch != nil {
-			app.ExpectedVersion = *req.IfMatch
-		}
+		app := eventstore.Append{AggregateType: d.aggType, AggregateID: c.AggregateID, ExpectedVersion: expected}
 		for _, ev := range events {
 			data, err := json.Marshal(ev)
 			if err != nil {
-				return nil, er, fmt.Errorf("encode %s: %w", ev.EventType(), err)
+				return out, fmt.Errorf("encode %s: %w", ev.EventType(), err)
 			}
 			app.Events = append(app.Events, eventstore.Event{
 				ID: s.newID(), Type: ev.EventType(), Schema: domain.SchemaVersion, Community: req.Community,
 				AggregateType: d.aggType, AggregateID: c.AggregateID, EffectiveDate: d.date.String(),
 				RecordedAt: now.UTC(), Actor: req.Actor, Data: data,
 			})
-			switch d.aggType {
-			case domain.AggregateCommunity:
-				if target.community == nil {
-					target.community = &domain.Community{ID: c.AggregateID}
-				}
-				target.community.Apply(ev)
-			case domain.AggregateMatter:
-				if target.matter == nil {
-					target.matter = &domain.Matter{ID: c.AggregateID}
-				}
-				target.matter.Apply(ev, d.date)
-			}
 		}
-		states[d.subject] = target
-		er.Appends = append(er.Appends, app)
+		out.req.Appends = append(out.req.Appends, app)
+		out.events = append(out.events, events)
+		if i < len(cmds)-1 && (d.aggType != domain.AggregateBooks || touchedLater(cmds[i+1:], d.subject)) {
+			// Later commands of the batch must see these events. The books
+			// are looked at by no other aggregate, and copying them costs
+			// their size, so they are copied only when touched again.
+			st := domain.CloneState(target.state)
+			for _, ev := range events {
+				st = domain.ApplyTo(st, d.aggType, c.AggregateID, ev, d.date)
+			}
+			overlay[d.subject] = aggregate{version: target.version, state: st}
+		}
 	}
-	return states, er, nil
+	return out, nil
+}
+
+func touchedLater(rest []decoded, subject string) bool {
+	for _, d := range rest {
+		if d.subject == subject {
+			return true
+		}
+	}
+	return false
+}
+
+// ifMatchMismatch explains an If-Match that differs from the cached
+// version: the client may have seen a later version, written by another
+// instance, so the log decides.
+func (s *Service) ifMatchMismatch(ctx context.Context, subject string, want uint64) error {
+	cur, err := s.store.Version(ctx, subject)
+	if err != nil {
+		return err
+	}
+	if cur != want {
+		return &eventstore.ConflictError{Subject: subject, Expected: want, Current: cur}
+	}
+	return errRetry
+}
+
+// errRetry asks Execute to wait for the feed and decide again.
+var errRetry = errors.New("cache behind the log")
+
+// applyOwn folds the events of a committed request into the cache.
+func (s *Service) applyOwn(cmds []decoded, d decided, res eventstore.Result) {
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	for i, ar := range res.Appends {
+		for j, ref := range ar.Events {
+			s.cache.applyLocked(cmds[i].subject, cmds[i].aggType, ar.AggregateID, ref.Seq, d.events[i][j], cmds[i].date)
+		}
+	}
 }
 
 // keyedLocks serialises this process's commands on the same aggregates.

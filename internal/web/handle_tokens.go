@@ -3,6 +3,8 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gongkai/gongkai/domain"
@@ -33,8 +35,8 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 	if !domain.ValidCommunityID(body.Community) {
 		fe = append(fe, domain.FieldError{Field: "community", Reason: "invalid community id", ReasonZH: "社区编号无效"})
 	}
-	if n := utf8.RuneCountInString(body.Label); n == 0 || n > 100 {
-		fe = append(fe, domain.FieldError{Field: "label", Reason: "required, at most 100 characters", ReasonZH: "必填，最多100个字符"})
+	if n := utf8.RuneCountInString(body.Label); n == 0 || n > 100 || strings.ContainsAny(body.Label, "<>") || strings.IndexFunc(body.Label, unicode.IsControl) >= 0 {
+		fe = append(fe, domain.FieldError{Field: "label", Reason: "required: at most 100 characters, one line, no < or >", ReasonZH: "必填：最多100个字符，单行，不能包含 < 或 >"})
 	}
 	if len(fe) > 0 {
 		writeProblem(w, problemFor(&domain.ValidationError{Fields: fe}))

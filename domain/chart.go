@@ -1,0 +1,128 @@
+package domain
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Account classes. Income and expense together are the profit-and-loss
+// class (损益类) of the chart.
+const (
+	ClassAsset     = "asset"     // 资产类
+	ClassLiability = "liability" // 负债类
+	ClassEquity    = "equity"    // 所有者权益类
+	ClassCost      = "cost"      // 成本类
+	ClassIncome    = "income"    // 损益类（收入）
+	ClassExpense   = "expense"   // 损益类（支出）
+)
+
+// Normal sides of an account.
+const (
+	SideDebit  = "debit"  // 借
+	SideCredit = "credit" // 贷
+)
+
+// Well-known accounts of the default chart.
+const (
+	AccountCash          = "101" // 现金
+	AccountBank          = "102" // 银行存款
+	AccountYearIncome    = "321" // 本年收益
+	AccountDistribution  = "322" // 收益分配
+	DefaultChartID       = "cn-village-2004"
+	defaultChartFileName = "charts/cn-village-2004.json"
+)
+
+// Account is one account (科目) of a chart.
+type Account struct {
+	Code   string `json:"code"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
+	Class  string `json:"class"`
+	Side   string `json:"side"`
+	// Cash marks the cash and bank accounts: a credit to them is a payment.
+	Cash bool `json:"cash,omitempty"`
+	// Closed accounts take no new postings.
+	Closed bool `json:"closed,omitempty"`
+}
+
+// Chart is a chart of accounts (会计科目表), loaded from a versioned data file.
+type Chart struct {
+	ID       string    `json:"id"`
+	Version  int       `json:"version"`
+	NameZH   string    `json:"name_zh"`
+	NameEN   string    `json:"name_en"`
+	Accounts []Account `json:"accounts"`
+	// MapsFrom maps the account codes of an earlier chart to this one's, for
+	// a chart that replaces another.
+	MapsFrom map[string]map[string]string `json:"maps_from,omitempty"`
+	byCode   map[string]int
+}
+
+//go:embed charts/*.json
+var chartFiles embed.FS
+
+// Charts returns every chart shipped with gongkai, by id.
+func Charts() map[string]*Chart {
+	out := map[string]*Chart{}
+	entries, _ := chartFiles.ReadDir("charts")
+	for _, e := range entries {
+		b, err := chartFiles.ReadFile("charts/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		c, err := ParseChart(b)
+		if err != nil {
+			panic(fmt.Sprintf("chart %s: %v", e.Name(), err))
+		}
+		out[c.ID] = c
+	}
+	return out
+}
+
+// DefaultChart returns the 2004 chart of 村集体经济组织会计制度.
+func DefaultChart() *Chart { return Charts()[DefaultChartID] }
+
+// ParseChart reads a chart data file and checks it.
+func ParseChart(b []byte) (*Chart, error) {
+	var c Chart
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	if c.ID == "" || c.Version < 1 || len(c.Accounts) == 0 {
+		return nil, fmt.Errorf("chart needs an id, a version and accounts")
+	}
+	c.byCode = map[string]int{}
+	for i, a := range c.Accounts {
+		if _, dup := c.byCode[a.Code]; dup || a.Code == "" {
+			return nil, fmt.Errorf("account code %q empty or repeated", a.Code)
+		}
+		switch a.Class {
+		case ClassAsset, ClassLiability, ClassEquity, ClassCost, ClassIncome, ClassExpense:
+		default:
+			return nil, fmt.Errorf("account %s: unknown class %q", a.Code, a.Class)
+		}
+		if a.Side != SideDebit && a.Side != SideCredit {
+			return nil, fmt.Errorf("account %s: unknown side %q", a.Code, a.Side)
+		}
+		if a.Code == AccountCash || a.Code == AccountBank {
+			c.Accounts[i].Cash = true
+		}
+		c.byCode[a.Code] = i
+	}
+	sort.SliceStable(c.Accounts, func(i, j int) bool { return c.Accounts[i].Code < c.Accounts[j].Code })
+	for i, a := range c.Accounts {
+		c.byCode[a.Code] = i
+	}
+	return &c, nil
+}
+
+// Account returns the account with a code.
+func (c *Chart) Account(code string) (Account, bool) {
+	i, ok := c.byCode[code]
+	if !ok {
+		return Account{}, false
+	}
+	return c.Accounts[i], true
+}

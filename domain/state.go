@@ -1,0 +1,78 @@
+package domain
+
+// State is the state of one aggregate: *Community, *Matter, *Budget or
+// *Books.
+type State any
+
+// ApplyTo folds an event of an aggregate of type aggType and id into s
+// (nil for a new aggregate) and returns the state. It changes s in place.
+func ApplyTo(s State, aggType, id string, e Event, date Date) State {
+	switch aggType {
+	case AggregateCommunity:
+		c, _ := s.(*Community)
+		if c == nil {
+			c = &Community{ID: id}
+		}
+		c.Apply(e)
+		return c
+	case AggregateMatter:
+		m, _ := s.(*Matter)
+		if m == nil {
+			m = &Matter{ID: id}
+		}
+		m.Apply(e, date)
+		return m
+	case AggregateBudget:
+		b, _ := s.(*Budget)
+		if b == nil {
+			b = &Budget{Year: date.Year}
+			if y, err := budgetYearOf(id); err == nil {
+				b.Year = y
+			}
+		}
+		b.apply(e)
+		return b
+	case AggregateBooks:
+		b, _ := s.(*Books)
+		if b == nil {
+			b = NewBooks()
+		}
+		b.apply(e, date)
+		return b
+	}
+	return s
+}
+
+// CloneState returns a deep copy of s.
+func CloneState(s State) State {
+	switch s := s.(type) {
+	case *Community:
+		return s.Clone()
+	case *Matter:
+		return s.Clone()
+	case *Budget:
+		if s == nil {
+			return s
+		}
+		return s.clone()
+	case *Books:
+		if s == nil {
+			return s
+		}
+		return s.clone()
+	}
+	return s
+}
+
+// EnvFor fills env's typed target field from the state of the target.
+func EnvFor(env Env, target State) Env {
+	switch t := target.(type) {
+	case *Matter:
+		env.Matter = t
+	case *Budget:
+		env.Budget = t
+	case *Books:
+		env.Books = t
+	}
+	return env
+}
