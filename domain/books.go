@@ -134,7 +134,8 @@ func (b *Books) apply(e Event, date Date) {
 	case *MonthClosed:
 		b.ClosedMonths[e.Month] = true
 	case *YearClosed:
-		b.post(date, e.Lines)
+		// The carry-forward belongs to the last day of the year it closes.
+		b.post(Date{Year: e.Year, Month: time.December, Day: 31}, e.Lines)
 		b.ClosedYears[e.Year] = true
 		for m := 1; m <= 12; m++ {
 			b.ClosedMonths[fmt.Sprintf("%04d-%02d", e.Year, m)] = true

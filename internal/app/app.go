@@ -97,7 +97,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		log.Warn("GONGKAI_ADMIN_TOKEN is not set: no one can write or issue tokens")
 	}
 	board := projections.NewMemoryBoard()
-	runners := []*projector.Runner{projector.New(board, log)}
+	finance := projections.NewMemoryFinance()
+	runners := []*projector.Runner{projector.New(board, log), projector.New(finance, log)}
 	svc.Also = append(svc.Also, tokens.Apply)
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -133,7 +134,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler: web.NewServer(web.Deps{Commands: svc, Store: store, Board: board, Runners: runners, Tokens: tokens,
+		Handler: web.NewServer(web.Deps{Commands: svc, Store: store, Board: board, Finance: finance, Runners: runners, Tokens: tokens,
 			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

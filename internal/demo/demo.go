@@ -78,7 +78,22 @@ func Commands() []command.Command {
 		{"matter.propose", "m-2025-04", "2025-10-11", map[string]string{}},
 		{"matter.register", "m-2025-05", "2025-10-20", map[string]string{"title": "更换小区主干道路灯", "category": "基础设施", "amount": "4200.00"}},
 		{"matter.withdraw", "m-2025-05", "2025-10-28", map[string]string{"reason": "已由镇里统一安排更换，社区不再另行实施。"}},
+
+		// The 2025 budget and the equipment purchase, both passed.
+		{"matter.register", "m-2025-00", "2024-12-02", map[string]string{"title": "2025年度社区收支预算", "category": "财务", "amount": "75980.00"}},
+		{"matter.propose", "m-2025-00", "2024-12-04", map[string]string{}},
+		{"matter.consult", "m-2025-00", "2024-12-09", map[string]string{}},
+		{"matter.review", "m-2025-00", "2024-12-13", map[string]any{"votes": party}},
+		{"matter.resolve", "m-2025-00", "2024-12-20", map[string]any{"votes": votes(15, 14, 13, 0, 1), "text": "通过2025年度社区收支预算。"}},
+		{"matter.disclose_resolution", "m-2025-00", "2024-12-21", map[string]any{"channels": []string{"社区公开栏"}}},
+		{"matter.register", "m-2025-06", "2025-04-01", map[string]string{"title": "使用上级专项经费购置便民服务设备", "category": "财务", "amount": "23500.00"}},
+		{"matter.propose", "m-2025-06", "2025-04-02", map[string]string{}},
+		{"matter.consult", "m-2025-06", "2025-04-03", map[string]string{}},
+		{"matter.review", "m-2025-06", "2025-04-07", map[string]any{"votes": votes(6, 6, 6, 0, 0)}},
+		{"matter.resolve", "m-2025-06", "2025-04-10", map[string]any{"votes": votes(15, 13, 12, 0, 1)}},
+		{"matter.disclose_resolution", "m-2025-06", "2025-04-11", map[string]any{"channels": []string{"社区公开栏"}}},
 	}
+	list = append(list, demoBooks()...)
 	out := make([]command.Command, len(list))
 	for i, c := range list {
 		data, err := json.Marshal(c.data)

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
@@ -14,10 +15,27 @@ import (
 var templateFS embed.FS
 
 var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
-	"t":     translate,
-	"stage": stageName,
-	"yuan":  func(f domain.Fen) string { return f.String() },
-	"dict":  func(lang, title string, d *domain.Decision) votesData { return votesData{lang, title, d} },
+	"t":       translate,
+	"stage":   stageName,
+	"yuan":    func(f domain.Fen) string { return f.String() },
+	"capital": func(f domain.Fen) string { return f.Capital() },
+	"pctbp":   func(bp int64) string { return fmt.Sprintf("%d.%02d%%", bp/100, bp%100) },
+	"source": func(lang, s string) string {
+		if lang == "en" || domain.SourceZH(s) == "" {
+			if s == "unassigned" && lang != "en" {
+				return "未指定预算行"
+			}
+			return s
+		}
+		return domain.SourceZH(s)
+	},
+	"name": func(lang, zh, en string) string {
+		if lang == "en" {
+			return en
+		}
+		return zh
+	},
+	"dict": func(lang, title string, d *domain.Decision) votesData { return votesData{lang, title, d} },
 }).ParseFS(templateFS, "templates/*.html"))
 
 type votesData struct {
@@ -91,6 +109,48 @@ var messages = map[string][2]string{ // key: {zh, en}
 	"demo":           {"示例社区：文化路社区", "Demo community: 文化路社区 (Wenhualu)"},
 	"error":          {"出错了", "Error"},
 	"home":           {"首页", "Home"},
+	"finance":        {"财务公开", "Finance"},
+	"budget_exec":    {"预算执行", "Budget execution"},
+	"statements":     {"会计报表", "Statements"},
+	"chart_months":   {"各月收入与支出（元）", "Income and expense by month (yuan)"},
+	"income":         {"收入", "Income"},
+	"expense":        {"支出", "Expense"},
+	"month":          {"月份", "Month"},
+	"quarter":        {"季度", "Quarter"},
+	"total":          {"合计", "Total"},
+	"in_words":       {"大写", "In words"},
+	"by_source":      {"按资金来源", "By fund source"},
+	"source":         {"来源", "Source"},
+	"received":       {"到账", "Received"},
+	"spent":          {"支出", "Spent"},
+	"budget_amt":     {"预算", "Budget"},
+	"remaining":      {"结余", "Remaining"},
+	"executed":       {"执行率", "Executed"},
+	"line":           {"预算项目", "Budget line"},
+	"no_data":        {"暂无数据。", "No data yet."},
+	"year":           {"年度", "Year"},
+	"balance_sheet":  {"资产负债表", "Balance sheet"},
+	"income_stmt":    {"收益及收益分配表", "Income and distribution statement"},
+	"trial_balance":  {"科目余额表", "Trial balance"},
+	"assets":         {"资产", "Assets"},
+	"liabilities":    {"负债", "Liabilities"},
+	"equity":         {"所有者权益", "Equity"},
+	"liab_equity":    {"负债和所有者权益", "Liabilities and equity"},
+	"balanced":       {"资产 = 负债 + 所有者权益", "Assets = liabilities + equity"},
+	"not_balanced":   {"报表不平衡，请核查！", "The statement does not balance: check the books!"},
+	"operating":      {"经营收益", "Operating result"},
+	"result":         {"本期收益", "Result of the period"},
+	"opening_undist": {"年初未分配收益", "Undistributed at the start of the year"},
+	"available":      {"可分配收益", "Available for distribution"},
+	"distributed":    {"本年分配", "Distributed this year"},
+	"closing_undist": {"年末未分配收益", "Undistributed at the end of the year"},
+	"account":        {"科目", "Account"},
+	"opening":        {"期初余额", "Opening"},
+	"debit":          {"借方", "Debit"},
+	"credit":         {"贷方", "Credit"},
+	"closing":        {"期末余额", "Closing"},
+	"closed_month":   {"已结账", "Closed"},
+	"resolution_ref": {"批准决议事项", "Approved by matter"},
 }
 
 func translate(lang, key string) string {

@@ -24,6 +24,7 @@ type Deps struct {
 	Commands *command.Service
 	Store    *eventstore.Store
 	Board    projections.Board
+	Finance  projections.Finance
 	Runners  []*projector.Runner
 	Tokens   *auth.Tokens
 	Log      *slog.Logger

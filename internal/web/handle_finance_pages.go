@@ -1,0 +1,101 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+
+	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/projections"
+)
+
+type financePage struct {
+	Community string
+	Name      string
+	Year      int
+	Years     []int
+	Month     string
+	Chart     template.HTML
+	Summary   *projections.Summary
+	Budget    *projections.BudgetExecution
+	Balance   *projections.BalanceSheet
+	Income    *projections.IncomeStatement
+	Trial     *projections.TrialBalance
+}
+
+// financePageData fills what every finance page shows; it writes an error
+// page and returns false when the community or the query is wrong.
+func (s *Server) financePageData(w http.ResponseWriter, r *http.Request, needMonth bool) (financePage, financeQuery, bool) {
+	lang := pageLang(r)
+	q, p := s.parseFinance(r, needMonth)
+	if p != nil {
+		s.errorPage(w, lang, *p)
+		return financePage{}, q, false
+	}
+	v, ok := s.board(w, r, func(p Problem) { s.errorPage(w, lang, p) })
+	if !ok {
+		return financePage{}, q, false
+	}
+	years, _ := s.Finance.Years(r.Context(), q.community)
+	return financePage{Community: q.community, Name: v.Name, Year: q.year, Years: years, Month: q.month}, q, true
+}
+
+func (s *Server) handleFinancePage(w http.ResponseWriter, r *http.Request) {
+	page, q, ok := s.financePageData(w, r, false)
+	if !ok {
+		return
+	}
+	lang := pageLang(r)
+	if sum, err := s.Finance.Summary(r.Context(), q.community, q.year); err == nil {
+		page.Summary = &sum
+		labels := make([]string, len(sum.Months))
+		in, out := make([]domain.Fen, len(sum.Months)), make([]domain.Fen, len(sum.Months))
+		for i, m := range sum.Months {
+			labels[i] = fmt.Sprint(i + 1)
+			in[i], out[i] = m.TotalIn, m.TotalOut
+		}
+		page.Chart = barChart(translate(lang, "chart_months"), labels, []barSeries{
+			{Name: translate(lang, "income"), Class: "s1", Values: in}, {Name: translate(lang, "expense"), Class: "s2", Values: out}})
+	}
+	s.render(w, http.StatusOK, "finance.html", lang, page)
+}
+
+func (s *Server) handleBudgetPage(w http.ResponseWriter, r *http.Request) {
+	page, q, ok := s.financePageData(w, r, false)
+	if !ok {
+		return
+	}
+	lang := pageLang(r)
+	if be, err := s.Finance.BudgetExecution(r.Context(), q.community, q.year); err == nil {
+		page.Budget = &be
+		labels := make([]string, len(be.Lines))
+		budget, spent := make([]domain.Fen, len(be.Lines)), make([]domain.Fen, len(be.Lines))
+		for i, l := range be.Lines {
+			labels[i], budget[i], spent[i] = l.Name, l.Budget, l.Spent
+		}
+		page.Chart = barChart(translate(lang, "budget_exec"), labels, []barSeries{
+			{Name: translate(lang, "budget_amt"), Class: "s1", Values: budget}, {Name: translate(lang, "spent"), Class: "s2", Values: spent}})
+	}
+	s.render(w, http.StatusOK, "budget.html", lang, page)
+}
+
+func (s *Server) handleStatementsPage(w http.ResponseWriter, r *http.Request) {
+	page, q, ok := s.financePageData(w, r, true)
+	if !ok {
+		return
+	}
+	if bs, err := s.Finance.BalanceSheet(r.Context(), q.community, q.month); err == nil {
+		page.Balance = &bs
+	}
+	p := projections.Period{Year: q.year}
+	if r.URL.Query().Get("month") != "" {
+		p, _ = projections.ParseMonth(q.month)
+	}
+	if is, err := s.Finance.IncomeStatement(r.Context(), q.community, p); err == nil {
+		page.Income = &is
+	}
+	if tb, err := s.Finance.TrialBalance(r.Context(), q.community, q.month); err == nil {
+		page.Trial = &tb
+	}
+	s.render(w, http.StatusOK, "statements.html", pageLang(r), page)
+}
