@@ -310,8 +310,12 @@ func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (deci
 		if i < len(cmds)-1 && (d.aggType != domain.AggregateBooks || touchedLater(cmds[i+1:], d.subject)) {
 			// Later commands of the batch must see these events. The books
 			// are looked at by no other aggregate, and copying them costs
-			// their size, so they are copied only when touched again.
-			st := domain.CloneState(target.state)
+			// their size, so they are copied only when touched again. A
+			// state already in the overlay is this batch's own copy.
+			st := target.state
+			if _, own := overlay[d.subject]; !own {
+				st = domain.CloneState(st)
+			}
 			for _, ev := range events {
 				st = domain.ApplyTo(st, d.aggType, c.AggregateID, ev, d.date)
 			}
