@@ -39,6 +39,7 @@ const token = "bench-admin"
 func main() {
 	n := flag.Int("n", 3000, "appends per measurement")
 	restartOnly := flag.Bool("restart-only", false, "with -stored: skip the append measurements")
+	finance := flag.Bool("finance", false, "measure the finance path (vouchers) instead of the core ledger")
 	stored := flag.Int("stored", 1_000_000, "events to preload for the replay and latency-at-size runs (0 to skip)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
@@ -50,6 +51,10 @@ func main() {
 		}
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+	}
+	run := run
+	if *finance {
+		run = runFinance
 	}
 	if err := run(*n, *stored, *restartOnly); err != nil {
 		pprof.StopCPUProfile()
@@ -240,7 +245,11 @@ func start(ctx context.Context, dir string) (*server, error) {
 var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
 func post(url, key, body string) (int, error) {
-	req, _ := http.NewRequest(http.MethodPost, url+"/api/v1/communities/bench/commands", bytes.NewBufferString(body))
+	return postTo(url, "bench", key, body)
+}
+
+func postTo(url, community, key, body string) (int, error) {
+	req, _ := http.NewRequest(http.MethodPost, url+"/api/v1/communities/"+community+"/commands", bytes.NewBufferString(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Idempotency-Key", key)

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+
+	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/eventstore"
+	"github.com/gongkai/gongkai/internal/projector"
+	"github.com/gongkai/gongkai/projections"
+)
+
+// voucherCommand is a 2-line voucher: office costs paid in cash.
+func voucherCommand(number int) string {
+	return fmt.Sprintf(`{"type":"books.post_voucher","aggregate_id":"books","effective_date":"2025-03-15","data":{"number":%d,"summary":"支付办公用品费用","lines":[{"account":"541","debit":"100.00"},{"account":"101","credit":"100.00"}],"preparer":"赵敏","reviewer":"李娜","approver":"张丽"}}`, number)
+}
+
+// voucherEnvelope is a books.voucher_posted event as the ledger stores it.
+func voucherEnvelope(community string, date domain.Date, number int) []byte {
+	data, _ := json.Marshal(domain.VoucherData{Number: number, Summary: "支付办公用品费用",
+		Lines:    []domain.Line{{Account: "541", Debit: 100_00}, {Account: "101", Credit: 100_00}},
+		Preparer: "赵敏", Reviewer: "李娜", Approver: "张丽"})
+	b, _ := json.Marshal(eventstore.Event{ID: uuid.NewString(), Type: domain.EvVoucherPosted, Schema: 1, Community: community,
+		AggregateType: domain.AggregateBooks, AggregateID: domain.BooksID, EffectiveDate: date.String(), RecordedAt: time.Now().UTC(),
+		IdempotencyKey: "v-" + strconv.Itoa(number), Actor: "admin", Data: data})
+	return b
+}
+
+func register(url, community string) error {
+	code, err := postTo(url, community, "reg-"+community, fmt.Sprintf(`{"type":"community.register","aggregate_id":%q,"effective_date":"2025-01-01","data":{"name":"基准社区","kind":"社区","town":"镇","county":"县"}}`, community))
+	if err == nil && code/100 != 2 {
+		err = fmt.Errorf("register %s: status %d", community, code)
+	}
+	return err
+}
+
+func runFinance(n, stored int, restartOnly bool) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "gkbench-fin-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Printf("# gkbench -finance %s, %d CPUs, %s\n\n", runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format(time.RFC3339))
+	srv, err := start(ctx, dir)
+	if err != nil {
+		return err
+	}
+	js, _ := jetstream.New(srv.nc)
+	rawCfg := eventstore.StreamConfig("RAW", 1, 2*time.Minute)
+	rawCfg.Subjects = []string{"rawledger.>"}
+	if _, err := js.CreateStream(ctx, rawCfg); err != nil {
+		return err
+	}
+	if !restartOnly {
+		fmt.Println("## Posting 2-line vouchers with fsync on every write")
+		fmt.Println()
+		fmt.Println("| path | clients | vouchers | vouchers/s | p50 ms | p99 ms | ledger / raw |")
+		fmt.Println("|---|---|---|---|---|---|---|")
+		for _, clients := range []int{1, 16} {
+			// Each client keeps the books of its own community: voucher
+			// numbers run in sequence per community and month.
+			comms := make([]string, clients)
+			for c := range comms {
+				comms[c] = fmt.Sprintf("fin%d-%d", clients, c)
+				if err := register(srv.url, comms[c]); err != nil {
+					return err
+				}
+			}
+			var mu sync.Mutex
+			last := map[string]uint64{}
+			next := map[int]int{}
+			rawRes := measure(n, clients, func(c, i int) error {
+				subject := "rawledger." + comms[c] + ".books.books"
+				mu.Lock()
+				next[c]++
+				num, exp := next[c], last[subject]
+				mu.Unlock()
+				m := nats.NewMsg(subject)
+				m.Data = voucherEnvelope(comms[c], domain.Date{Year: 2025, Month: 3, Day: 15}, num)
+				headers(m, fmt.Sprintf("%s-%d", comms[c], num))
+				m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(exp, 10))
+				m.Header.Set(jetstream.MsgIDHeader, m.Header.Get(eventstore.HeaderIdempotency))
+				ack, err := js.PublishMsg(ctx, m)
+				if err == nil {
+					mu.Lock()
+					last[subject] = ack.Sequence
+					mu.Unlock()
+				}
+				return err
+			})
+			led := measure(n, clients, func(c, i int) error {
+				mu.Lock()
+				next[100+c]++
+				num := next[100+c]
+				mu.Unlock()
+				code, err := postTo(srv.url, comms[c], fmt.Sprintf("v-%s-%d", comms[c], num), voucherCommand(num))
+				if err == nil && code != http.StatusCreated {
+					err = fmt.Errorf("voucher %d: status %d", num, code)
+				}
+				return err
+			})
+			fmt.Printf("| raw JetStream sync publish (same payload and headers) | %d | %d | %.0f | %.2f | %.2f | |\n", clients, rawRes.n, rawRes.rate(), ms(rawRes.p(50)), ms(rawRes.p(99)))
+			fmt.Printf("| ledger: HTTP API + command service (books.post_voucher) | %d | %d | %.0f | %.2f | %.2f | %.0f %% |\n", clients, led.n, led.rate(), ms(led.p(50)), ms(led.p(99)), 100*led.rate()/rawRes.rate())
+		}
+	}
+	if stored == 0 {
+		srv.stop()
+		return nil
+	}
+
+	// Preload `stored` vouchers of one community, spread over 120 months.
+	if err := register(srv.url, "fin"); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	perMonth := (stored + 119) / 120
+	for done := 0; done < stored; {
+		k := min(1000, stored-done)
+		msgs := make([]*nats.Msg, k)
+		for j := range msgs {
+			i := done + j
+			date := domain.Date{Year: 2015 + i/perMonth/12, Month: time.Month(i/perMonth%12 + 1), Day: 15}
+			m := nats.NewMsg(eventstore.Subject("fin", domain.AggregateBooks, domain.BooksID))
+			m.Data = voucherEnvelope("fin", date, i%perMonth+1)
+			headers(m, "fin-"+strconv.Itoa(i))
+			msgs[j] = m
+		}
+		if _, err := jetstreamext.PublishMsgBatch(ctx, js, msgs); err != nil {
+			return fmt.Errorf("preload at %d: %w", done, err)
+		}
+		done += k
+	}
+	fmt.Printf("\nPreloaded %d vouchers (one community, %d a month over 120 months) with atomic batches of 1000 in %.1f s.\n", stored, perMonth, time.Since(t0).Seconds())
+	srv.stop()
+
+	t0 = time.Now()
+	srv, err = start(ctx, dir)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nRestart of `gongkai serve` until /readyz is 200 (command cache with the books of %d vouchers, board, finance): %.1f s.\n", stored, time.Since(t0).Seconds())
+	lat := measure(min(n, 1000), 1, func(c, i int) error {
+		code, err := postTo(srv.url, "fin", fmt.Sprintf("after-%d", i), fmt.Sprintf(`{"type":"books.post_voucher","aggregate_id":"books","effective_date":"2025-03-15","data":{"number":%d,"summary":"支付办公用品费用","lines":[{"account":"541","debit":"100.00"},{"account":"101","credit":"100.00"}],"preparer":"赵敏"}}`, i+1))
+		if err == nil && code != http.StatusCreated {
+			err = fmt.Errorf("status %d", code)
+		}
+		return err
+	})
+	fmt.Printf("\nPosting into those books afterwards (1 client): %.0f vouchers/s, p50 %.2f ms, p99 %.2f ms.\n", lat.rate(), ms(lat.p(50)), ms(lat.p(99)))
+	srv.stop()
+	runtime.GC()
+
+	// Rebuild the finance read model alone, beside a plain read.
+	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	js, _ = jetstream.New(e.Conn)
+	st, err := eventstore.Open(ctx, js, eventstore.Config{})
+	if err != nil {
+		return err
+	}
+	var plain int
+	t0 = time.Now()
+	if err := st.Read(ctx, 0, func(eventstore.Stored) error { plain++; return nil }); err != nil {
+		return err
+	}
+	plainDur := time.Since(t0)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fin := projections.NewMemoryFinance()
+	var peak uint64
+	batch := make([]projections.Event, 0, 512)
+	t0 = time.Now()
+	if err := st.Read(ctx, 0, func(ev eventstore.Stored) error {
+		batch = append(batch, projector.Convert(ev))
+		if len(batch) == cap(batch) {
+			err := fin.Apply(ctx, batch)
+			batch = batch[:0]
+			if ev.Seq%65536 < 512 {
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapAlloc)
+			}
+			return err
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := fin.Apply(ctx, batch); err != nil {
+		return err
+	}
+	finDur := time.Since(t0)
+	t1 := time.Now()
+	tb, err := fin.TrialBalance(ctx, "fin", "2024-12")
+	if err != nil {
+		return err
+	}
+	tbDur := time.Since(t1)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(fin)
+	fmt.Printf("\n## Rebuild of the finance read model from %d events\n\n", plain)
+	fmt.Println("| reader | seconds | events/s |")
+	fmt.Println("|---|---|---|")
+	fmt.Printf("| plain ordered-consumer read (decode envelope only) | %.2f | %.0f |\n", plainDur.Seconds(), float64(plain)/plainDur.Seconds())
+	fmt.Printf("| finance read model (memory) | %.2f | %.0f |\n", finDur.Seconds(), float64(plain)/finDur.Seconds())
+	fmt.Printf("\nFinance read model: live heap %.0f MiB after GC (before the rebuild: %.0f MiB); peak heap sampled during the rebuild %.0f MiB; process peak RSS %.0f MiB over the whole run.\n",
+		float64(after.HeapAlloc)/(1<<20), float64(before.HeapAlloc)/(1<<20), float64(peak)/(1<<20), maxRSSMiB())
+	fmt.Printf("Trial balance of 2024-12 over all %d vouchers: %.0f ms (totals %s / %s).\n", stored, float64(tbDur.Microseconds())/1000, tb.Total.ClosingDebit, tb.Total.ClosingCredit)
+	return nil
+}
