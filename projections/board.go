@@ -2,10 +2,11 @@ package projections
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
+	"time"
 
 	"github.com/gongkai/gongkai/domain"
 )
@@ -22,8 +23,10 @@ type BoardView struct {
 	County    string `json:"county"`
 	// Matters are in order of registration.
 	Matters []MatterRow `json:"matters"`
-	// AsOfSeq is the last stream sequence the board has applied.
-	AsOfSeq uint64 `json:"as_of_seq"`
+	// AsOfSeq is the last stream sequence the board has applied, and AsOf
+	// the time the log recorded it.
+	AsOfSeq uint64    `json:"as_of_seq"`
+	AsOf    time.Time `json:"as_of"`
 	// Seqs are the stream sequences of the community's own events.
 	Seqs []uint64 `json:"stream_seqs"`
 }
@@ -53,124 +56,139 @@ type StageDate struct {
 	Seq   uint64       `json:"stream_seq"`
 }
 
-// Board is the read model of the public board for matters. Its memory
-// backend is built here; every backend gives the same BoardView.
+// Board is the read model of the public board for matters.
 type Board interface {
 	ReadModel
 	// Board returns a community's board, or ErrNotFound.
 	Board(ctx context.Context, community string) (BoardView, error)
 }
 
-// MemoryBoard is the in-memory Board. It is safe for concurrent use.
-type MemoryBoard struct {
-	mu          sync.RWMutex
-	pos         uint64
-	communities map[string]*boardState
+// BoardModel is the board read model.
+var BoardModel = Model{
+	Name:    "board",
+	Version: 1,
+	Wants: func(e Event) bool {
+		return e.AggregateType == domain.AggregateCommunity || e.AggregateType == domain.AggregateMatter
+	},
+	New: func(community string) State {
+		return &boardState{Community: community, matters: map[string]*matterState{}}
+	},
 }
 
+// BoardOn serves Board queries from a backend of BoardModel.
+type BoardOn struct{ Backend }
+
+// MemoryBoard is the in-memory Board.
+type MemoryBoard struct{ BoardOn }
+
+// NewMemoryBoard returns an empty in-memory board.
+func NewMemoryBoard() *MemoryBoard { return &MemoryBoard{BoardOn{NewMemory(BoardModel)}} }
+
+// boardState is one community's board. Documents: ("community", "") and
+// ("matter", id).
 type boardState struct {
-	view    BoardView
-	matters map[string]*matterState
-	order   []string
+	Community string   `json:"-"`
+	Name      string   `json:"name"`
+	Kind      string   `json:"kind"`
+	Town      string   `json:"town"`
+	County    string   `json:"county"`
+	Seqs      []uint64 `json:"seqs"`
+	matters   map[string]*matterState
+	order     []string
 }
 
 type matterState struct {
-	m     *domain.Matter
-	seqs  []uint64
-	dates []StageDate
+	M     *domain.Matter `json:"matter"`
+	Seqs  []uint64       `json:"seqs"`
+	Dates []StageDate    `json:"dates"`
 }
 
-// NewMemoryBoard returns an empty in-memory board.
-func NewMemoryBoard() *MemoryBoard {
-	return &MemoryBoard{communities: map[string]*boardState{}}
-}
+const (
+	docCommunity = "community"
+	docMatter    = "matter"
+)
 
-// Name returns "board".
-func (b *MemoryBoard) Name() string { return "board" }
-
-// Position returns the last applied stream sequence.
-func (b *MemoryBoard) Position(context.Context) (uint64, error) {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	return b.pos, nil
-}
-
-// Apply folds events into the board.
-func (b *MemoryBoard) Apply(_ context.Context, events []Event) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, e := range events {
-		if e.Seq <= b.pos {
-			continue
-		}
-		if err := b.apply(e); err != nil {
-			return fmt.Errorf("board: event %d: %w", e.Seq, err)
-		}
-		b.pos = e.Seq
-	}
-	return nil
-}
-
-func (b *MemoryBoard) apply(e Event) error {
-	if e.AggregateType != domain.AggregateCommunity && e.AggregateType != domain.AggregateMatter {
-		return nil // not on the board (tokens, later read models' events)
-	}
-	ev, err := domain.DecodeEvent(e.Type, e.Schema, e.Data)
-	if err != nil {
-		return err
-	}
+func (cs *boardState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 	date, _ := domain.ParseDate(e.EffectiveDate)
-	cs := b.communities[e.Community]
-	if cs == nil {
-		cs = &boardState{view: BoardView{Community: e.Community}, matters: map[string]*matterState{}}
-		b.communities[e.Community] = cs
-	}
 	switch e.AggregateType {
 	case domain.AggregateCommunity:
 		if r, ok := ev.(*domain.CommunityRegistered); ok {
-			cs.view.Name, cs.view.Kind, cs.view.Town, cs.view.County = r.Name, r.Kind, r.Town, r.County
+			cs.Name, cs.Kind, cs.Town, cs.County = r.Name, r.Kind, r.Town, r.County
 		}
-		cs.view.Seqs = append(cs.view.Seqs, e.Seq)
+		cs.Seqs = append(cs.Seqs, e.Seq)
+		return []DocKey{{docCommunity, ""}}, nil
 	case domain.AggregateMatter:
 		ms := cs.matters[e.AggregateID]
 		if ms == nil {
-			ms = &matterState{m: &domain.Matter{ID: e.AggregateID}}
+			ms = &matterState{M: &domain.Matter{ID: e.AggregateID}}
 			cs.matters[e.AggregateID] = ms
 			cs.order = append(cs.order, e.AggregateID)
 		}
-		ms.m.Apply(ev, date)
-		ms.seqs = append(ms.seqs, e.Seq)
-		if _, ok := ev.(*domain.ImplementationReported); !ok || len(ms.m.Implementations) == 1 {
-			ms.dates = append(ms.dates, StageDate{Stage: ms.m.Stage, Date: date, Seq: e.Seq})
+		ms.M.Apply(ev, date)
+		ms.Seqs = append(ms.Seqs, e.Seq)
+		if _, ok := ev.(*domain.ImplementationReported); !ok || len(ms.M.Implementations) == 1 {
+			ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq})
 		}
+		return []DocKey{{docMatter, e.AggregateID}}, nil
 	}
-	return nil
+	return nil, nil
+}
+
+func (cs *boardState) Doc(k DocKey) ([]byte, error) {
+	switch k.Kind {
+	case docCommunity:
+		return json.Marshal(cs)
+	case docMatter:
+		return json.Marshal(cs.matters[k.Key])
+	}
+	return nil, fmt.Errorf("board: unknown document %v", k)
+}
+
+func (cs *boardState) Load(k DocKey, body []byte) error {
+	switch k.Kind {
+	case docCommunity:
+		return json.Unmarshal(body, cs)
+	case docMatter:
+		ms := &matterState{}
+		if err := json.Unmarshal(body, ms); err != nil {
+			return err
+		}
+		if ms.M.Dates == nil {
+			ms.M.Dates = map[domain.Stage]domain.Date{}
+		}
+		if _, dup := cs.matters[k.Key]; !dup {
+			cs.order = append(cs.order, k.Key)
+		}
+		cs.matters[k.Key] = ms
+		return nil
+	}
+	return fmt.Errorf("board: unknown document %v", k)
 }
 
 // Board returns a copy of a community's board.
-func (b *MemoryBoard) Board(_ context.Context, community string) (BoardView, error) {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	cs := b.communities[community]
-	if cs == nil || cs.view.Name == "" {
-		return BoardView{}, fmt.Errorf("community %s: %w", community, ErrNotFound)
-	}
-	v := cs.view
-	v.AsOfSeq = b.pos
-	v.Seqs = slices.Clone(cs.view.Seqs)
-	v.Matters = make([]MatterRow, 0, len(cs.order))
-	for _, id := range cs.order {
-		v.Matters = append(v.Matters, row(cs.matters[id]))
-	}
-	return v, nil
+func (b BoardOn) Board(ctx context.Context, community string) (BoardView, error) {
+	var v BoardView
+	err := b.View(ctx, community, func(st State, pos Position) error {
+		cs, _ := st.(*boardState)
+		if cs == nil || cs.Name == "" {
+			return fmt.Errorf("community %s: %w", community, ErrNotFound)
+		}
+		v = BoardView{Community: community, Name: cs.Name, Kind: cs.Kind, Town: cs.Town, County: cs.County,
+			AsOfSeq: pos.Seq, AsOf: pos.Time, Seqs: slices.Clone(cs.Seqs), Matters: make([]MatterRow, 0, len(cs.order))}
+		for _, id := range cs.order {
+			v.Matters = append(v.Matters, row(cs.matters[id]))
+		}
+		return nil
+	})
+	return v, err
 }
 
 func row(ms *matterState) MatterRow {
-	m := ms.m.Clone()
+	m := ms.M.Clone()
 	return MatterRow{
 		ID: m.ID, Title: m.Title, Description: m.Description, Category: m.Category, Amount: m.Amount,
-		Stage: m.Stage, Dates: slices.Clone(ms.dates), Review: m.Review, Resolution: m.Resolution,
+		Stage: m.Stage, Dates: slices.Clone(ms.Dates), Review: m.Review, Resolution: m.Resolution,
 		Implementations: m.Implementations, Reason: m.Reason, RevokedBy: m.RevokedBy,
-		Seqs: slices.Clone(ms.seqs),
+		Seqs: slices.Clone(ms.Seqs),
 	}
 }

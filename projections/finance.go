@@ -2,9 +2,10 @@ package projections
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
-	"sync"
+	"strconv"
 
 	"github.com/gongkai/gongkai/domain"
 )
@@ -25,13 +26,28 @@ type Finance interface {
 	Years(ctx context.Context, community string) ([]int, error)
 }
 
-// MemoryFinance is the in-memory Finance. It is safe for concurrent use.
-type MemoryFinance struct {
-	mu    sync.RWMutex
-	pos   uint64
-	comms map[string]*finState
+// FinanceModel is the finance read model.
+var FinanceModel = Model{
+	Name:    "finance",
+	Version: 1,
+	Wants: func(e Event) bool {
+		return e.AggregateType == domain.AggregateBooks || e.AggregateType == domain.AggregateBudget
+	},
+	New: func(string) State { return newFinState() },
 }
 
+// FinanceOn serves Finance queries from a backend of FinanceModel.
+type FinanceOn struct{ Backend }
+
+// MemoryFinance is the in-memory Finance.
+type MemoryFinance struct{ FinanceOn }
+
+// NewMemoryFinance returns an empty in-memory finance read model.
+func NewMemoryFinance() *MemoryFinance { return &MemoryFinance{FinanceOn{NewMemory(FinanceModel)}} }
+
+// finState is one community's books and budgets. Documents: ("chart", ""),
+// ("voucher", id), ("closing", year), ("budget", year), ("funds", seq) and
+// ("closed", month).
 type finState struct {
 	chart    *domain.Chart
 	vouchers []*voucherRec // stream order
@@ -43,119 +59,170 @@ type finState struct {
 }
 
 type voucherRec struct {
-	seq        uint64
-	id         string
-	date       domain.Date
-	summary    string
-	lines      []domain.Line
-	budgetLine string
-	matter     string
-	kind       string // posted, reversal, correction, closing
-	reverses   string
-	reversedBy string
+	Seq        uint64        `json:"seq"`
+	ID         string        `json:"id"`
+	Date       domain.Date   `json:"date"`
+	Summary    string        `json:"summary"`
+	Lines      []domain.Line `json:"lines"`
+	BudgetLine string        `json:"budget_line,omitempty"`
+	Matter     string        `json:"matter,omitempty"`
+	Kind       string        `json:"kind"` // posted, reversal, correction, closing
+	Reverses   string        `json:"reverses,omitempty"`
+	ReversedBy string        `json:"reversed_by,omitempty"`
 }
 
 type budgetRec struct {
-	lines      []domain.BudgetLine
-	resolution string
-	seqs       []uint64
+	Lines      []domain.BudgetLine `json:"lines"`
+	Resolution string              `json:"resolution"`
+	Seqs       []uint64            `json:"seqs"`
 }
 
 type fundsRec struct {
-	seq  uint64
-	year int
+	Seq  uint64 `json:"seq"`
+	Year int    `json:"year"`
 	domain.FundsReceived
 }
 
-// NewMemoryFinance returns an empty in-memory finance read model.
-func NewMemoryFinance() *MemoryFinance { return &MemoryFinance{comms: map[string]*finState{}} }
+const (
+	docChart   = "chart"
+	docVoucher = "voucher"
+	docClosing = "closing"
+	docBudget  = "budget"
+	docFunds   = "funds"
+	docClosed  = "closed"
+)
 
-// Name returns "finance".
-func (f *MemoryFinance) Name() string { return "finance" }
-
-// Position returns the last applied stream sequence.
-func (f *MemoryFinance) Position(context.Context) (uint64, error) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return f.pos, nil
+func newFinState() *finState {
+	return &finState{chart: domain.DefaultChart(), byID: map[string]*voucherRec{}, closings: map[int]*voucherRec{},
+		budgets: map[int]*budgetRec{}, closed: map[string]uint64{}}
 }
 
-// Apply folds events into the read model.
-func (f *MemoryFinance) Apply(_ context.Context, events []Event) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, e := range events {
-		if e.Seq <= f.pos {
-			continue
-		}
-		if e.AggregateType == domain.AggregateBooks || e.AggregateType == domain.AggregateBudget {
-			if err := f.apply(e); err != nil {
-				return fmt.Errorf("finance: event %d: %w", e.Seq, err)
-			}
-		}
-		f.pos = e.Seq
-	}
-	return nil
+func (s *finState) addVoucher(r *voucherRec) {
+	s.vouchers = append(s.vouchers, r)
+	s.byID[r.ID] = r
 }
 
-func (f *MemoryFinance) state(c string) *finState {
-	s := f.comms[c]
-	if s == nil {
-		s = &finState{chart: domain.DefaultChart(), byID: map[string]*voucherRec{}, closings: map[int]*voucherRec{},
-			budgets: map[int]*budgetRec{}, closed: map[string]uint64{}}
-		f.comms[c] = s
-	}
-	return s
-}
-
-func (f *MemoryFinance) apply(e Event) error {
-	ev, err := domain.DecodeEvent(e.Type, e.Schema, e.Data)
-	if err != nil {
-		return err
-	}
+func (s *finState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 	date, _ := domain.ParseDate(e.EffectiveDate)
-	s := f.state(e.Community)
-	add := func(v *domain.VoucherData, kind, reverses string) *voucherRec {
-		r := &voucherRec{seq: e.Seq, id: domain.VoucherID(date, v.Number), date: date, summary: v.Summary,
-			lines: v.Lines, budgetLine: v.BudgetLine, matter: v.Matter, kind: kind, reverses: reverses}
-		s.vouchers = append(s.vouchers, r)
-		s.byID[r.id] = r
+	voucher := func(v *domain.VoucherData, kind, reverses string) *voucherRec {
+		r := &voucherRec{Seq: e.Seq, ID: domain.VoucherID(date, v.Number), Date: date, Summary: v.Summary,
+			Lines: v.Lines, BudgetLine: v.BudgetLine, Matter: v.Matter, Kind: kind, Reverses: reverses}
+		s.addVoucher(r)
 		return r
 	}
+	year := func() int { y, _ := strconv.Atoi(e.AggregateID); return y }
 	switch ev := ev.(type) {
 	case *domain.ChartAdopted:
 		if c := domain.Charts()[ev.Chart]; c != nil {
 			s.chart = c
 		}
+		return []DocKey{{docChart, ""}}, nil
 	case *domain.VoucherPosted:
-		add(&ev.VoucherData, "posted", "")
+		r := voucher(&ev.VoucherData, "posted", "")
+		return []DocKey{{docVoucher, r.ID}}, nil
 	case *domain.CorrectionPosted:
-		add(&ev.VoucherData, "correction", "")
+		r := voucher(&ev.VoucherData, "correction", "")
+		return []DocKey{{docVoucher, r.ID}}, nil
 	case *domain.VoucherReversed:
-		r := add(&ev.VoucherData, "reversal", ev.Reverses)
+		r := voucher(&ev.VoucherData, "reversal", ev.Reverses)
+		keys := []DocKey{{docVoucher, r.ID}}
 		if orig := s.byID[ev.Reverses]; orig != nil {
-			orig.reversedBy = r.id
+			orig.ReversedBy = r.ID
+			keys = append(keys, DocKey{docVoucher, orig.ID})
 		}
+		return keys, nil
 	case *domain.MonthClosed:
 		s.closed[ev.Month] = e.Seq
+		return []DocKey{{docClosed, ev.Month}}, nil
 	case *domain.YearClosed:
-		s.closings[ev.Year] = &voucherRec{seq: e.Seq, id: fmt.Sprintf("%d-closing", ev.Year),
-			date: domain.Date{Year: ev.Year, Month: 12, Day: 31}, summary: "年终结转", lines: ev.Lines, kind: "closing"}
+		s.closings[ev.Year] = &voucherRec{Seq: e.Seq, ID: fmt.Sprintf("%d-closing", ev.Year),
+			Date: domain.Date{Year: ev.Year, Month: 12, Day: 31}, Summary: "年终结转", Lines: ev.Lines, Kind: "closing"}
+		return []DocKey{{docClosing, strconv.Itoa(ev.Year)}}, nil
 	case *domain.BudgetAdopted:
-		s.budget(e.AggregateID).set(ev.Lines, ev.Resolution, e.Seq)
+		s.budget(year()).set(ev.Lines, ev.Resolution, e.Seq)
+		return []DocKey{{docBudget, e.AggregateID}}, nil
 	case *domain.BudgetAdjusted:
-		s.budget(e.AggregateID).set(ev.Lines, ev.Resolution, e.Seq)
+		s.budget(year()).set(ev.Lines, ev.Resolution, e.Seq)
+		return []DocKey{{docBudget, e.AggregateID}}, nil
 	case *domain.FundsReceived:
-		var y int
-		fmt.Sscan(e.AggregateID, &y)
-		s.funds = append(s.funds, fundsRec{seq: e.Seq, year: y, FundsReceived: *ev})
+		s.funds = append(s.funds, fundsRec{Seq: e.Seq, Year: year(), FundsReceived: *ev})
+		return []DocKey{{docFunds, strconv.FormatUint(e.Seq, 10)}}, nil
+	}
+	return nil, nil
+}
+
+func (s *finState) Doc(k DocKey) ([]byte, error) {
+	switch k.Kind {
+	case docChart:
+		return json.Marshal(s.chart.ID)
+	case docVoucher:
+		return json.Marshal(s.byID[k.Key])
+	case docClosing:
+		y, _ := strconv.Atoi(k.Key)
+		return json.Marshal(s.closings[y])
+	case docBudget:
+		y, _ := strconv.Atoi(k.Key)
+		return json.Marshal(s.budgets[y])
+	case docFunds:
+		for _, f := range s.funds {
+			if strconv.FormatUint(f.Seq, 10) == k.Key {
+				return json.Marshal(f)
+			}
+		}
+	case docClosed:
+		return json.Marshal(s.closed[k.Key])
+	}
+	return nil, fmt.Errorf("finance: unknown document %v", k)
+}
+
+func (s *finState) Load(k DocKey, body []byte) error {
+	switch k.Kind {
+	case docChart:
+		var id string
+		if err := json.Unmarshal(body, &id); err != nil {
+			return err
+		}
+		if c := domain.Charts()[id]; c != nil {
+			s.chart = c
+		}
+	case docVoucher:
+		r := &voucherRec{}
+		if err := json.Unmarshal(body, r); err != nil {
+			return err
+		}
+		s.addVoucher(r)
+	case docClosing:
+		r := &voucherRec{}
+		if err := json.Unmarshal(body, r); err != nil {
+			return err
+		}
+		s.closings[r.Date.Year] = r
+	case docBudget:
+		y, _ := strconv.Atoi(k.Key)
+		b := &budgetRec{}
+		if err := json.Unmarshal(body, b); err != nil {
+			return err
+		}
+		s.budgets[y] = b
+	case docFunds:
+		var f fundsRec
+		if err := json.Unmarshal(body, &f); err != nil {
+			return err
+		}
+		s.funds = append(s.funds, f)
+	case docClosed:
+		var seq uint64
+		if err := json.Unmarshal(body, &seq); err != nil {
+			return err
+		}
+		s.closed[k.Key] = seq
+	default:
+		return fmt.Errorf("finance: unknown document %v", k)
 	}
 	return nil
 }
 
-func (s *finState) budget(id string) *budgetRec {
-	var y int
-	fmt.Sscan(id, &y)
+func (s *finState) budget(y int) *budgetRec {
 	b := s.budgets[y]
 	if b == nil {
 		b = &budgetRec{}
@@ -165,14 +232,17 @@ func (s *finState) budget(id string) *budgetRec {
 }
 
 func (b *budgetRec) set(lines []domain.BudgetLine, resolution string, seq uint64) {
-	b.lines, b.resolution = slices.Clone(lines), resolution
-	b.seqs = append(b.seqs, seq)
+	b.Lines, b.Resolution = slices.Clone(lines), resolution
+	b.Seqs = append(b.Seqs, seq)
 }
 
-func (f *MemoryFinance) community(c string) (*finState, error) {
-	s := f.comms[c]
-	if s == nil {
-		return nil, fmt.Errorf("finance of %s: %w", c, ErrNotFound)
-	}
-	return s, nil
+// view runs fn on a community's finance state, or returns ErrNotFound.
+func (f FinanceOn) view(ctx context.Context, community string, fn func(*finState, Position) error) error {
+	return f.View(ctx, community, func(st State, pos Position) error {
+		s, _ := st.(*finState)
+		if s == nil {
+			return fmt.Errorf("finance of %s: %w", community, ErrNotFound)
+		}
+		return fn(s, pos)
+	})
 }

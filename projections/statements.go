@@ -58,35 +58,45 @@ func (s *sums) add(l domain.Line, seq uint64) {
 	}
 }
 
+// withClosings returns the vouchers and then the year-end carry-forwards.
+func (s *finState) withClosings() []*voucherRec {
+	out := slices.Clone(s.vouchers)
+	years := make([]int, 0, len(s.closings))
+	for y := range s.closings {
+		years = append(years, y)
+	}
+	sort.Ints(years)
+	for _, y := range years {
+		out = append(out, s.closings[y])
+	}
+	return out
+}
+
 // turnover sums the postings dated from..to by account. Year-end
-// carry-forwards are counted only when closings is set.
+// carry-forwards (dated 31 December of a closed year) are counted when
+// closings is set: statements of position count them, statements of
+// income do not.
 func (s *finState) turnover(from, to domain.Date, closings bool) map[string]*sums {
 	out := map[string]*sums{}
 	visit := func(v *voucherRec) {
-		if v.date.Before(from) || v.date.After(to) {
+		if v.Date.Before(from) || v.Date.After(to) {
 			return
 		}
-		for _, l := range v.lines {
+		for _, l := range v.Lines {
 			a := out[l.Account]
 			if a == nil {
 				a = &sums{}
 				out[l.Account] = a
 			}
-			a.add(l, v.seq)
+			a.add(l, v.Seq)
 		}
 	}
-	for _, v := range s.vouchers {
-		visit(v)
-	}
+	vs := s.vouchers
 	if closings {
-		years := make([]int, 0, len(s.closings))
-		for y := range s.closings {
-			years = append(years, y)
-		}
-		sort.Ints(years)
-		for _, y := range years {
-			visit(s.closings[y])
-		}
+		vs = s.withClosings()
+	}
+	for _, v := range vs {
+		visit(v)
 	}
 	return out
 }
@@ -143,50 +153,55 @@ func columns(net domain.Fen) (debit, credit domain.Fen) {
 }
 
 // TrialBalance returns a month's trial balance.
-func (f *MemoryFinance) TrialBalance(_ context.Context, community, month string) (TrialBalance, error) {
+func (f FinanceOn) TrialBalance(ctx context.Context, community, month string) (TrialBalance, error) {
 	p, err := ParseMonth(month)
 	if err != nil {
 		return TrialBalance{}, err
 	}
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	s, err := f.community(community)
-	if err != nil {
-		return TrialBalance{}, err
-	}
-	from, to := p.bounds()
-	open, turn := s.opening(from), s.turnover(from, to, false)
-	tb := TrialBalance{Community: community, Month: p.String(), AsOfSeq: f.pos}
-	_, tb.Closed = s.closed[p.String()]
-	for _, a := range s.chart.Accounts {
-		o, t := open[a.Code], turn[a.Code]
-		if o == nil && t == nil {
-			continue
+	var tb TrialBalance
+	err = f.view(ctx, community, func(s *finState, pos Position) error {
+		from, to := p.bounds()
+		open, turn := s.opening(from), s.turnover(from, to, true)
+		tb = TrialBalance{Community: community, Month: p.String(), AsOfSeq: pos.Seq, Rows: []TrialBalanceRow{}}
+		_, tb.Closed = s.closed[p.String()]
+		for _, a := range s.chart.Accounts {
+			o, t := open[a.Code], turn[a.Code]
+			if o == nil && t == nil {
+				continue
+			}
+			r := TrialBalanceRow{Account: a.Code, NameZH: a.NameZH, NameEN: a.NameEN}
+			var onet domain.Fen
+			if o != nil {
+				onet = o.debit - o.credit
+				r.Seqs = append(r.Seqs, o.seqs...)
+			}
+			if t != nil {
+				r.Debit, r.Credit = t.debit, t.credit
+				r.Seqs = append(r.Seqs, t.seqs...)
+			}
+			if onet == 0 && r.Debit == 0 && r.Credit == 0 {
+				continue
+			}
+			r.Seqs = sortedSeqs(r.Seqs)
+			r.OpeningDebit, r.OpeningCredit = columns(onet)
+			r.ClosingDebit, r.ClosingCredit = columns(onet + r.Debit - r.Credit)
+			tb.Rows = append(tb.Rows, r)
+			tb.Total.OpeningDebit += r.OpeningDebit
+			tb.Total.OpeningCredit += r.OpeningCredit
+			tb.Total.Debit += r.Debit
+			tb.Total.Credit += r.Credit
+			tb.Total.ClosingDebit += r.ClosingDebit
+			tb.Total.ClosingCredit += r.ClosingCredit
 		}
-		r := TrialBalanceRow{Account: a.Code, NameZH: a.NameZH, NameEN: a.NameEN}
-		var onet domain.Fen
-		if o != nil {
-			onet = o.debit - o.credit
-			r.Seqs = append(r.Seqs, o.seqs...)
-		}
-		if t != nil {
-			r.Debit, r.Credit = t.debit, t.credit
-			r.Seqs = append(r.Seqs, t.seqs...)
-		}
-		if onet == 0 && r.Debit == 0 && r.Credit == 0 {
-			continue
-		}
-		r.OpeningDebit, r.OpeningCredit = columns(onet)
-		r.ClosingDebit, r.ClosingCredit = columns(onet + r.Debit - r.Credit)
-		tb.Rows = append(tb.Rows, r)
-		tb.Total.OpeningDebit += r.OpeningDebit
-		tb.Total.OpeningCredit += r.OpeningCredit
-		tb.Total.Debit += r.Debit
-		tb.Total.Credit += r.Credit
-		tb.Total.ClosingDebit += r.ClosingDebit
-		tb.Total.ClosingCredit += r.ClosingCredit
-	}
-	return tb, nil
+		return nil
+	})
+	return tb, err
+}
+
+// sortedSeqs sorts sequences and drops repeats.
+func sortedSeqs(seqs []uint64) []uint64 {
+	slices.Sort(seqs)
+	return slices.Compact(seqs)
 }
 
 // Ledger is one account's general ledger (总账/明细账) for a month.
@@ -216,45 +231,48 @@ type LedgerEntry struct {
 	Seq     uint64      `json:"stream_seq"`
 }
 
-// Ledger returns an account's ledger for a month.
-func (f *MemoryFinance) Ledger(_ context.Context, community, account, month string) (Ledger, error) {
+// Ledger returns an account's ledger for a month, entries in date order
+// (posting order within a day) with the running balance.
+func (f FinanceOn) Ledger(ctx context.Context, community, account, month string) (Ledger, error) {
 	p, err := ParseMonth(month)
 	if err != nil {
 		return Ledger{}, err
 	}
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	s, err := f.community(community)
-	if err != nil {
-		return Ledger{}, err
-	}
-	a, ok := s.chart.Account(account)
-	if !ok {
-		return Ledger{}, fmt.Errorf("account %s: %w", account, ErrNotFound)
-	}
-	from, to := p.bounds()
-	l := Ledger{Community: community, Account: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Side: a.Side, Month: p.String(), AsOfSeq: f.pos}
-	if o := s.opening(from)[account]; o != nil {
-		l.Opening = normal(a, o.debit-o.credit)
-	}
-	bal := l.Opening
-	for _, v := range s.vouchers {
-		if v.date.Before(from) || v.date.After(to) {
-			continue
+	var l Ledger
+	err = f.view(ctx, community, func(s *finState, pos Position) error {
+		a, ok := s.chart.Account(account)
+		if !ok {
+			return fmt.Errorf("account %s: %w", account, ErrNotFound)
 		}
-		for _, ln := range v.lines {
-			if ln.Account != account {
+		from, to := p.bounds()
+		l = Ledger{Community: community, Account: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Side: a.Side, Month: p.String(),
+			AsOfSeq: pos.Seq, Entries: []LedgerEntry{}}
+		if o := s.opening(from)[account]; o != nil {
+			l.Opening = normal(a, o.debit-o.credit)
+		}
+		for _, v := range s.withClosings() {
+			if v.Date.Before(from) || v.Date.After(to) {
 				continue
 			}
-			bal += normal(a, ln.Debit-ln.Credit)
-			l.Debit += ln.Debit
-			l.Credit += ln.Credit
-			l.Entries = append(l.Entries, LedgerEntry{Date: v.date, Voucher: v.id, Summary: v.summary, Debit: ln.Debit, Credit: ln.Credit, Balance: bal, Seq: v.seq})
+			for _, ln := range v.Lines {
+				if ln.Account == account {
+					l.Entries = append(l.Entries, LedgerEntry{Date: v.Date, Voucher: v.ID, Summary: v.Summary, Debit: ln.Debit, Credit: ln.Credit, Seq: v.Seq})
+				}
+			}
 		}
-	}
-	sort.SliceStable(l.Entries, func(i, j int) bool { return l.Entries[i].Date.Before(l.Entries[j].Date) })
-	l.Closing = bal
-	return l, nil
+		sort.SliceStable(l.Entries, func(i, j int) bool { return l.Entries[i].Date.Before(l.Entries[j].Date) })
+		bal := l.Opening
+		for i := range l.Entries {
+			e := &l.Entries[i]
+			bal += normal(a, e.Debit-e.Credit)
+			e.Balance = bal
+			l.Debit += e.Debit
+			l.Credit += e.Credit
+		}
+		l.Closing = bal
+		return nil
+	})
+	return l, err
 }
 
 // BalanceSheet is the balance sheet (资产负债表) at a month's end.
@@ -283,57 +301,60 @@ type StatementRow struct {
 
 // BalanceSheet returns the balance sheet at the end of a month. Income and
 // expense not yet carried forward appear in equity as 本年收益 (current
-// result), so that assets equal liabilities plus equity at any month end.
-func (f *MemoryFinance) BalanceSheet(_ context.Context, community, month string) (BalanceSheet, error) {
+// result), so that assets equal liabilities plus equity at any month end;
+// at the end of a closed year the carry-forward is included.
+func (f FinanceOn) BalanceSheet(ctx context.Context, community, month string) (BalanceSheet, error) {
 	p, err := ParseMonth(month)
 	if err != nil {
 		return BalanceSheet{}, err
 	}
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	s, err := f.community(community)
-	if err != nil {
-		return BalanceSheet{}, err
-	}
-	from, to := p.bounds()
-	open, turn := s.opening(from), s.turnover(from, to, false)
-	bs := BalanceSheet{Community: community, Month: p.String(), Date: to, AsOfSeq: f.pos}
-	result := StatementRow{NameZH: "本年收益（未结转）", NameEN: "Result not yet carried forward"}
-	for _, a := range s.chart.Accounts {
-		var net domain.Fen
-		var seqs []uint64
-		for _, m := range []map[string]*sums{open, turn} {
-			if x := m[a.Code]; x != nil {
-				net += x.debit - x.credit
-				seqs = append(seqs, x.seqs...)
+	var bs BalanceSheet
+	err = f.view(ctx, community, func(s *finState, pos Position) error {
+		from, to := p.bounds()
+		open, turn := s.opening(from), s.turnover(from, to, true)
+		bs = BalanceSheet{Community: community, Month: p.String(), Date: to, AsOfSeq: pos.Seq,
+			Assets: []StatementRow{}, Liabilities: []StatementRow{}, Equity: []StatementRow{}}
+		result := StatementRow{NameZH: "本年收益（未结转）", NameEN: "Result not yet carried forward"}
+		for _, a := range s.chart.Accounts {
+			var net domain.Fen
+			var seqs []uint64
+			for _, m := range []map[string]*sums{open, turn} {
+				if x := m[a.Code]; x != nil {
+					net += x.debit - x.credit
+					seqs = append(seqs, x.seqs...)
+				}
+			}
+			if net == 0 && len(seqs) == 0 {
+				continue
+			}
+			seqs = sortedSeqs(seqs)
+			r := StatementRow{Code: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Amount: net, Seqs: seqs}
+			switch a.Class {
+			case domain.ClassAsset, domain.ClassCost:
+				bs.Assets = append(bs.Assets, r)
+				bs.TotalAssets += net
+			case domain.ClassLiability:
+				r.Amount = -net
+				bs.Liabilities = append(bs.Liabilities, r)
+				bs.TotalLiabilities -= net
+			case domain.ClassEquity:
+				r.Amount = -net
+				bs.Equity = append(bs.Equity, r)
+				bs.TotalEquity -= net
+			case domain.ClassIncome, domain.ClassExpense:
+				result.Amount -= net
+				result.Seqs = append(result.Seqs, seqs...)
 			}
 		}
-		if net == 0 && len(seqs) == 0 {
-			continue
+		if result.Amount != 0 {
+			result.Seqs = sortedSeqs(result.Seqs)
+			bs.Equity = append(bs.Equity, result)
+			bs.TotalEquity += result.Amount
 		}
-		switch a.Class {
-		case domain.ClassAsset, domain.ClassCost:
-			bs.Assets = append(bs.Assets, StatementRow{Code: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Amount: net, Seqs: seqs})
-			bs.TotalAssets += net
-		case domain.ClassLiability:
-			bs.Liabilities = append(bs.Liabilities, StatementRow{Code: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Amount: -net, Seqs: seqs})
-			bs.TotalLiabilities -= net
-		case domain.ClassEquity:
-			bs.Equity = append(bs.Equity, StatementRow{Code: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Amount: -net, Seqs: seqs})
-			bs.TotalEquity -= net
-		case domain.ClassIncome, domain.ClassExpense:
-			result.Amount -= net
-			result.Seqs = append(result.Seqs, seqs...)
-		}
-	}
-	if result.Amount != 0 || len(result.Seqs) > 0 {
-		slices.Sort(result.Seqs)
-		result.Seqs = slices.Compact(result.Seqs)
-		bs.Equity = append(bs.Equity, result)
-		bs.TotalEquity += result.Amount
-	}
-	bs.Balanced = bs.TotalAssets == bs.TotalLiabilities+bs.TotalEquity
-	return bs, nil
+		bs.Balanced = bs.TotalAssets == bs.TotalLiabilities+bs.TotalEquity
+		return nil
+	})
+	return bs, err
 }
 
 // IncomeStatement is the statement of income and its distribution
@@ -371,60 +392,59 @@ var incomeLayout = []struct {
 }
 
 // IncomeStatement returns the income statement of a month or a year.
-func (f *MemoryFinance) IncomeStatement(_ context.Context, community string, p Period) (IncomeStatement, error) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	s, err := f.community(community)
-	if err != nil {
-		return IncomeStatement{}, err
-	}
-	from, to := p.bounds()
-	turn := s.turnover(from, to, false)
-	is := IncomeStatement{Community: community, Period: p.String(), AsOfSeq: f.pos}
-	listed := map[string]bool{}
-	addRow := func(a domain.Account, operating bool) {
-		listed[a.Code] = true
-		x := turn[a.Code]
-		row := StatementRow{Code: a.Code, NameZH: a.NameZH, NameEN: a.NameEN}
-		if x != nil {
-			row.Amount = normal(a, x.debit-x.credit)
-			row.Seqs = x.seqs
+func (f FinanceOn) IncomeStatement(ctx context.Context, community string, p Period) (IncomeStatement, error) {
+	var is IncomeStatement
+	err := f.view(ctx, community, func(s *finState, pos Position) error {
+		from, to := p.bounds()
+		turn := s.turnover(from, to, false)
+		is = IncomeStatement{Community: community, Period: p.String(), AsOfSeq: pos.Seq}
+		listed := map[string]bool{}
+		addRow := func(a domain.Account, operating bool) {
+			listed[a.Code] = true
+			x := turn[a.Code]
+			row := StatementRow{Code: a.Code, NameZH: a.NameZH, NameEN: a.NameEN}
+			if x != nil {
+				row.Amount = normal(a, x.debit-x.credit)
+				row.Seqs = x.seqs
+			}
+			signed := row.Amount
+			if a.Class == domain.ClassExpense {
+				signed = -signed
+			}
+			if operating {
+				is.Operating += signed
+			}
+			is.Result += signed
+			is.Rows = append(is.Rows, row)
 		}
-		signed := row.Amount
-		if a.Class == domain.ClassExpense {
-			signed = -signed
+		for _, l := range incomeLayout {
+			if a, ok := s.chart.Account(l.code); ok {
+				addRow(a, l.operating)
+			}
 		}
-		if operating {
-			is.Operating += signed
+		for _, a := range s.chart.Accounts { // accounts of another chart
+			if !listed[a.Code] && (a.Class == domain.ClassIncome || a.Class == domain.ClassExpense) {
+				addRow(a, false)
+			}
 		}
-		is.Result += signed
-		is.Rows = append(is.Rows, row)
-	}
-	for _, l := range incomeLayout {
-		if a, ok := s.chart.Account(l.code); ok {
-			addRow(a, l.operating)
+		if p.Month == 0 {
+			d := &Distribution{Result: is.Result}
+			if o := s.opening(from)[domain.AccountDistribution]; o != nil {
+				d.OpeningUndistributed = o.credit - o.debit
+				d.Seqs = append(d.Seqs, o.seqs...)
+			}
+			if x := turn[domain.AccountDistribution]; x != nil {
+				d.Distributed = x.debit - x.credit
+				d.Seqs = append(d.Seqs, x.seqs...)
+			}
+			d.Seqs = sortedSeqs(d.Seqs)
+			d.Available = d.OpeningUndistributed + d.Result
+			d.ClosingUndistributed = d.Available - d.Distributed
+			is.Distribution = d
 		}
-	}
-	for _, a := range s.chart.Accounts { // accounts of another chart
-		if !listed[a.Code] && (a.Class == domain.ClassIncome || a.Class == domain.ClassExpense) {
-			addRow(a, false)
-		}
-	}
-	if p.Month == 0 {
-		d := &Distribution{Result: is.Result}
-		if o := s.opening(from)[domain.AccountDistribution]; o != nil {
-			d.OpeningUndistributed = o.credit - o.debit
-			d.Seqs = append(d.Seqs, o.seqs...)
-		}
-		if x := turn[domain.AccountDistribution]; x != nil {
-			d.Distributed = x.debit - x.credit
-			d.Seqs = append(d.Seqs, x.seqs...)
-		}
-		d.Available = d.OpeningUndistributed + d.Result
-		d.ClosingUndistributed = d.Available - d.Distributed
-		is.Distribution = d
-	}
-	return is, nil
+		return nil
+	})
+	return is, err
 }
 
 // BudgetExecution is budget execution (预算执行) per line for a year.
@@ -454,7 +474,7 @@ type BudgetExecLine struct {
 // payment is what a voucher pays out of cash and bank accounts.
 func (s *finState) payment(v *voucherRec) domain.Fen {
 	var p domain.Fen
-	for _, l := range v.lines {
+	for _, l := range v.Lines {
 		if a, ok := s.chart.Account(l.Account); ok && a.Cash {
 			p += l.Credit
 		}
@@ -463,50 +483,49 @@ func (s *finState) payment(v *voucherRec) domain.Fen {
 }
 
 // BudgetExecution returns the execution of a year's budget.
-func (f *MemoryFinance) BudgetExecution(_ context.Context, community string, year int) (BudgetExecution, error) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	s, err := f.community(community)
-	if err != nil {
-		return BudgetExecution{}, err
-	}
-	b := s.budgets[year]
-	if b == nil {
-		return BudgetExecution{}, fmt.Errorf("budget %d: %w", year, ErrNotFound)
-	}
-	be := BudgetExecution{Community: community, Year: year, Resolution: b.resolution, AsOfSeq: f.pos}
-	idx := map[string]int{}
-	for i, l := range b.lines {
-		idx[l.Line] = i
-		be.Lines = append(be.Lines, BudgetExecLine{Line: l.Line, Name: l.Name, Source: l.Source, Budget: l.Amount, Seqs: slices.Clone(b.seqs)})
-	}
-	for _, fr := range s.funds {
-		if i, ok := idx[fr.Line]; ok && fr.year == year {
-			be.Lines[i].Received += fr.Amount
-			be.Lines[i].Seqs = append(be.Lines[i].Seqs, fr.seq)
+func (f FinanceOn) BudgetExecution(ctx context.Context, community string, year int) (BudgetExecution, error) {
+	var be BudgetExecution
+	err := f.view(ctx, community, func(s *finState, pos Position) error {
+		b := s.budgets[year]
+		if b == nil {
+			return fmt.Errorf("budget %d: %w", year, ErrNotFound)
 		}
-	}
-	for _, v := range s.vouchers {
-		if i, ok := idx[v.budgetLine]; ok && v.date.Year == year {
-			be.Lines[i].Spent += s.payment(v)
-			be.Lines[i].Seqs = append(be.Lines[i].Seqs, v.seq)
+		be = BudgetExecution{Community: community, Year: year, Resolution: b.Resolution, AsOfSeq: pos.Seq}
+		idx := map[string]int{}
+		for i, l := range b.Lines {
+			idx[l.Line] = i
+			be.Lines = append(be.Lines, BudgetExecLine{Line: l.Line, Name: l.Name, Source: l.Source, Budget: l.Amount, Seqs: slices.Clone(b.Seqs)})
 		}
-	}
-	for i := range be.Lines {
-		l := &be.Lines[i]
-		l.Remaining = l.Budget - l.Spent
-		if l.Budget > 0 {
-			l.Percent = int64(l.Spent) * 10000 / int64(l.Budget)
+		for _, fr := range s.funds {
+			if i, ok := idx[fr.Line]; ok && fr.Year == year {
+				be.Lines[i].Received += fr.Amount
+				be.Lines[i].Seqs = append(be.Lines[i].Seqs, fr.Seq)
+			}
 		}
-		be.Total.Budget += l.Budget
-		be.Total.Received += l.Received
-		be.Total.Spent += l.Spent
-		be.Total.Remaining += l.Remaining
-	}
-	if be.Total.Budget > 0 {
-		be.Total.Percent = int64(be.Total.Spent) * 10000 / int64(be.Total.Budget)
-	}
-	return be, nil
+		for _, v := range s.vouchers {
+			if i, ok := idx[v.BudgetLine]; ok && v.Date.Year == year {
+				be.Lines[i].Spent += s.payment(v)
+				be.Lines[i].Seqs = append(be.Lines[i].Seqs, v.Seq)
+			}
+		}
+		for i := range be.Lines {
+			l := &be.Lines[i]
+			l.Seqs = sortedSeqs(l.Seqs)
+			l.Remaining = l.Budget - l.Spent
+			if l.Budget > 0 {
+				l.Percent = int64(l.Spent) * 10000 / int64(l.Budget)
+			}
+			be.Total.Budget += l.Budget
+			be.Total.Received += l.Received
+			be.Total.Spent += l.Spent
+			be.Total.Remaining += l.Remaining
+		}
+		if be.Total.Budget > 0 {
+			be.Total.Percent = int64(be.Total.Spent) * 10000 / int64(be.Total.Budget)
+		}
+		return nil
+	})
+	return be, err
 }
 
 // Summary is the finance summary (财务收支公开) of a year by month and quarter.
@@ -540,24 +559,22 @@ type SourceRow struct {
 }
 
 // Summary returns a year's finance summary.
-func (f *MemoryFinance) Summary(_ context.Context, community string, year int) (Summary, error) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	s, err := f.community(community)
-	if err != nil {
-		return Summary{}, err
-	}
-	sum := Summary{Community: community, Year: year, AsOfSeq: f.pos}
-	for m := 1; m <= 12; m++ {
-		sum.Months = append(sum.Months, s.summary(Period{Year: year, Month: m}, []int{m}))
-	}
-	for q := 1; q <= 4; q++ {
-		sp := s.summary(Period{Year: year}, []int{3*q - 2, 3*q - 1, 3 * q})
-		sp.Period = fmt.Sprintf("%04d-Q%d", year, q)
-		sum.Quarters = append(sum.Quarters, sp)
-	}
-	sum.Total = s.summary(Period{Year: year}, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
-	return sum, nil
+func (f FinanceOn) Summary(ctx context.Context, community string, year int) (Summary, error) {
+	var sum Summary
+	err := f.view(ctx, community, func(s *finState, pos Position) error {
+		sum = Summary{Community: community, Year: year, AsOfSeq: pos.Seq}
+		for m := 1; m <= 12; m++ {
+			sum.Months = append(sum.Months, s.summary(Period{Year: year, Month: m}, []int{m}))
+		}
+		for q := 1; q <= 4; q++ {
+			sp := s.summary(Period{Year: year}, []int{3*q - 2, 3*q - 1, 3 * q})
+			sp.Period = fmt.Sprintf("%04d-Q%d", year, q)
+			sum.Quarters = append(sum.Quarters, sp)
+		}
+		sum.Total = s.summary(Period{Year: year}, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+		return nil
+	})
+	return sum, err
 }
 
 func (s *finState) summary(p Period, months []int) SummaryPeriod {
@@ -573,35 +590,35 @@ func (s *finState) summary(p Period, months []int) SummaryPeriod {
 	}
 	lineSource := map[string]string{}
 	if b := s.budgets[p.Year]; b != nil {
-		for _, l := range b.lines {
+		for _, l := range b.Lines {
 			lineSource[l.Line] = l.Source
 		}
 	}
 	for _, v := range s.vouchers {
-		if !in(v.date) {
+		if !in(v.Date) {
 			continue
 		}
-		for _, l := range v.lines {
+		for _, l := range v.Lines {
 			if turn[l.Account] == nil {
 				turn[l.Account] = &sums{}
 			}
-			turn[l.Account].add(l, v.seq)
+			turn[l.Account].add(l, v.Seq)
 		}
 		if pay := s.payment(v); pay != 0 {
-			src := lineSource[v.budgetLine]
+			src := lineSource[v.BudgetLine]
 			if src == "" {
 				src = "unassigned"
 			}
 			r := source(src)
 			r.Spent += pay
-			r.Seqs = append(r.Seqs, v.seq)
+			r.Seqs = append(r.Seqs, v.Seq)
 		}
 	}
 	for _, fr := range s.funds {
-		if fr.year == p.Year && in(fr.Date) {
+		if fr.Year == p.Year && in(fr.Date) {
 			r := source(fr.Source)
 			r.Received += fr.Amount
-			r.Seqs = append(r.Seqs, fr.seq)
+			r.Seqs = append(r.Seqs, fr.Seq)
 		}
 	}
 	for _, a := range s.chart.Accounts {
@@ -621,6 +638,7 @@ func (s *finState) summary(p Period, months []int) SummaryPeriod {
 	}
 	for _, name := range []string{domain.SourceTown, domain.SourceCounty, domain.SourceSpecial, domain.SourceCollective, domain.SourceOther, "unassigned"} {
 		if r := sources[name]; r != nil {
+			r.Seqs = sortedSeqs(r.Seqs)
 			sp.Sources = append(sp.Sources, *r)
 		}
 	}
@@ -628,24 +646,21 @@ func (s *finState) summary(p Period, months []int) SummaryPeriod {
 }
 
 // Years returns the fiscal years with books or a budget, newest first.
-func (f *MemoryFinance) Years(_ context.Context, community string) ([]int, error) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	s, err := f.community(community)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[int]bool{}
-	for _, v := range s.vouchers {
-		seen[v.date.Year] = true
-	}
-	for y := range s.budgets {
-		seen[y] = true
-	}
+func (f FinanceOn) Years(ctx context.Context, community string) ([]int, error) {
 	var out []int
-	for y := range seen {
-		out = append(out, y)
-	}
-	sort.Sort(sort.Reverse(sort.IntSlice(out)))
-	return out, nil
+	err := f.view(ctx, community, func(s *finState, _ Position) error {
+		seen := map[int]bool{}
+		for _, v := range s.vouchers {
+			seen[v.Date.Year] = true
+		}
+		for y := range s.budgets {
+			seen[y] = true
+		}
+		for y := range seen {
+			out = append(out, y)
+		}
+		sort.Sort(sort.Reverse(sort.IntSlice(out)))
+		return nil
+	})
+	return out, err
 }

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/gongkai/gongkai/domain"
 )
@@ -62,29 +63,27 @@ func demoBooks() []cmd {
 	add(cmd{"budget.record_funds", "2025", "2025-07-10", map[string]string{"source": "town", "document": "示镇财〔2025〕41号", "line": "office", "amount": "10000.00"}})
 
 	for m := 1; m <= 12; m++ {
+		// In date order, so that voucher numbers follow the dates.
 		date := fmt.Sprintf("2025-%02d-05", m)
 		pay := fmt.Sprintf("2025-%02d-10", m)
 		total := domain.Fen(staff * allowance)
 		add(cmd{"budget.record_funds", "2025", date, map[string]string{"source": "county", "document": fmt.Sprintf("示县财社〔2025〕%d号", 10+m), "line": "staff", "amount": yuan(total)}})
 		voucher(date, fmt.Sprintf("收到县财政拨付%d月社区工作人员补贴（5人×458元）", m), [][3]string{{"102", yuan(total), ""}, {"522", "", yuan(total)}}, nil)
+		if m == 4 {
+			add(cmd{"budget.record_funds", "2025", "2025-04-08", map[string]string{"source": "special", "document": "示县民〔2025〕17号", "line": "equipment", "amount": "23500.00"}})
+			voucher("2025-04-08", "收到上级专项经费（便民服务设备）", [][3]string{{"102", "23500.00", ""}, {"522", "", "23500.00"}}, nil)
+		}
 		voucher(pay, fmt.Sprintf("发放%d月社区工作人员补贴（5人×458元）", m), [][3]string{{"541", yuan(total), ""}, {"102", "", yuan(total)}},
 			map[string]any{"budget_line": "staff"})
 		if m == 7 {
 			voucher("2025-07-10", "收到镇财政拨付下半年工作经费", [][3]string{{"102", "10000.00", ""}, {"522", "", "10000.00"}}, nil)
 		}
-		if m%3 == 0 { // rent for the quarter, from the shop fronts leased under m-2025-01
-			voucher(fmt.Sprintf("2025-%02d-25", m), fmt.Sprintf("收到临街门面第%d季度租金", m/3), [][3]string{{"102", "3500.00", ""}, {"501", "", "3500.00"}},
-				map[string]any{"matter": "m-2025-01"})
+		if m == 9 {
+			voucher("2025-09-12", "举办中秋社区文化活动", [][3]string{{"502", "1800.00", ""}, {"102", "", "1800.00"}}, map[string]any{"budget_line": "activities"})
 		}
 		if m%2 == 0 { // office costs paid from the town's working funds
 			voucher(fmt.Sprintf("2025-%02d-18", m), "支付办公水电及网络费用", [][3]string{{"541", "1260.00", ""}, {"102", "", "1260.00"}},
 				map[string]any{"budget_line": "office"})
-		}
-		if m == 4 {
-			add(cmd{"budget.record_funds", "2025", "2025-04-08", map[string]string{"source": "special", "document": "示县民〔2025〕17号", "line": "equipment", "amount": "23500.00"}})
-			voucher("2025-04-08", "收到上级专项经费（便民服务设备）", [][3]string{{"102", "23500.00", ""}, {"522", "", "23500.00"}}, nil)
-			voucher("2025-04-28", "购置便民服务设备（电脑2台、打印机1台、档案柜4组）", [][3]string{{"151", "23500.00", ""}, {"102", "", "23500.00"}},
-				map[string]any{"budget_line": "equipment", "matter": "m-2025-06"})
 		}
 		if m == 6 {
 			voucher("2025-06-20", "购买办公用品", [][3]string{{"541", "860.00", ""}, {"102", "", "860.00"}}, map[string]any{"budget_line": "office"})
@@ -93,13 +92,21 @@ func demoBooks() []cmd {
 			add(cmd{"books.reverse_voucher", domain.BooksID, "2025-06-22", map[string]any{"voucher": fmt.Sprintf("2025-06-%03d", numbers["2025-06"]-1),
 				"number": numbers["2025-06"], "reason": "金额记错：发票金额为680.00元，误记为860.00元", "preparer": "赵敏", "reviewer": "李娜", "approver": "张丽"}})
 			voucher("2025-06-22", "购买办公用品（更正后重记）", [][3]string{{"541", "680.00", ""}, {"102", "", "680.00"}}, map[string]any{"budget_line": "office"})
-			add(cmd{"books.assert_balance", domain.BooksID, "2025-06-30", map[string]any{"account": "102", "balance": yuan(bank),
+		}
+		if m%3 == 0 { // rent for the quarter, from the shop fronts leased under m-2025-01
+			voucher(fmt.Sprintf("2025-%02d-25", m), fmt.Sprintf("收到临街门面第%d季度租金", m/3), [][3]string{{"102", "3500.00", ""}, {"501", "", "3500.00"}},
+				map[string]any{"matter": "m-2025-01"})
+		}
+		if m == 4 {
+			voucher("2025-04-28", "购置便民服务设备（电脑2台、打印机1台、档案柜4组）", [][3]string{{"151", "23500.00", ""}, {"102", "", "23500.00"}},
+				map[string]any{"budget_line": "equipment", "matter": "m-2025-06"})
+		}
+		last := time.Date(booksYear, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+		if m == 6 {
+			add(cmd{"books.assert_balance", domain.BooksID, last, map[string]any{"account": "102", "balance": yuan(bank),
 				"evidence": map[string]string{"kind": "bank_statement", "reference": "农村信用社2025年6月对账单"}}})
 		}
-		if m == 9 {
-			voucher("2025-09-12", "举办中秋社区文化活动", [][3]string{{"502", "1800.00", ""}, {"102", "", "1800.00"}}, map[string]any{"budget_line": "activities"})
-		}
-		add(cmd{"books.close_month", domain.BooksID, fmt.Sprintf("2025-%02d-28", m), map[string]string{"month": fmt.Sprintf("2025-%02d", m)}})
+		add(cmd{"books.close_month", domain.BooksID, last, map[string]string{"month": fmt.Sprintf("2025-%02d", m)}})
 	}
 	add(cmd{"books.assert_balance", domain.BooksID, "2025-12-31", map[string]any{"account": "102", "balance": yuan(bank),
 		"evidence": map[string]string{"kind": "bank_statement", "reference": "农村信用社2025年12月对账单"}}})

@@ -18,12 +18,11 @@ func (s *Server) handleBoardJSON(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleBoardPage(w http.ResponseWriter, r *http.Request) {
-	lang := pageLang(r)
-	v, ok := s.board(w, r, func(p Problem) { s.errorPage(w, lang, p) })
+	v, ok := s.board(w, r, func(p Problem) { s.errorPage(w, r, p) })
 	if !ok {
 		return
 	}
-	s.render(w, http.StatusOK, "board.html", lang, v)
+	s.render(w, r, http.StatusOK, "board.html", v)
 }
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request, fail func(Problem)) (projections.BoardView, bool) {
@@ -48,7 +47,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, fail func(Problem
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "index.html", pageLang(r), nil)
+	s.render(w, r, http.StatusOK, "index.html", nil)
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
@@ -58,5 +57,5 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, p)
 		return
 	}
-	s.errorPage(w, pageLang(r), p)
+	s.errorPage(w, r, p)
 }

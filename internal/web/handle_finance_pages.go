@@ -26,13 +26,12 @@ type financePage struct {
 // financePageData fills what every finance page shows; it writes an error
 // page and returns false when the community or the query is wrong.
 func (s *Server) financePageData(w http.ResponseWriter, r *http.Request, needMonth bool) (financePage, financeQuery, bool) {
-	lang := pageLang(r)
 	q, p := s.parseFinance(r, needMonth)
 	if p != nil {
-		s.errorPage(w, lang, *p)
+		s.errorPage(w, r, *p)
 		return financePage{}, q, false
 	}
-	v, ok := s.board(w, r, func(p Problem) { s.errorPage(w, lang, p) })
+	v, ok := s.board(w, r, func(p Problem) { s.errorPage(w, r, p) })
 	if !ok {
 		return financePage{}, q, false
 	}
@@ -57,7 +56,7 @@ func (s *Server) handleFinancePage(w http.ResponseWriter, r *http.Request) {
 		page.Chart = barChart(translate(lang, "chart_months"), labels, []barSeries{
 			{Name: translate(lang, "income"), Class: "s1", Values: in}, {Name: translate(lang, "expense"), Class: "s2", Values: out}})
 	}
-	s.render(w, http.StatusOK, "finance.html", lang, page)
+	s.render(w, r, http.StatusOK, "finance.html", page)
 }
 
 func (s *Server) handleBudgetPage(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +75,7 @@ func (s *Server) handleBudgetPage(w http.ResponseWriter, r *http.Request) {
 		page.Chart = barChart(translate(lang, "budget_exec"), labels, []barSeries{
 			{Name: translate(lang, "budget_amt"), Class: "s1", Values: budget}, {Name: translate(lang, "spent"), Class: "s2", Values: spent}})
 	}
-	s.render(w, http.StatusOK, "budget.html", lang, page)
+	s.render(w, r, http.StatusOK, "budget.html", page)
 }
 
 func (s *Server) handleStatementsPage(w http.ResponseWriter, r *http.Request) {
@@ -97,5 +96,5 @@ func (s *Server) handleStatementsPage(w http.ResponseWriter, r *http.Request) {
 	if tb, err := s.Finance.TrialBalance(r.Context(), q.community, q.month); err == nil {
 		page.Trial = &tb
 	}
-	s.render(w, http.StatusOK, "statements.html", pageLang(r), page)
+	s.render(w, r, http.StatusOK, "statements.html", page)
 }

@@ -29,6 +29,12 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return domain.SourceZH(s)
 	},
+	"colon": func(lang string) string {
+		if lang == "en" {
+			return ": "
+		}
+		return "："
+	},
 	"name": func(lang, zh, en string) string {
 		if lang == "en" {
 			return en
@@ -46,7 +52,9 @@ type votesData struct {
 
 type pageData struct {
 	Lang string
-	Data any
+	// Other is this page's address in the other language.
+	Other string
+	Data  any
 }
 
 func pageLang(r *http.Request) string {
@@ -56,9 +64,20 @@ func pageLang(r *http.Request) string {
 	return "zh"
 }
 
-func (s *Server) render(w http.ResponseWriter, status int, name, lang string, data any) {
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	lang := pageLang(r)
+	q := r.URL.Query()
+	if lang == "en" {
+		q.Del("lang")
+	} else {
+		q.Set("lang", "en")
+	}
+	other := r.URL.Path
+	if len(q) > 0 {
+		other += "?" + q.Encode()
+	}
 	var buf bytes.Buffer
-	if err := pageTemplates.ExecuteTemplate(&buf, name, pageData{Lang: lang, Data: data}); err != nil {
+	if err := pageTemplates.ExecuteTemplate(&buf, name, pageData{Lang: lang, Other: other, Data: data}); err != nil {
 		s.Log.Error("render", "template", name, "err", err)
 		http.Error(w, "render error", http.StatusInternalServerError)
 		return
@@ -69,8 +88,8 @@ func (s *Server) render(w http.ResponseWriter, status int, name, lang string, da
 	_, _ = w.Write(buf.Bytes())
 }
 
-func (s *Server) errorPage(w http.ResponseWriter, lang string, p Problem) {
-	s.render(w, p.Status, "error.html", lang, p)
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, p Problem) {
+	s.render(w, r, p.Status, "error.html", p)
 }
 
 func stageName(lang string, st domain.Stage) string {
