@@ -25,7 +25,8 @@ type DocKey struct {
 
 // State is a read model's state of one community. Apply folds one event and
 // names the documents it changed; Doc encodes a document; Load rebuilds the
-// state from its documents, given in the order they were first written.
+// state from its documents, given in the order they were first written, and
+// replaces a document it has loaded before with a newer version.
 type State interface {
 	Apply(e Event, ev domain.Event) ([]DocKey, error)
 	Doc(k DocKey) ([]byte, error)

@@ -190,6 +190,10 @@ func (s *finState) Load(k DocKey, body []byte) error {
 		if err := json.Unmarshal(body, r); err != nil {
 			return err
 		}
+		if old := s.byID[r.ID]; old != nil {
+			*old = *r // a newer version of a document already loaded
+			return nil
+		}
 		s.addVoucher(r)
 	case docClosing:
 		r := &voucherRec{}
@@ -208,6 +212,12 @@ func (s *finState) Load(k DocKey, body []byte) error {
 		var f fundsRec
 		if err := json.Unmarshal(body, &f); err != nil {
 			return err
+		}
+		for i := range s.funds {
+			if s.funds[i].Seq == f.Seq {
+				s.funds[i] = f
+				return nil
+			}
 		}
 		s.funds = append(s.funds, f)
 	case docClosed:

@@ -76,6 +76,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	replicas := fs.Int("replicas", 1, "replicas of the stream when gongkai creates it (3 in a cluster)")
 	fs.duration(&cfg.DuplicateWindow, "duplicate-window", "GONGKAI_DUPLICATE_WINDOW", 2*time.Minute, "JetStream duplicate window of a new stream")
 	fs.boolean(&cfg.Demo, "demo", "GONGKAI_DEMO", "load the demo community 文化路社区 (wenhualu) when the log is empty")
+	fs.str(&cfg.Postgres, "postgres", "GONGKAI_POSTGRES", "", "PostgreSQL DSN: keep the read models there instead of in memory")
 	fs.str(&logFormat, "log", "GONGKAI_LOG", "text", "log format: text or json")
 	if err := fs.parse(args); err != nil {
 		return err

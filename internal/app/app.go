@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/gongkai/gongkai/internal/projector"
 	"github.com/gongkai/gongkai/internal/web"
 	"github.com/gongkai/gongkai/projections"
+	"github.com/gongkai/gongkai/projections/postgres"
 )
 
 // Config is the configuration of `gongkai serve`.
@@ -49,6 +51,9 @@ type Config struct {
 	AdminToken string
 	// Demo loads the demo community when the log is empty.
 	Demo bool
+	// Postgres, when set, keeps the read models in PostgreSQL (a pgx DSN)
+	// instead of memory.
+	Postgres string
 	// NoSync turns off fsync in the embedded server (benchmarks only).
 	NoSync bool
 	// Now and NewID are the clock and id generator; defaults time.Now, UUIDv7.
@@ -96,10 +101,35 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	if cfg.AdminToken == "" {
 		log.Warn("GONGKAI_ADMIN_TOKEN is not set: no one can write or issue tokens")
 	}
-	board := projections.NewMemoryBoard()
-	finance := projections.NewMemoryFinance()
-	runners := []*projector.Runner{projector.New(board, log), projector.New(finance, log)}
 	svc.Also = append(svc.Also, tokens.Apply)
+	var (
+		boardB, financeB projections.Backend
+		runners          []*projector.Runner
+		writers          []*projector.Writer
+	)
+	if cfg.Postgres != "" {
+		pool, err := pgxpool.New(ctx, cfg.Postgres)
+		if err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		defer pool.Close()
+		if err := postgres.Migrate(ctx, pool); err != nil {
+			return err
+		}
+		var pgs []*postgres.Backend
+		for _, m := range []projections.Model{projections.BoardModel, projections.FinanceModel} {
+			b, err := postgres.New(ctx, pool, m, log)
+			if err != nil {
+				return err
+			}
+			pgs = append(pgs, b)
+			writers = append(writers, projector.NewWriter(store, pool, b, log))
+		}
+		boardB, financeB = pgs[0], pgs[1]
+	} else {
+		boardB, financeB = projections.NewMemory(projections.BoardModel), projections.NewMemory(projections.FinanceModel)
+		runners = []*projector.Runner{projector.New(boardB, log), projector.New(financeB, log)}
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -119,6 +149,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		handlers = append(handlers, r)
 	}
 	goRun("feed", func(ctx context.Context) error { return projector.Feed(ctx, store, handlers...) })
+	for _, w := range writers {
+		goRun("writer", w.Run)
+	}
 	if cfg.Demo && startSeq == 0 {
 		goRun("demo", func(ctx context.Context) error {
 			if err := demo.Load(ctx, svc); err != nil {
@@ -134,7 +167,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler: web.NewServer(web.Deps{Commands: svc, Store: store, Board: board, Finance: finance, Runners: runners, Tokens: tokens,
+		Handler: web.NewServer(web.Deps{Commands: svc, Store: store, Board: projections.BoardOn{Backend: boardB}, Finance: projections.FinanceOn{Backend: financeB},
+			Runners: runners, Writers: writers, Tokens: tokens,
 			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

@@ -1,29 +1,68 @@
 package web
 
 import (
+	"context"
 	"net/http"
-
-	"github.com/gongkai/gongkai/internal/projector"
 )
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// handleReadyz answers 503 until the command service and every read model
-// have caught up with the stream as it was when they started.
-func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
-	ready := s.Commands.Ready()
-	statuses := make([]projector.Status, 0, len(s.Runners))
+// readModelStatus is one read model in /readyz.
+type readModelStatus struct {
+	Name     string `json:"name"`
+	Backend  string `json:"backend"`
+	Ready    bool   `json:"ready"`
+	Role     string `json:"role,omitempty"`
+	Position uint64 `json:"position"`
+	// LagEvents is how many stream events the read model has not applied;
+	// LagSeconds how long ago the oldest of them was stored.
+	LagEvents  uint64  `json:"lag_events"`
+	LagSeconds float64 `json:"lag_seconds"`
+	Error      string  `json:"error,omitempty"`
+}
+
+// readModels reports every read model with its lag behind the stream.
+func (s *Server) readModels(ctx context.Context) (uint64, []readModelStatus) {
+	last, _ := s.Store.LastSeq(ctx)
+	var out []readModelStatus
 	for _, rn := range s.Runners {
 		st := rn.Status()
-		ready = ready && st.Ready
-		statuses = append(statuses, st)
+		out = append(out, readModelStatus{Name: st.Name, Backend: "memory", Ready: st.Ready, Position: st.Position})
+	}
+	for _, wr := range s.Writers {
+		st := wr.Status()
+		out = append(out, readModelStatus{Name: st.Name, Backend: "postgres", Role: st.Role, Position: st.Position,
+			Ready: st.Error == "" && st.Role != "starting", Error: st.Error})
+	}
+	now := s.Now()
+	for i := range out {
+		rm := &out[i]
+		if rm.Position < last {
+			rm.LagEvents = last - rm.Position
+			if t, err := s.Store.StoredAt(ctx, rm.Position+1); err == nil {
+				rm.LagSeconds = now.Sub(t).Seconds()
+			}
+		}
+	}
+	return last, out
+}
+
+// handleReadyz answers 503 until the command service and every read model
+// have caught up with the stream as it was when they started, and while a
+// PostgreSQL read model cannot be reached. It reports each read model's lag.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ready := s.Commands.Ready()
+	last, rms := s.readModels(r.Context())
+	for _, rm := range rms {
+		ready = ready && rm.Ready
 	}
 	code := http.StatusOK
 	if !ready {
 		code = http.StatusServiceUnavailable
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, code, map[string]any{"ready": ready, "fsync": s.Fsync, "commands_ready": s.Commands.Ready(), "read_models": statuses})
+	writeJSON(w, code, map[string]any{"ready": ready, "fsync": s.Fsync, "commands_ready": s.Commands.Ready(),
+		"stream_last_seq": last, "read_models": rms})
 }

@@ -26,6 +26,7 @@ type Deps struct {
 	Board    projections.Board
 	Finance  projections.Finance
 	Runners  []*projector.Runner
+	Writers  []*projector.Writer
 	Tokens   *auth.Tokens
 	Log      *slog.Logger
 	Now      func() time.Time
