@@ -10,7 +10,8 @@ import (
 )
 
 // Position is how far a read model has applied the stream: the last stream
-// sequence and the time the log recorded that event.
+// sequence and the time the log recorded that event, in UTC to the
+// microsecond (as PostgreSQL keeps it).
 type Position struct {
 	Seq  uint64    `json:"seq"`
 	Time time.Time `json:"time"`
@@ -108,7 +109,7 @@ func (m *Memory) Apply(_ context.Context, events []Event) error {
 				return fmt.Errorf("%s: event %d: %w", m.model.Name, e.Seq, err)
 			}
 		}
-		m.pos = Position{Seq: e.Seq, Time: e.RecordedAt}
+		m.pos = Position{Seq: e.Seq, Time: e.RecordedAt.UTC().Truncate(time.Microsecond)}
 	}
 	return nil
 }

@@ -57,9 +57,13 @@ type proc struct {
 	logs *bytes.Buffer
 }
 
-func startServe(t *testing.T, bin, dir, addr string) *proc {
+func startServe(t *testing.T, bin, dir, addr string, extra ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--data", dir, "--addr", addr)
+	args := []string{"serve", "--addr", addr}
+	if dir != "" {
+		args = append(args, "--data", dir)
+	}
+	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Env = append(os.Environ(), "GONGKAI_ADMIN_TOKEN="+admin)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -79,7 +79,7 @@ func Events() []projections.Event {
 		{"books", "books", "2026-01-05", v(1, "新年度", "", line("101", 10000, 0), line("531", 0, 10000))},
 	}
 	out := make([]projections.Event, len(steps))
-	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	base := time.Date(2026, 1, 1, 0, 0, 0, 123456789, time.UTC) // nanoseconds: backends keep microseconds
 	for i, s := range steps {
 		data, err := json.Marshal(s.ev)
 		if err != nil {
@@ -182,7 +182,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 				apply(t, b, evs, 4)
 				at, err := b.At(context.Background())
 				last := evs[len(evs)-1]
-				if err != nil || at.Seq != last.Seq || !at.Time.Equal(last.RecordedAt) {
+				if err != nil || at.Seq != last.Seq || !at.Time.Equal(last.RecordedAt.Truncate(time.Microsecond)) {
 					t.Fatalf("At = %+v, %v; want seq %d at %v", at, err, last.Seq, last.RecordedAt)
 				}
 			})
