@@ -740,6 +740,11 @@ func (c *CloseYear) Decide(env Env) ([]Event, error) {
 	}
 	var open []string
 	for _, v := range b.Vouchers {
+		if v.Date.Year < c.Year && !b.ClosedYears[v.Date.Year] {
+			return nil, &RuleError{Code: "earlier_year_open", Field: "data.year",
+				Reason:   fmt.Sprintf("close %d first: years are closed in order", v.Date.Year),
+				ReasonZH: fmt.Sprintf("请先年终结账 %d 年度：年度须依次结账", v.Date.Year)}
+		}
 		if v.Date.Year == c.Year && !b.ClosedMonths[Month(v.Date)] && !slices.Contains(open, Month(v.Date)) {
 			open = append(open, Month(v.Date))
 		}

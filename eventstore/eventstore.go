@@ -80,6 +80,9 @@ type Stored struct {
 	Time time.Time
 	// Raw is the exact stored payload.
 	Raw []byte
+	// Pending is how many messages followed this one in the stream when it
+	// was delivered (set by Follow).
+	Pending uint64
 }
 
 // Append is the events of one command on one aggregate.
@@ -503,6 +506,15 @@ func decode(data []byte, seq uint64, subject string, t time.Time) (Stored, error
 	return Stored{Event: e, Seq: seq, Subject: subject, Time: t, Raw: data}, nil
 }
 
+// StoredAt returns when the stream stored the message at seq.
+func (s *Store) StoredAt(ctx context.Context, seq uint64) (time.Time, error) {
+	m, err := s.stream.GetMsg(ctx, seq)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("get %d: %w", seq, err)
+	}
+	return m.Time, nil
+}
+
 // Version returns an aggregate's version: the stream sequence of the last
 // message on its subject, or 0 if it has none.
 func (s *Store) Version(ctx context.Context, subject string) (uint64, error) {
@@ -583,7 +595,9 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(Stored) error) 
 			return fmt.Errorf("follow: %w", err)
 		}
 		s.indexMsg(m.Headers(), md.Sequence.Stream)
-		if err := fn(mustDecode(m, md.Sequence.Stream)); err != nil {
+		st := mustDecode(m, md.Sequence.Stream)
+		st.Pending = md.NumPending
+		if err := fn(st); err != nil {
 			return err
 		}
 	}
