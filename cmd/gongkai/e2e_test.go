@@ -22,8 +22,9 @@ import (
 
 const admin = "e2e-admin-token"
 
-// bin is the gongkai binary, built once by TestMain.
-var bin string
+// bin is the gongkai binary and natsBin nats-server at the version in
+// go.mod, both built once by TestMain.
+var bin, natsBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "gongkai-e2e-")
@@ -32,9 +33,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	bin = filepath.Join(dir, "gongkai")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		os.Exit(1)
+	natsBin = filepath.Join(dir, "nats-server")
+	for _, b := range [][]string{{"-o", bin, "."}, {"-o", natsBin, "github.com/nats-io/nats-server/v2"}} {
+		if out, err := exec.Command("go", append([]string{"build"}, b...)...).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "go build %v: %v\n%s", b, err, out)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

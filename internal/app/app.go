@@ -148,7 +148,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	for _, r := range runners {
 		handlers = append(handlers, r)
 	}
-	goRun("feed", func(ctx context.Context) error { return projector.Feed(ctx, store, handlers...) })
+	goRun("feed", func(ctx context.Context) error { return projector.Feed(ctx, store, log, handlers...) })
 	for _, w := range writers {
 		goRun("writer", w.Run)
 	}

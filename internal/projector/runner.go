@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/projections"
@@ -26,8 +27,9 @@ type Handler interface {
 
 // Feed follows the stream from the lowest position any handler needs and
 // hands each event to every handler, in order, until ctx ends or a handler
-// fails.
-func Feed(ctx context.Context, store *eventstore.Store, handlers ...Handler) error {
+// fails. When following breaks (a cluster electing a new leader), it
+// follows again from the next event after a pause.
+func Feed(ctx context.Context, store *eventstore.Store, log *slog.Logger, handlers ...Handler) error {
 	target, err := store.LastSeq(ctx)
 	if err != nil {
 		return err
@@ -40,14 +42,28 @@ func Feed(ctx context.Context, store *eventstore.Store, handlers ...Handler) err
 		}
 		from = min(from, f)
 	}
-	return store.Follow(ctx, from, func(e eventstore.Stored) error {
-		for _, h := range handlers {
-			if err := h.Handle(ctx, e); err != nil {
-				return err
+	for {
+		var handlerErr error
+		err := store.Follow(ctx, from, func(e eventstore.Stored) error {
+			for _, h := range handlers {
+				if err := h.Handle(ctx, e); err != nil {
+					handlerErr = err
+					return err
+				}
 			}
+			from = e.Seq + 1
+			return nil
+		})
+		if ctx.Err() != nil || handlerErr != nil {
+			return handlerErr
 		}
-		return nil
-	})
+		log.Warn("following the stream broke; following again", "from_seq", from, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // Runner feeds one read model.

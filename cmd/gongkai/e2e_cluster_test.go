@@ -1,0 +1,224 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/gongkai/gongkai/eventstore"
+)
+
+// natsNode is one nats-server process of a test cluster.
+type natsNode struct {
+	name, conf, url string
+	cmd             *exec.Cmd
+	logs            *bytes.Buffer
+}
+
+func (n *natsNode) start(t *testing.T) {
+	t.Helper()
+	n.cmd = exec.Command(natsBin, "-c", n.conf)
+	n.logs = &bytes.Buffer{}
+	n.cmd.Stdout, n.cmd.Stderr = n.logs, n.logs
+	if err := n.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cmd := n.cmd
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+}
+
+// startCluster starts three nats-server processes with JetStream (fsync on
+// every write) clustered on loopback ports.
+func startCluster(t *testing.T) []*natsNode {
+	t.Helper()
+	dir := t.TempDir()
+	var client, route [3]string
+	for i := range 3 {
+		client[i], route[i] = freeAddr(t), freeAddr(t)
+	}
+	nodes := make([]*natsNode, 3)
+	for i := range 3 {
+		var routes []string
+		for j := range 3 {
+			if j != i {
+				routes = append(routes, "nats-route://"+route[j])
+			}
+		}
+		name := fmt.Sprintf("n%d", i+1)
+		conf := filepath.Join(dir, name+".conf")
+		host, port, _ := strings.Cut(client[i], ":")
+		rhost, rport, _ := strings.Cut(route[i], ":")
+		body := fmt.Sprintf(`server_name: %s
+host: %s
+port: %s
+jetstream { store_dir: %q, sync_interval: always }
+cluster { name: gongkai-test, host: %s, port: %s, routes: [%s] }
+`, name, host, port, filepath.Join(dir, name), rhost, rport, strings.Join(routes, ", "))
+		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		nodes[i] = &natsNode{name: name, conf: conf, url: "nats://" + client[i]}
+		nodes[i].start(t)
+	}
+	// Wait for a JetStream meta leader.
+	nc := connectCluster(t, nodes)
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := js.AccountInfo(ctx)
+		cancel()
+		if err == nil {
+			return nodes
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("JetStream cluster not ready: %v\n%s", err, nodes[0].logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func urls(nodes []*natsNode) string {
+	var u []string
+	for _, n := range nodes {
+		u = append(u, n.url)
+	}
+	return strings.Join(u, ",")
+}
+
+func connectCluster(t *testing.T, nodes []*natsNode) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(urls(nodes), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc
+}
+
+// Against a 3-node cluster with the stream at 3 replicas: the stream
+// leader is killed with SIGKILL during appends; every append acknowledged
+// with a 2xx is in the log after the cluster recovers, and appends resume
+// without operator action.
+func TestClusterLeaderKilled(t *testing.T) {
+	nodes := startCluster(t)
+	p := startServe(t, bin, "", freeAddr(t), "--nats", urls(nodes), "--replicas", "3")
+	cmdURL := p.url + "/api/v1/communities/e2e/commands"
+	mustPost(t, cmdURL, "reg", registerE2E)
+
+	var (
+		mu       sync.Mutex
+		acked    = map[string]bool{}
+		lastOK   time.Time
+		failures int
+		wg       sync.WaitGroup
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	for c := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 10 * time.Second}
+			for i := 0; ctx.Err() == nil; i++ {
+				key := fmt.Sprintf("c%d-%d", c, i)
+				body := fmt.Sprintf(`{"type":"matter.register","aggregate_id":%q,"effective_date":"2025-02-01","data":{"title":"事项 %s"}}`, key, key)
+				// A client retries with the same key until it gets an answer.
+				for try := 0; ; try++ {
+					code, err := post(client, cmdURL, key, body)
+					if err == nil && code/100 == 2 {
+						mu.Lock()
+						acked[key] = true
+						lastOK = time.Now()
+						mu.Unlock()
+						break
+					}
+					mu.Lock()
+					failures++
+					mu.Unlock()
+					if try > 100 {
+						t.Errorf("append %s: no 2xx after 100 tries (%d %v)", key, code, err)
+						return
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
+	for count() < 100 {
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	nc := connectCluster(t, nodes)
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	st, err := js.Stream(context.Background(), "GONGKAI")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(context.Background())
+	if err != nil || info.Cluster == nil || info.Config.Replicas != 3 {
+		t.Fatalf("stream info: %+v %v", info, err)
+	}
+	var leader *natsNode
+	for _, n := range nodes {
+		if n.name == info.Cluster.Leader {
+			leader = n
+		}
+	}
+	if leader == nil {
+		t.Fatalf("no stream leader among %v: %q", urls(nodes), info.Cluster.Leader)
+	}
+	before := count()
+	if err := leader.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	leader.cmd.Wait()
+	killed := time.Now()
+	t.Logf("killed stream leader %s after %d acknowledged appends", leader.name, before)
+	for count() < before+100 {
+		if time.Since(killed) > 60*time.Second {
+			t.Fatalf("appends did not resume within 60s of killing the leader (%d more)", count()-before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	resumed := lastOK.Sub(killed)
+	mu.Unlock()
+	t.Logf("100 more appends acknowledged %.1f s after the kill; %d failed tries were retried", resumed.Seconds(), failures)
+	leader.start(t) // the node comes back and catches up
+	time.Sleep(time.Second)
+	cancel()
+	wg.Wait()
+	stop(t, p)
+
+	store, err := eventstore.Open(context.Background(), js, eventstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inLog := map[string]int{}
+	if err := store.Read(context.Background(), 0, func(e eventstore.Stored) error {
+		inLog[e.IdempotencyKey]++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for key := range acked {
+		if inLog[key] != 1 {
+			t.Errorf("acknowledged append %s is in the log %d times, want 1", key, inLog[key])
+		}
+	}
+	t.Logf("%d acknowledged appends, all in the log once", len(acked))
+}
