@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -366,4 +367,91 @@ func TestDemoSameOnBothBackends(t *testing.T) {
 	p := startServe(t, bin, dir, freeAddr(t), "--postgres", dsn)
 	caughtUp(t, p, 30*time.Second)
 	sameAnswers(t, "demo on postgres vs memory", want, fetch(p))
+}
+
+// `gongkai projections rebuild` builds a read model into a fresh schema
+// while a server serves and writes it, switches, and drops the old schema;
+// a read model whose stored code version differs rebuilds itself at start.
+func TestRebuildWithoutDowntime(t *testing.T) {
+	nats, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: t.TempDir(), Listen: freeAddr(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nats.Close)
+	natsURL := nats.Server.ClientURL()
+	pg := pgtest.Start(t)
+	dsn := pg.NewDatabase(t)
+	p := startServe(t, bin, "", freeAddr(t), "--nats", natsURL, "--postgres", dsn)
+	mustPost(t, p.url+"/api/v1/communities/e2e/commands", "reg", registerE2E)
+	next := workload(t, p.url, "a", 200, 1)
+	caughtUp(t, p, 30*time.Second)
+
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	schemaOf := func(name string) string {
+		var s string
+		if err := conn.QueryRow(context.Background(), `SELECT schema_name FROM gongkai.read_models WHERE name = $1`, name).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	oldSchema := schemaOf("board")
+
+	// Rebuild while appends go on and the page keeps answering.
+	done := make(chan []byte, 1)
+	go func() {
+		out, err := exec.Command(bin, "projections", "rebuild", "board", "--nats", natsURL, "--postgres", dsn).CombinedOutput()
+		if err != nil {
+			out = append(out, []byte("\nexit: "+err.Error())...)
+		}
+		done <- out
+	}()
+	var out []byte
+	for i := 0; out == nil; i++ {
+		if code, _ := get(t, p.url+"/api/v1/communities/e2e/board"); code != http.StatusOK {
+			t.Errorf("board answered %d during the rebuild", code)
+		}
+		if i < 20 {
+			mustPost(t, p.url+"/api/v1/communities/e2e/commands", fmt.Sprint("during-", i),
+				fmt.Sprintf(`{"type":"matter.register","aggregate_id":"during-%d","effective_date":"2025-03-01","data":{"title":"重建期间 %d"}}`, i, i))
+		}
+		select {
+		case out = <-done:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if !strings.Contains(string(out), "rebuilt board into schema") {
+		t.Fatalf("rebuild: %s", out)
+	}
+	if s := schemaOf("board"); s == oldSchema {
+		t.Fatalf("board still on schema %s after the rebuild", s)
+	}
+	var gone bool
+	conn.QueryRow(context.Background(), `SELECT NOT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = $1)`, oldSchema).Scan(&gone)
+	if !gone {
+		t.Errorf("old schema %s was not dropped", oldSchema)
+	}
+	workload(t, p.url, "b", 100, next)
+	caughtUp(t, p, 30*time.Second)
+	want := memoryAnswers(t, "", "--nats", natsURL)
+	sameAnswers(t, "after rebuild vs fresh memory rebuild", want, answers(t, p))
+
+	// A changed code version rebuilds at start.
+	stop(t, p)
+	financeSchema := schemaOf("finance")
+	if _, err := conn.Exec(context.Background(), `UPDATE gongkai.read_models SET code_version = 0 WHERE name = 'finance'`); err != nil {
+		t.Fatal(err)
+	}
+	p2 := startServe(t, bin, "", freeAddr(t), "--nats", natsURL, "--postgres", dsn)
+	for deadline := time.Now().Add(30 * time.Second); schemaOf("finance") == financeSchema; {
+		if time.Now().After(deadline) {
+			t.Fatalf("finance was not rebuilt after its code version changed:\n%s", p2.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	caughtUp(t, p2, 60*time.Second)
+	sameAnswers(t, "after a code-version rebuild", want, answers(t, p2))
 }

@@ -24,6 +24,9 @@ const usage = `gongkai (公开): the community audit ledger
 Usage:
   gongkai serve [flags]          run the ledger, the API and the public board
   gongkai token create [flags]   issue a clerk token for one community
+  gongkai projections rebuild NAME [flags]
+                                 rebuild a PostgreSQL read model (board, finance)
+                                 into a fresh schema without downtime
   gongkai help                   show this text
 
 Run "gongkai COMMAND -h" for a command's flags. Every flag also reads a
@@ -40,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args[2:], getenv, stderr)
 	case "token":
 		return runToken(ctx, args[2:], getenv, stdout, stderr)
+	case "projections":
+		return runProjections(ctx, args[2:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -37,7 +37,7 @@ type Writer struct {
 // WriterStatus is what /readyz and /metrics show of a writer.
 type WriterStatus struct {
 	Name string `json:"name"`
-	// Role is "writer", "standby" or "starting".
+	// Role is "writer", "standby", "rebuilding" or "starting".
 	Role string `json:"role"`
 	// Position is the read model's position in PostgreSQL, as last seen.
 	Position uint64    `json:"position"`
@@ -110,9 +110,11 @@ func (w *Writer) lead(ctx context.Context) error {
 		return err
 	} else if version != w.b.Model().Version {
 		w.log.Info("code version changed: rebuilding", "stored_version", version, "code_version", w.b.Model().Version)
+		w.set(func(s *WriterStatus) { s.Role = "rebuilding" })
 		if err := Rebuild(ctx, w.store, w.b, w.log); err != nil {
 			return err
 		}
+		w.set(func(s *WriterStatus) { s.Role = "writer" })
 	}
 	pos, err := w.b.Position(ctx)
 	if err != nil {

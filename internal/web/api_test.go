@@ -204,3 +204,20 @@ func TestTokens(t *testing.T) {
 		t.Errorf("clerk token after restart: %d", got)
 	}
 }
+
+// /metrics reports the stream and each read model's position and lag.
+func TestMetrics(t *testing.T) {
+	s := setup(t, app.Config{})
+	r := apptest.Do(t, "GET", s.URL+"/metrics", nil, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("/metrics: %d", r.Status)
+	}
+	body := string(r.Body)
+	last := fmt.Sprintf("gongkai_stream_last_seq %d", s.LastSeq(t))
+	for _, want := range []string{last, `gongkai_read_model_position{backend="memory",read_model="board"}`,
+		`gongkai_read_model_lag_events{backend="memory",read_model="finance"}`, "go_goroutines"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}

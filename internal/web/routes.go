@@ -3,6 +3,7 @@ package web
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
+	s.mux.Handle("GET /metrics", newMetricsHandler(s))
 
 	s.mux.HandleFunc("POST /api/v1/communities/{community}/commands", s.handleCommand)
 	s.mux.HandleFunc("POST /api/v1/communities/{community}/commands:batch", s.handleBatch)

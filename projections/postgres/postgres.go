@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gongkai/gongkai/domain"
@@ -167,6 +168,15 @@ func (b *Backend) Position(ctx context.Context) (uint64, error) {
 
 // At returns the live build's position.
 func (b *Backend) At(ctx context.Context) (projections.Position, error) {
+	var p projections.Position
+	err := retrySwitched(func() (err error) {
+		p, err = b.at(ctx)
+		return err
+	})
+	return p, err
+}
+
+func (b *Backend) at(ctx context.Context) (projections.Position, error) {
 	tx, err := b.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return projections.Position{}, err
@@ -187,7 +197,7 @@ func positionOf(ctx context.Context, q querier, schema string) (projections.Posi
 		p.Time = at.UTC()
 	}
 	if err != nil {
-		return p, fmt.Errorf("position of %s: %w", schema, err)
+		return p, fmt.Errorf("position of %s: %w", schema, err) // wraps the PgError for retrySwitched
 	}
 	return p, nil
 }
@@ -195,6 +205,24 @@ func positionOf(ctx context.Context, q querier, schema string) (projections.Posi
 // View loads a community's state from the live build (refreshing a cached
 // copy with the documents changed since it was loaded) and calls fn.
 func (b *Backend) View(ctx context.Context, community string, fn func(projections.State, projections.Position) error) error {
+	return retrySwitched(func() error { return b.view(ctx, community, fn) })
+}
+
+// retrySwitched retries a read that raced a rebuild's switch: it read the
+// old build's name just before the old build was dropped.
+func retrySwitched(read func() error) error {
+	var err error
+	for range 3 {
+		err = read()
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || (pgErr.Code != "42P01" && pgErr.Code != "3F000") {
+			return err
+		}
+	}
+	return err
+}
+
+func (b *Backend) view(ctx context.Context, community string, fn func(projections.State, projections.Position) error) error {
 	tx, err := b.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("%s: view: %w", b.model.Name, err)

@@ -1,0 +1,61 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics is gongkai's Prometheus collector: the stream's last sequence and
+// each read model's position and lag, read when scraped.
+type metrics struct {
+	s        *Server
+	last     *prometheus.Desc
+	position *prometheus.Desc
+	lagN     *prometheus.Desc
+	lagS     *prometheus.Desc
+	writer   *prometheus.Desc
+}
+
+func newMetricsHandler(s *Server) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	labels := []string{"read_model", "backend"}
+	reg.MustRegister(&metrics{
+		s:        s,
+		last:     prometheus.NewDesc("gongkai_stream_last_seq", "Last sequence of the ledger stream.", nil, nil),
+		position: prometheus.NewDesc("gongkai_read_model_position", "Last stream sequence a read model has applied.", labels, nil),
+		lagN:     prometheus.NewDesc("gongkai_read_model_lag_events", "Stream events a read model has not applied yet.", labels, nil),
+		lagS:     prometheus.NewDesc("gongkai_read_model_lag_seconds", "Age of the oldest stream event a read model has not applied.", labels, nil),
+		writer:   prometheus.NewDesc("gongkai_read_model_writer", "1 when this instance writes the read model.", labels, nil),
+	})
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{m.last, m.position, m.lagN, m.lagS, m.writer} {
+		ch <- d
+	}
+}
+
+func (m *metrics) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	last, rms := m.s.readModels(ctx)
+	ch <- prometheus.MustNewConstMetric(m.last, prometheus.GaugeValue, float64(last))
+	for _, rm := range rms {
+		l := []string{rm.Name, rm.Backend}
+		ch <- prometheus.MustNewConstMetric(m.position, prometheus.GaugeValue, float64(rm.Position), l...)
+		ch <- prometheus.MustNewConstMetric(m.lagN, prometheus.GaugeValue, float64(rm.LagEvents), l...)
+		ch <- prometheus.MustNewConstMetric(m.lagS, prometheus.GaugeValue, rm.LagSeconds, l...)
+		w := 0.0
+		if rm.Backend == "memory" || rm.Role == "writer" {
+			w = 1
+		}
+		ch <- prometheus.MustNewConstMetric(m.writer, prometheus.GaugeValue, w, l...)
+	}
+}
