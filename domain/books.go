@@ -504,8 +504,18 @@ func booksEnv(env Env) (*Books, error) {
 	return env.Books, nil
 }
 
+// periodOpen refuses a date in a closed period: in or before the latest
+// closed month, or in or before the latest closed year, so that a closed
+// period's balances never change afterwards.
 func periodOpen(b *Books, d Date) error {
-	if b.ClosedYears[d.Year] || b.ClosedMonths[Month(d)] {
+	closed := false
+	for m := range b.ClosedMonths {
+		closed = closed || Month(d) <= m
+	}
+	for y := range b.ClosedYears {
+		closed = closed || d.Year <= y
+	}
+	if closed {
 		return &RuleError{Code: "period_closed", Field: "effective_date",
 			Reason:   "the period " + Month(d) + " is closed; post into an open month, or correct with a new voucher",
 			ReasonZH: "会计期间 " + Month(d) + " 已结账，不能再记账"}
@@ -776,6 +786,15 @@ func (c *CloseYear) Decide(env Env) ([]Event, error) {
 		yc.Lines = append(yc.Lines, Line{Account: AccountYearIncome, Debit: total}, Line{Account: AccountDistribution, Credit: total})
 	} else if total < 0 {
 		yc.Lines = append(yc.Lines, Line{Account: AccountDistribution, Debit: -total}, Line{Account: AccountYearIncome, Credit: -total})
+	}
+	for m := range b.ClosedMonths {
+		if len(yc.Lines) > 0 && m > fmt.Sprintf("%04d-12", c.Year) {
+			// The carry-forward is dated 31 December; it would change the
+			// balances that later closed month recorded.
+			return nil, &RuleError{Code: "later_period_closed", Field: "data.year",
+				Reason:   fmt.Sprintf("month %s is already closed; close %d before closing any later month", m, c.Year),
+				ReasonZH: fmt.Sprintf("%s 已结账；须先年终结账 %d 年度，再结账以后的月份", m, c.Year)}
+		}
 	}
 	return []Event{yc}, nil
 }

@@ -386,7 +386,18 @@ func payment(lines []domain.Line) domain.Fen {
 }
 
 func (b *books) periodClosed(d domain.Date) bool {
-	return b.closedYears[d.Year] || b.closedMonths[domain.Month(d)]
+	// A date in or before the latest closed month or year is closed.
+	for m := range b.closedMonths {
+		if domain.Month(d) <= m {
+			return true
+		}
+	}
+	for y := range b.closedYears {
+		if d.Year <= y {
+			return true
+		}
+	}
+	return false
 }
 
 // drawDate draws a day of year y, usually in a month still open.
@@ -644,6 +655,19 @@ func (b *books) closeYear() {
 	for _, v := range b.vouchers {
 		earlierOpen = earlierOpen || (v.date.Year < y && !b.closedYears[v.date.Year])
 	}
+	// Refused only when the carry-forward has lines to post, dated before a
+	// month already closed.
+	laterClosed := false
+	for m := range b.closedMonths {
+		laterClosed = laterClosed || m > fmt.Sprintf("%04d-12", y)
+	}
+	carries := false
+	for _, a := range b.accounts() {
+		if a.Class == domain.ClassIncome || a.Class == domain.ClassExpense || a.Code == domain.AccountYearIncome {
+			carries = carries || b.balance(a.Code, date(y, 12, 31)) != 0
+		}
+	}
+	laterClosed = laterClosed && carries
 	var want string
 	switch {
 	case b.closedYears[y]:
@@ -652,6 +676,8 @@ func (b *books) closeYear() {
 		want = "year_not_over"
 	case earlierOpen:
 		want = "earlier_year_open"
+	case laterClosed:
+		want = "later_period_closed"
 	}
 	b.do(domain.CmdCloseYear, domain.BooksID, d, map[string]int{"year": y}, want)
 }
