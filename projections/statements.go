@@ -128,6 +128,7 @@ type TrialBalance struct {
 	Rows      []TrialBalanceRow `json:"rows"`
 	Total     TrialBalanceRow   `json:"total"`
 	AsOfSeq   uint64            `json:"as_of_seq"`
+	AsOf      time.Time         `json:"as_of"`
 }
 
 // TrialBalanceRow is one account's opening balance, turnover and closing
@@ -162,7 +163,7 @@ func (f FinanceOn) TrialBalance(ctx context.Context, community, month string) (T
 	err = f.view(ctx, community, func(s *finState, pos Position) error {
 		from, to := p.bounds()
 		open, turn := s.opening(from), s.turnover(from, to, true)
-		tb = TrialBalance{Community: community, Month: p.String(), AsOfSeq: pos.Seq, Rows: []TrialBalanceRow{}}
+		tb = TrialBalance{Community: community, Month: p.String(), AsOfSeq: pos.Seq, AsOf: pos.Time, Rows: []TrialBalanceRow{}}
 		_, tb.Closed = s.closed[p.String()]
 		for _, a := range s.chart.Accounts {
 			o, t := open[a.Code], turn[a.Code]
@@ -218,6 +219,7 @@ type Ledger struct {
 	Credit    domain.Fen    `json:"credit"`
 	Closing   domain.Fen    `json:"closing"`
 	AsOfSeq   uint64        `json:"as_of_seq"`
+	AsOf      time.Time     `json:"as_of"`
 }
 
 // LedgerEntry is one posting; Balance runs on the account's normal side.
@@ -246,7 +248,7 @@ func (f FinanceOn) Ledger(ctx context.Context, community, account, month string)
 		}
 		from, to := p.bounds()
 		l = Ledger{Community: community, Account: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Side: a.Side, Month: p.String(),
-			AsOfSeq: pos.Seq, Entries: []LedgerEntry{}}
+			AsOfSeq: pos.Seq, AsOf: pos.Time, Entries: []LedgerEntry{}}
 		if o := s.opening(from)[account]; o != nil {
 			l.Opening = normal(a, o.debit-o.credit)
 		}
@@ -288,6 +290,7 @@ type BalanceSheet struct {
 	TotalEquity      domain.Fen     `json:"total_equity"`
 	Balanced         bool           `json:"balanced"`
 	AsOfSeq          uint64         `json:"as_of_seq"`
+	AsOf             time.Time      `json:"as_of"`
 }
 
 // StatementRow is one line of a statement.
@@ -312,7 +315,7 @@ func (f FinanceOn) BalanceSheet(ctx context.Context, community, month string) (B
 	err = f.view(ctx, community, func(s *finState, pos Position) error {
 		from, to := p.bounds()
 		open, turn := s.opening(from), s.turnover(from, to, true)
-		bs = BalanceSheet{Community: community, Month: p.String(), Date: to, AsOfSeq: pos.Seq,
+		bs = BalanceSheet{Community: community, Month: p.String(), Date: to, AsOfSeq: pos.Seq, AsOf: pos.Time,
 			Assets: []StatementRow{}, Liabilities: []StatementRow{}, Equity: []StatementRow{}}
 		result := StatementRow{NameZH: "本年收益（未结转）", NameEN: "Result not yet carried forward"}
 		for _, a := range s.chart.Accounts {
@@ -369,6 +372,7 @@ type IncomeStatement struct {
 	// Distribution is present for a whole year.
 	Distribution *Distribution `json:"distribution,omitempty"`
 	AsOfSeq      uint64        `json:"as_of_seq"`
+	AsOf         time.Time     `json:"as_of"`
 }
 
 // Distribution is the lower half of 收益及收益分配表.
@@ -397,7 +401,7 @@ func (f FinanceOn) IncomeStatement(ctx context.Context, community string, p Peri
 	err := f.view(ctx, community, func(s *finState, pos Position) error {
 		from, to := p.bounds()
 		turn := s.turnover(from, to, false)
-		is = IncomeStatement{Community: community, Period: p.String(), AsOfSeq: pos.Seq}
+		is = IncomeStatement{Community: community, Period: p.String(), AsOfSeq: pos.Seq, AsOf: pos.Time}
 		listed := map[string]bool{}
 		addRow := func(a domain.Account, operating bool) {
 			listed[a.Code] = true
@@ -455,6 +459,7 @@ type BudgetExecution struct {
 	Lines      []BudgetExecLine `json:"lines"`
 	Total      BudgetExecLine   `json:"total"`
 	AsOfSeq    uint64           `json:"as_of_seq"`
+	AsOf       time.Time        `json:"as_of"`
 }
 
 // BudgetExecLine is one budget line's execution. Percent is spent/budget in
@@ -490,7 +495,7 @@ func (f FinanceOn) BudgetExecution(ctx context.Context, community string, year i
 		if b == nil {
 			return fmt.Errorf("budget %d: %w", year, ErrNotFound)
 		}
-		be = BudgetExecution{Community: community, Year: year, Resolution: b.Resolution, AsOfSeq: pos.Seq}
+		be = BudgetExecution{Community: community, Year: year, Resolution: b.Resolution, AsOfSeq: pos.Seq, AsOf: pos.Time}
 		idx := map[string]int{}
 		for i, l := range b.Lines {
 			idx[l.Line] = i
@@ -536,6 +541,7 @@ type Summary struct {
 	Quarters  []SummaryPeriod `json:"quarters"`
 	Total     SummaryPeriod   `json:"total"`
 	AsOfSeq   uint64          `json:"as_of_seq"`
+	AsOf      time.Time       `json:"as_of"`
 }
 
 // SummaryPeriod is income and expense by category (account) and by fund
@@ -562,7 +568,7 @@ type SourceRow struct {
 func (f FinanceOn) Summary(ctx context.Context, community string, year int) (Summary, error) {
 	var sum Summary
 	err := f.view(ctx, community, func(s *finState, pos Position) error {
-		sum = Summary{Community: community, Year: year, AsOfSeq: pos.Seq}
+		sum = Summary{Community: community, Year: year, AsOfSeq: pos.Seq, AsOf: pos.Time}
 		for m := 1; m <= 12; m++ {
 			sum.Months = append(sum.Months, s.summary(Period{Year: year, Month: m}, []int{m}))
 		}

@@ -121,6 +121,7 @@ var messages = map[string][2]string{ // key: {zh, en}
 	"revoked_by":     {"撤销决议事项", "Revoked by matter"},
 	"as_of":          {"数据截至日志序号", "As of stream sequence"},
 	"seqs":           {"日志序号", "Stream sequences"},
+	"recorded_at":    {"，记录于 ", ", recorded "},
 	"other_lang":     {"English", "中文"},
 	"json":           {"数据（JSON）", "Data (JSON)"},
 	"town":           {"所属", "Town"},
