@@ -40,6 +40,8 @@ func main() {
 	n := flag.Int("n", 3000, "appends per measurement")
 	restartOnly := flag.Bool("restart-only", false, "with -stored: skip the append measurements")
 	finance := flag.Bool("finance", false, "measure the finance path (vouchers) instead of the core ledger")
+	scale := flag.Bool("scale", false, "measure PostgreSQL catch-up and lag, and a 3-node cluster against the embedded server")
+	natsServer := flag.String("nats-server", "", "with -scale: a nats-server binary for the cluster (go build -o nats-server github.com/nats-io/nats-server/v2)")
 	stored := flag.Int("stored", 1_000_000, "events to preload for the replay and latency-at-size runs (0 to skip)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
@@ -55,6 +57,9 @@ func main() {
 	run := run
 	if *finance {
 		run = runFinance
+	}
+	if *scale {
+		run = func(n, stored int, _ bool) error { return runScale(n, stored, *natsServer) }
 	}
 	if err := run(*n, *stored, *restartOnly); err != nil {
 		pprof.StopCPUProfile()
@@ -365,6 +370,8 @@ func measure(n, clients int, op func(client, i int) error) result {
 	slices.Sort(lats)
 	return result{n: n, dur: dur, lats: lats}
 }
+
+func runtimeCPUs() int { return runtime.NumCPU() }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 

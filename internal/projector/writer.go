@@ -127,11 +127,26 @@ func (w *Writer) lead(ctx context.Context) error {
 	return w.follow(ctx, pos, alive)
 }
 
-// follow applies the stream from pos+1 in batches; a batch is flushed when
-// full or when the stream has nothing more pending.
+// FlushEvery is the longest an event waits in a writer's batch.
+const FlushEvery = 20 * time.Millisecond
+
+// follow applies the stream from pos+1 in batches: a batch is written when
+// it is full, or when its first event has waited FlushEvery.
 func (w *Writer) follow(ctx context.Context, pos uint64, alive func() error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	events := make(chan eventstore.Stored, BatchSize)
+	followErr := make(chan error, 1)
+	go func() {
+		followErr <- w.store.Follow(ctx, pos+1, func(e eventstore.Stored) error {
+			select {
+			case events <- e:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
 	var batch []projections.Event
 	flush := func() error {
 		if len(batch) == 0 {
@@ -148,17 +163,33 @@ func (w *Writer) follow(ctx context.Context, pos uint64, alive func() error) err
 		batch = batch[:0]
 		return nil
 	}
-	err := w.store.Follow(ctx, pos+1, func(e eventstore.Stored) error {
-		batch = append(batch, Convert(e))
-		if len(batch) >= BatchSize || e.Pending == 0 {
-			return flush()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		select {
+		case e := <-events:
+			if len(batch) == 0 {
+				timer.Reset(FlushEvery)
+			}
+			batch = append(batch, Convert(e))
+			if len(batch) >= BatchSize {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		case <-timer.C:
+			if err := flush(); err != nil {
+				return err
+			}
+		case err := <-followErr:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		case <-ctx.Done():
+			return nil
 		}
-		return nil
-	})
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		return nil
 	}
-	return err
 }
 
 // Rebuild fills a fresh build of the read model from the start of the
