@@ -39,6 +39,9 @@ const (
 	HeaderCommand     = "Gongkai-Command"     // index of the append in its request
 	HeaderType        = "Gongkai-Type"        // event type
 	HeaderEventID     = "Gongkai-Event-Id"
+	// HeaderPayloadSHA256 is the hex SHA-256 of the payload as appended, so
+	// that a payload changed in storage is found at its own sequence.
+	HeaderPayloadSHA256 = "Gongkai-Payload-Sha256"
 )
 
 // SubjectPrefix is the first token of every event subject.
@@ -360,6 +363,8 @@ func (s *Store) messages(req Request, ih string) ([]*nats.Msg, error) {
 			m.Header.Set(HeaderCommand, strconv.Itoa(i))
 			m.Header.Set(HeaderType, e.Type)
 			m.Header.Set(HeaderEventID, e.ID)
+			sum := sha256.Sum256(data)
+			m.Header.Set(HeaderPayloadSHA256, hex.EncodeToString(sum[:]))
 			if j == 0 && !checked[m.Subject] {
 				checked[m.Subject] = true
 				m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(a.ExpectedVersion, 10))
@@ -504,6 +509,13 @@ func decode(data []byte, seq uint64, subject string, t time.Time) (Stored, error
 		return Stored{}, fmt.Errorf("decode event at %d: %w", seq, err)
 	}
 	return Stored{Event: e, Seq: seq, Subject: subject, Time: t, Raw: data}, nil
+}
+
+// Message returns the stored message at seq, with its exact payload bytes
+// (jetstream.ErrMsgNotFound, wrapped, if there is none).
+func (s *Store) Message(ctx context.Context, seq uint64) (Stored, error) {
+	st, err := s.get(ctx, seq)
+	return st.Stored, err
 }
 
 // StoredAt returns when the stream stored the message at seq.

@@ -27,6 +27,14 @@ Usage:
   gongkai projections rebuild NAME [flags]
                                  rebuild a PostgreSQL read model (board, finance)
                                  into a fresh schema without downtime
+  gongkai keygen [flags]         write a checkpoint signer key, print its verifier key
+  gongkai verify --data DIR | --nats URL --key PUBKEY
+                                 rebuild the tree from the raw stream, check every checkpoint
+  gongkai verify proof BUNDLE --key PUBKEY [--witness KEY,...]
+                                 check an offline proof bundle
+  gongkai verify consistency OLD NEW --server URL --key PUBKEY
+                                 check that a newer checkpoint extends an older one
+  gongkai witness [flags]        cosign another party's log (the town's witness)
   gongkai help                   show this text
 
 Run "gongkai COMMAND -h" for a command's flags. Every flag also reads a
@@ -45,6 +53,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runToken(ctx, args[2:], getenv, stdout, stderr)
 	case "projections":
 		return runProjections(ctx, args[2:], getenv, stdout, stderr)
+	case "keygen":
+		return runKeygen(args[2:], getenv, stdout, stderr)
+	case "verify":
+		return runVerify(ctx, args[2:], getenv, stdout, stderr)
+	case "witness":
+		return runWitness(ctx, args[2:], getenv, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

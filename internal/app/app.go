@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -18,12 +20,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/command"
 	"github.com/gongkai/gongkai/internal/demo"
 	"github.com/gongkai/gongkai/internal/projector"
+	"github.com/gongkai/gongkai/internal/transparency"
 	"github.com/gongkai/gongkai/internal/web"
 	"github.com/gongkai/gongkai/projections"
 	"github.com/gongkai/gongkai/projections/postgres"
@@ -54,6 +58,20 @@ type Config struct {
 	// Postgres, when set, keeps the read models in PostgreSQL (a pgx DSN)
 	// instead of memory.
 	Postgres string
+	// Origin names the verifiable log (default "gongkai/<stream>").
+	Origin string
+	// SignerKey is the checkpoint signer key file; with the embedded server
+	// it defaults to <data>/signer.key, created on first start. OldSignerKey
+	// also signs, during a key rotation.
+	SignerKey, OldSignerKey string
+	// TreeDir keeps the Merkle tree (default <data>/tree, or ./gongkai-tree
+	// with an external cluster).
+	TreeDir string
+	// Witnesses are URLs of witnesses asked to cosign each checkpoint.
+	Witnesses []string
+	// CheckpointEvery is the least time between checkpoints while events
+	// arrive (default one minute).
+	CheckpointEvery time.Duration
 	// NoSync turns off fsync in the embedded server (benchmarks only).
 	NoSync bool
 	// Now and NewID are the clock and id generator; defaults time.Now, UUIDv7.
@@ -92,6 +110,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		return err
 	}
 	startSeq, err := store.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+
+	tlog, logKey, err := openLog(ctx, js, store, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -144,7 +167,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 			}
 		}()
 	}
-	handlers := []projector.Handler{svc}
+	handlers := []projector.Handler{svc, tlog}
 	for _, r := range runners {
 		handlers = append(handlers, r)
 	}
@@ -152,6 +175,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	for _, w := range writers {
 		goRun("writer", w.Run)
 	}
+	goRun("verifiable log", tlog.Run)
 	if cfg.Demo && startSeq == 0 {
 		goRun("demo", func(ctx context.Context) error {
 			if err := demo.Load(ctx, svc); err != nil {
@@ -168,7 +192,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	}
 	srv := &http.Server{
 		Handler: web.NewServer(web.Deps{Commands: svc, Store: store, Board: projections.BoardOn{Backend: boardB}, Finance: projections.FinanceOn{Backend: financeB},
-			Runners: runners, Writers: writers, Tokens: tokens,
+			Runners: runners, Writers: writers, Tokens: tokens, TLog: tlog, LogKey: logKey,
 			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -225,4 +249,63 @@ func connect(cfg Config, log *slog.Logger) (nc *nats.Conn, fsync string, closeFn
 	}
 	log.Info("embedded NATS started", "dir", cfg.DataDir, "listen", cfg.NATSListen)
 	return e.Conn, fsync, e.Close, nil
+}
+
+// openLog opens the verifiable log, loading (or, with the embedded server,
+// creating) the signer key.
+func openLog(ctx context.Context, js jetstream.JetStream, store *eventstore.Store, cfg Config, log *slog.Logger) (*transparency.Log, string, error) {
+	stream := cfg.Stream
+	if stream == "" {
+		stream = "GONGKAI"
+	}
+	if cfg.Origin == "" {
+		cfg.Origin = "gongkai/" + strings.ToLower(stream)
+	}
+	if cfg.TreeDir == "" {
+		cfg.TreeDir = "gongkai-tree"
+		if cfg.DataDir != "" {
+			cfg.TreeDir = filepath.Join(cfg.DataDir, "tree")
+		}
+	}
+	if cfg.SignerKey == "" && cfg.DataDir != "" {
+		cfg.SignerKey = filepath.Join(cfg.DataDir, "signer.key")
+		if _, err := os.Stat(cfg.SignerKey); errors.Is(err, os.ErrNotExist) {
+			skey, vkey, err := transparency.GenerateKey(cfg.Origin)
+			if err != nil {
+				return nil, "", err
+			}
+			if err := os.WriteFile(cfg.SignerKey, []byte(skey+"\n"), 0o600); err != nil {
+				return nil, "", fmt.Errorf("write signer key: %w", err)
+			}
+			log.Info("created a checkpoint signer key", "file", cfg.SignerKey, "verifier_key", vkey)
+		}
+	}
+	var signers []note.Signer
+	var vkey string
+	for i, path := range []string{cfg.SignerKey, cfg.OldSignerKey} {
+		if path == "" {
+			continue
+		}
+		s, err := transparency.LoadSigner(path)
+		if err != nil {
+			return nil, "", err
+		}
+		signers = append(signers, s)
+		if i == 0 {
+			b, _ := os.ReadFile(path)
+			if vkey, err = transparency.VerifierKeyOf(string(b)); err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	if len(signers) == 0 {
+		log.Warn("no checkpoint signer key: the tree is built and proofs served, but no checkpoint is signed")
+	}
+	var witnesses []*transparency.WitnessClient
+	for _, u := range cfg.Witnesses {
+		witnesses = append(witnesses, transparency.NewWitnessClient(u, u))
+	}
+	tl, err := transparency.Open(ctx, js, store, transparency.Config{Origin: cfg.Origin, Stream: stream, TreeDir: cfg.TreeDir,
+		Signers: signers, Witnesses: witnesses, MinInterval: cfg.CheckpointEvery, Now: cfg.Now, Logger: log})
+	return tl, vkey, err
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/command"
 	"github.com/gongkai/gongkai/internal/projector"
+	"github.com/gongkai/gongkai/internal/transparency"
 	"github.com/gongkai/gongkai/projections"
 )
 
@@ -33,6 +34,9 @@ type Deps struct {
 	NewID    func() string
 	// Fsync names the durability mode, shown in /readyz.
 	Fsync string
+	// TLog is the verifiable log (nil when not kept); LogKey its verifier key.
+	TLog   *transparency.Log
+	LogKey string
 }
 
 // Server is the HTTP handler.

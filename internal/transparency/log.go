@@ -1,0 +1,405 @@
+package transparency
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/eventstore"
+)
+
+// CheckpointStream is the stream that keeps the signed checkpoints. Like the
+// ledger it is immutable.
+const CheckpointStream = "GONGKAI_CHECKPOINTS"
+
+// Config configures a Log.
+type Config struct {
+	// Origin names the log in its checkpoints and leaves, such as
+	// "gongkai.example/wenhualu"; the signer key's name must equal it.
+	Origin string
+	// Stream is the ledger stream's name.
+	Stream string
+	// TreeDir keeps the tree's node hashes.
+	TreeDir string
+	// Signers sign checkpoints (two during a key rotation). Without one the
+	// log builds its tree and serves proofs but signs nothing.
+	Signers []note.Signer
+	// MinInterval is the least time between checkpoints while events arrive
+	// (default one minute); MaxInterval the most (default one day).
+	MinInterval, MaxInterval time.Duration
+	// Witnesses cosign each checkpoint; see WitnessClient.
+	Witnesses []*WitnessClient
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// Log builds the Merkle tree over the ledger stream and, when it holds the
+// sequencer lease and has a signer, publishes signed checkpoints.
+type Log struct {
+	cfg   Config
+	store *eventstore.Store
+	js    jetstream.JetStream
+	tree  *Tree
+	cps   jetstream.Stream
+	id    string
+	wake  chan struct{}
+
+	mu       sync.Mutex
+	latest   []byte // the latest checkpoint note, byte for byte
+	latestCP Checkpoint
+	cpSeq    uint64 // its sequence in CheckpointStream
+	cpAt     time.Time
+	leader   bool
+	gaps     []uint64
+	alarm    string
+}
+
+// Open opens the tree and the checkpoint stream.
+func Open(ctx context.Context, js jetstream.JetStream, store *eventstore.Store, cfg Config) (*Log, error) {
+	if cfg.MinInterval == 0 {
+		cfg.MinInterval = time.Minute
+	}
+	if cfg.MaxInterval == 0 {
+		cfg.MaxInterval = 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	for _, s := range cfg.Signers {
+		if s.Name() != cfg.Origin {
+			return nil, fmt.Errorf("signer key is for %q, the log's origin is %q", s.Name(), cfg.Origin)
+		}
+	}
+	tree, err := OpenTree(cfg.TreeDir)
+	if err != nil {
+		cfg.Logger.Warn("tree files unusable; rebuilding the tree from the stream", "dir", cfg.TreeDir, "err", err)
+		if err := os.RemoveAll(cfg.TreeDir); err != nil {
+			return nil, err
+		}
+		if tree, err = OpenTree(cfg.TreeDir); err != nil {
+			return nil, err
+		}
+	}
+	scfg := eventstore.StreamConfig(CheckpointStream, 1, 2*time.Minute)
+	scfg.Description = "gongkai signed checkpoints: immutable"
+	scfg.Subjects = []string{"gongkai-checkpoints.>"}
+	cps, err := js.Stream(ctx, CheckpointStream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		cps, err = js.CreateStream(ctx, scfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint stream: %w", err)
+	}
+	if err := eventstore.CheckStreamConfig(cps.CachedInfo().Config); err != nil {
+		return nil, err
+	}
+	l := &Log{cfg: cfg, store: store, js: js, tree: tree, cps: cps, id: uuid.NewString(), wake: make(chan struct{}, 1)}
+	if err := l.loadLatest(ctx); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Log) subject() string { return "gongkai-checkpoints." + l.cfg.Stream }
+
+// loadLatest reads the latest stored checkpoint.
+func (l *Log) loadLatest(ctx context.Context) error {
+	m, err := l.cps.GetLastMsgForSubject(ctx, l.subject())
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("latest checkpoint: %w", err)
+	}
+	var cp Checkpoint
+	if _, err := cp.Unmarshal(m.Data); err != nil {
+		return fmt.Errorf("latest checkpoint: %w", err)
+	}
+	l.mu.Lock()
+	l.latest, l.latestCP, l.cpSeq, l.cpAt = m.Data, cp, m.Sequence, m.Time
+	l.mu.Unlock()
+	return nil
+}
+
+// Tree returns the log's tree.
+func (l *Log) Tree() *Tree { return l.tree }
+
+// Origin returns the log's origin.
+func (l *Log) Origin() string { return l.cfg.Origin }
+
+// Latest returns the latest checkpoint note (nil if none), its parsed body
+// and when it was stored.
+func (l *Log) Latest() ([]byte, Checkpoint, time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.latest, l.latestCP, l.cpAt
+}
+
+// Status is what /readyz shows of the log.
+type Status struct {
+	TreeSize       uint64   `json:"tree_size"`
+	CheckpointSize uint64   `json:"checkpoint_size"`
+	Sequencer      bool     `json:"sequencer"`
+	Signing        bool     `json:"signing"`
+	Gaps           []uint64 `json:"gaps,omitempty"`
+	Alarm          string   `json:"alarm,omitempty"`
+}
+
+// Status returns the log's status.
+func (l *Log) Status() Status {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return Status{TreeSize: l.tree.Size(), CheckpointSize: l.latestCP.Size, Sequencer: l.leader,
+		Signing: len(l.cfg.Signers) > 0, Gaps: append([]uint64(nil), l.gaps...), Alarm: l.alarm}
+}
+
+// Wake asks for a checkpoint now (a month or year was closed).
+func (l *Log) Wake() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run takes part in the sequencer election and publishes checkpoints, when
+// the log has a signer, until ctx ends. The tree is built by Handle, which
+// the process's feed calls for every event (see projector.Feed).
+func (l *Log) Run(ctx context.Context) error {
+	if len(l.cfg.Signers) == 0 {
+		<-ctx.Done()
+		return nil
+	}
+	return l.sequence(ctx)
+}
+
+// Start returns the first stream sequence the tree needs.
+func (l *Log) Start(context.Context, uint64) (uint64, error) { return l.tree.Size() + 1, nil }
+
+// Handle appends the leaf of one stored message to the tree, in sequence
+// order. A missing sequence becomes a gap leaf and an alarm, never a silent
+// skip.
+func (l *Log) Handle(_ context.Context, st eventstore.Stored) error {
+	if st.Seq < l.tree.Size()+1 {
+		return nil
+	}
+	var hashes [][]byte
+	for seq := l.tree.Size() + 1; seq < st.Seq; seq++ {
+		hashes = append(hashes, Leaf{Origin: l.cfg.Origin, Stream: l.cfg.Stream, Seq: seq, Gap: true}.Hash())
+		l.gapAlarm(seq)
+	}
+	hashes = append(hashes, NewLeaf(l.cfg.Origin, l.cfg.Stream, st.Seq, st.Subject, st.ID, st.Raw).Hash())
+	if err := l.tree.Append(hashes...); err != nil {
+		return fmt.Errorf("tree: %w", err)
+	}
+	if st.Type == domain.EvMonthClosed || st.Type == domain.EvYearClosed {
+		l.Wake()
+	}
+	return nil
+}
+
+func (l *Log) gapAlarm(seq uint64) {
+	l.mu.Lock()
+	l.gaps = append(l.gaps, seq)
+	l.alarm = fmt.Sprintf("stream sequence %d is missing: recorded as a gap leaf", seq)
+	l.mu.Unlock()
+	l.cfg.Logger.Error("ALARM: stream sequence missing; recorded as a gap leaf", "stream_seq", seq)
+}
+
+const leaseBucket = "GONGKAI_SEQUENCER"
+
+// sequence holds the sequencer lease while it can and publishes checkpoints.
+func (l *Log) sequence(ctx context.Context) error {
+	kv, err := l.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: leaseBucket, TTL: 10 * time.Second, History: 1})
+	if err != nil {
+		return fmt.Errorf("sequencer lease: %w", err)
+	}
+	var rev uint64
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	renewed := time.Time{}
+	started := l.cfg.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			if rev != 0 {
+				_ = kv.Delete(context.Background(), l.cfg.Stream, jetstream.LastRevision(rev))
+			}
+			return nil
+		case <-tick.C:
+		case <-l.wake:
+			if rev != 0 {
+				if err := l.checkpoint(ctx); err != nil {
+					l.cfg.Logger.Error("checkpoint", "err", err)
+				}
+			}
+			continue
+		}
+		// Take or keep the lease.
+		if rev == 0 {
+			r, err := kv.Create(ctx, l.cfg.Stream, []byte(l.id))
+			if err != nil {
+				l.setLeader(false)
+				continue
+			}
+			rev, renewed = r, time.Now()
+			l.setLeader(true)
+			l.cfg.Logger.Info("holding the sequencer lease", "origin", l.cfg.Origin)
+			if err := l.loadLatest(ctx); err != nil {
+				return err
+			}
+		} else if time.Since(renewed) > 3*time.Second {
+			r, err := kv.Update(ctx, l.cfg.Stream, []byte(l.id), rev)
+			if err != nil {
+				l.cfg.Logger.Warn("lost the sequencer lease", "err", err)
+				rev = 0
+				l.setLeader(false)
+				continue
+			}
+			rev, renewed = r, time.Now()
+		}
+		_, cp, at := l.Latest()
+		size := l.tree.Size()
+		now := l.cfg.Now()
+		due := size > cp.Size && (cp.Size == 0 || now.Sub(at) >= l.cfg.MinInterval || now.Sub(started) < 5*time.Second)
+		due = due || (size > 0 && now.Sub(at) >= l.cfg.MaxInterval)
+		if due {
+			if err := l.checkpoint(ctx); err != nil {
+				l.cfg.Logger.Error("checkpoint", "err", err)
+			}
+		}
+	}
+}
+
+func (l *Log) setLeader(b bool) {
+	l.mu.Lock()
+	l.leader = b
+	l.mu.Unlock()
+}
+
+// ErrNotSequencer is returned when this instance does not hold the lease.
+var ErrNotSequencer = errors.New("not the sequencer")
+
+// checkpoint signs and publishes the tree's current size, after checking
+// that the stored bytes since the last checkpoint are those the tree hashed.
+func (l *Log) checkpoint(ctx context.Context) error {
+	l.mu.Lock()
+	leader, prev, prevSeq := l.leader, l.latestCP, l.cpSeq
+	l.mu.Unlock()
+	if !leader {
+		return ErrNotSequencer
+	}
+	size := l.tree.Size()
+	if size == 0 || size < prev.Size {
+		return nil
+	}
+	if err := l.recheck(ctx, prev.Size, size); err != nil {
+		l.mu.Lock()
+		l.alarm = err.Error()
+		l.mu.Unlock()
+		return err
+	}
+	if err := l.tree.Sync(); err != nil {
+		return err
+	}
+	root, err := l.tree.RootAt(size)
+	if err != nil {
+		return err
+	}
+	cp := Checkpoint{Origin: l.cfg.Origin, Size: size, Hash: root}
+	signed, err := SignCheckpoint(cp, l.cfg.Signers...)
+	if err != nil {
+		return err
+	}
+	signed = l.cosign(ctx, signed, prev.Size)
+	opts := []jetstream.PublishOpt{jetstream.WithExpectLastSequence(prevSeq)}
+	if prevSeq == 0 {
+		opts = []jetstream.PublishOpt{jetstream.WithExpectLastSequence(0)}
+	}
+	ack, err := l.js.Publish(ctx, l.subject(), signed, opts...)
+	if err != nil {
+		l.setLeader(false)
+		_ = l.loadLatest(ctx)
+		return fmt.Errorf("publish checkpoint %d: %w", size, err)
+	}
+	l.mu.Lock()
+	l.latest, l.latestCP, l.cpSeq, l.cpAt = signed, cp, ack.Sequence, l.cfg.Now()
+	l.mu.Unlock()
+	l.cfg.Logger.Info("checkpoint published", "size", size, "root", fmt.Sprintf("%x", root[:8]))
+	return nil
+}
+
+// recheck re-reads the messages from sequence from+1 to to and refuses if
+// any stored bytes differ from what the tree hashed.
+func (l *Log) recheck(ctx context.Context, from, to uint64) error {
+	if to <= from {
+		return nil
+	}
+	next := from + 1
+	err := l.store.Read(ctx, from+1, func(st eventstore.Stored) error {
+		if st.Seq > to {
+			return errStop
+		}
+		for ; next < st.Seq; next++ {
+			if err := l.same(next, Leaf{Origin: l.cfg.Origin, Stream: l.cfg.Stream, Seq: next, Gap: true}); err != nil {
+				return err
+			}
+		}
+		next = st.Seq + 1
+		return l.same(st.Seq, NewLeaf(l.cfg.Origin, l.cfg.Stream, st.Seq, st.Subject, st.ID, st.Raw))
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	return err
+}
+
+var errStop = errors.New("stop")
+
+func (l *Log) same(seq uint64, leaf Leaf) error {
+	h, err := l.tree.LeafHash(seq - 1)
+	if err != nil {
+		return err
+	}
+	if string(h) != string(leaf.Hash()) {
+		return fmt.Errorf("refusing to sign: stream sequence %d changed since the tree hashed it", seq)
+	}
+	return nil
+}
+
+// cosign asks the witnesses to cosign and adds their signature lines.
+func (l *Log) cosign(ctx context.Context, signed []byte, _ uint64) []byte {
+	for _, w := range l.cfg.Witnesses {
+		sigs, err := w.Cosign(ctx, l.tree, signed)
+		if err != nil {
+			l.cfg.Logger.Warn("witness did not cosign", "witness", w.Name(), "err", err)
+			continue
+		}
+		signed = append(signed, sigs...)
+	}
+	return signed
+}
+
+// SignatureLines returns the signature lines of a note ("— name sig").
+func SignatureLines(msg []byte) []string {
+	_, sigs, _ := strings.Cut(string(msg), "\n\n")
+	var out []string
+	for _, line := range strings.Split(sigs, "\n") {
+		if line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
