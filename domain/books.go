@@ -694,11 +694,11 @@ func (c *CloseMonth) Decide(env Env) ([]Event, error) {
 		return nil, &RuleError{Code: "period_closed", Field: "data.month",
 			Reason: "month " + c.Month + " is already closed", ReasonZH: c.Month + " 已结账"}
 	}
-	if Month(env.Date) < c.Month {
-		return nil, &RuleError{Code: "month_not_over", Field: "effective_date",
-			Reason: "a month is closed on or after its own dates", ReasonZH: "月份未到，不能结账"}
-	}
 	end := monthEnd(y, m)
+	if env.Date.Before(end) {
+		return nil, &RuleError{Code: "month_not_over", Field: "effective_date",
+			Reason: "a month is closed on its last day or later", ReasonZH: "月份未结束，不能结账"}
+	}
 	mc := &MonthClosed{Month: c.Month}
 	for _, v := range b.Vouchers {
 		if Month(v.Date) == c.Month {

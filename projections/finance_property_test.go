@@ -604,7 +604,7 @@ func (b *books) closeMonth() {
 	switch {
 	case b.closedMonths[month] || b.closedYears[y]:
 		want = "period_closed"
-	case domain.Month(d) < month:
+	case d.Before(monthEnd(y, m)):
 		want = "month_not_over"
 	}
 	if evs := b.do(domain.CmdCloseMonth, domain.BooksID, d, map[string]string{"month": month}, want); evs != nil {

@@ -164,7 +164,9 @@ func (f FinanceOn) TrialBalance(ctx context.Context, community, month string) (T
 		from, to := p.bounds()
 		open, turn := s.opening(from), s.turnover(from, to, true)
 		tb = TrialBalance{Community: community, Month: p.String(), AsOfSeq: pos.Seq, AsOf: pos.Time, Rows: []TrialBalanceRow{}}
-		_, tb.Closed = s.closed[p.String()]
+		_, monthClosed := s.closed[p.String()]
+		_, yearClosed := s.closings[p.Year]
+		tb.Closed = monthClosed || yearClosed
 		for _, a := range s.chart.Accounts {
 			o, t := open[a.Code], turn[a.Code]
 			if o == nil && t == nil {
@@ -584,7 +586,7 @@ func (f FinanceOn) Summary(ctx context.Context, community string, year int) (Sum
 }
 
 func (s *finState) summary(p Period, months []int) SummaryPeriod {
-	sp := SummaryPeriod{Period: p.String()}
+	sp := SummaryPeriod{Period: p.String(), Income: []StatementRow{}, Expense: []StatementRow{}, Sources: []SourceRow{}}
 	in := func(d domain.Date) bool { return d.Year == p.Year && slices.Contains(months, int(d.Month)) }
 	turn := map[string]*sums{}
 	sources := map[string]*SourceRow{}

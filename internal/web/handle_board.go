@@ -22,7 +22,13 @@ func (s *Server) handleBoardPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "board.html", v)
+	s.render(w, r, http.StatusOK, "board.html", boardPage{BoardView: v, Checkpoint: s.checkpointOf(r)})
+}
+
+// boardPage is the board with the latest checkpoint.
+type boardPage struct {
+	projections.BoardView
+	Checkpoint *checkpointPanel
 }
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request, fail func(Problem)) (projections.BoardView, bool) {

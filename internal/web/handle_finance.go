@@ -25,7 +25,9 @@ func (s *Server) parseFinance(r *http.Request, needMonth bool) (financeQuery, *P
 		return &p
 	}
 	if !domain.ValidCommunityID(q.community) {
-		return q, bad("community", "invalid community id", "社区编号无效")
+		p := badRequest("bad_community", "The community id must be 1 to 64 characters of a-z, 0-9 and -.",
+			"社区编号须为 1 至 64 个小写字母、数字或 -。", domain.FieldError{Field: "community", Reason: "invalid community id", ReasonZH: "社区编号无效"})
+		return q, &p
 	}
 	if q.month != "" {
 		p, err := projections.ParseMonth(q.month)
@@ -90,6 +92,11 @@ func (s *Server) handleTrialBalance(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleLedger(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("account") == "" {
+		writeProblem(w, badRequest("bad_query", "account is required, such as account=102", "须指定科目，如 account=102",
+			domain.FieldError{Field: "account", Reason: "required", ReasonZH: "必填"}))
+		return
+	}
 	s.financeJSON(w, r, true, func(ctx context.Context, q financeQuery) (any, error) {
 		return s.Finance.Ledger(ctx, q.community, q.account, q.month)
 	})

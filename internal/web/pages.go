@@ -29,6 +29,13 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return domain.SourceZH(s)
 	},
+	"lastSeq": func(seqs []uint64) uint64 {
+		if len(seqs) == 0 {
+			return 0
+		}
+		return seqs[len(seqs)-1]
+	},
+	"dictCP": func(lang string, cp *checkpointPanel) map[string]any { return map[string]any{"Lang": lang, "CP": cp} },
 	"colon": func(lang string) string {
 		if lang == "en" {
 			return ": "
@@ -122,6 +129,12 @@ var messages = map[string][2]string{ // key: {zh, en}
 	"as_of":          {"数据截至日志序号", "As of stream sequence"},
 	"seqs":           {"日志序号", "Stream sequences"},
 	"recorded_at":    {"，记录于 ", ", recorded "},
+	"proof":          {"验证证明", "Proof"},
+	"checkpoint":     {"日志检查点（可验证）", "Log checkpoint (verifiable)"},
+	"cp_size":        {"事件数", "Events"},
+	"cp_root":        {"根哈希", "Root hash"},
+	"cp_signed":      {"签名", "Signed by"},
+	"cp_help":        {"扫码或打开链接可取得签名的检查点；用 gongkai verify proof 可离线核验每一项。", "Scan or open the link for the signed checkpoint; check any item offline with gongkai verify proof."},
 	"other_lang":     {"English", "中文"},
 	"json":           {"数据（JSON）", "Data (JSON)"},
 	"town":           {"所属", "Town"},

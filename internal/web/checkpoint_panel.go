@@ -1,0 +1,50 @@
+package web
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+
+	"github.com/gongkai/gongkai/internal/transparency"
+)
+
+// checkpointPanel is what a page shows of the latest checkpoint.
+type checkpointPanel struct {
+	Size       uint64
+	RootPrefix string
+	Signers    []string
+	At         time.Time
+	URL        string
+	QR         template.URL // a data: URL of a PNG QR code of URL
+}
+
+// checkpointOf returns the panel for the latest checkpoint, or nil.
+func (s *Server) checkpointOf(r *http.Request) *checkpointPanel {
+	if s.TLog == nil {
+		return nil
+	}
+	signed, cp, at := s.TLog.Latest()
+	if signed == nil {
+		return nil
+	}
+	p := &checkpointPanel{Size: cp.Size, RootPrefix: hex.EncodeToString(cp.Hash)[:16], At: at.UTC()}
+	for _, line := range transparency.SignatureLines(signed) {
+		if f := strings.Fields(line); len(f) >= 2 {
+			p.Signers = append(p.Signers, f[1])
+		}
+	}
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	p.URL = scheme + "://" + r.Host + "/api/v1/log/checkpoint"
+	if png, err := qrcode.Encode(p.URL, qrcode.Medium, 160); err == nil {
+		p.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+	}
+	return p
+}
