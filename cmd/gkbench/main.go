@@ -41,6 +41,9 @@ func main() {
 	restartOnly := flag.Bool("restart-only", false, "with -stored: skip the append measurements")
 	finance := flag.Bool("finance", false, "measure the finance path (vouchers) instead of the core ledger")
 	scale := flag.Bool("scale", false, "measure PostgreSQL catch-up and lag, and a 3-node cluster against the embedded server")
+	tlog := flag.Bool("tlog", false, "measure the verifiable log: tree appends, proofs, full verify")
+	leaves := flag.Int("leaves", 10_000_000, "with -tlog: leaves in the tree")
+	gongkaiBin := flag.String("gongkai", "", "with -tlog: a gongkai binary for the full verify")
 	natsServer := flag.String("nats-server", "", "with -scale: a nats-server binary for the cluster (go build -o nats-server github.com/nats-io/nats-server/v2)")
 	stored := flag.Int("stored", 1_000_000, "events to preload for the replay and latency-at-size runs (0 to skip)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -57,6 +60,9 @@ func main() {
 	run := run
 	if *finance {
 		run = runFinance
+	}
+	if *tlog {
+		run = func(_, stored int, _ bool) error { return runTlog(*leaves, stored, *gongkaiBin) }
 	}
 	if *scale {
 		run = func(n, stored int, _ bool) error { return runScale(n, stored, *natsServer) }
