@@ -63,6 +63,10 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		code = http.StatusServiceUnavailable
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, code, map[string]any{"ready": ready, "fsync": s.Fsync, "commands_ready": s.Commands.Ready(),
-		"stream_last_seq": last, "read_models": rms})
+	body := map[string]any{"ready": ready, "fsync": s.Fsync, "commands_ready": s.Commands.Ready(),
+		"stream_last_seq": last, "read_models": rms}
+	if s.TLog != nil {
+		body["verifiable_log"] = s.TLog.Status()
+	}
+	writeJSON(w, code, body)
 }

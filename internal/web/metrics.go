@@ -19,6 +19,9 @@ type metrics struct {
 	lagN     *prometheus.Desc
 	lagS     *prometheus.Desc
 	writer   *prometheus.Desc
+	tree     *prometheus.Desc
+	cpSize   *prometheus.Desc
+	gaps     *prometheus.Desc
 }
 
 func newMetricsHandler(s *Server) http.Handler {
@@ -32,12 +35,15 @@ func newMetricsHandler(s *Server) http.Handler {
 		lagN:     prometheus.NewDesc("gongkai_read_model_lag_events", "Stream events a read model has not applied yet.", labels, nil),
 		lagS:     prometheus.NewDesc("gongkai_read_model_lag_seconds", "Age of the oldest stream event a read model has not applied.", labels, nil),
 		writer:   prometheus.NewDesc("gongkai_read_model_writer", "1 when this instance writes the read model.", labels, nil),
+		tree:     prometheus.NewDesc("gongkai_tree_size", "Leaves in this instance's Merkle tree of the log.", nil, nil),
+		cpSize:   prometheus.NewDesc("gongkai_checkpoint_size", "Size of the latest signed checkpoint.", nil, nil),
+		gaps:     prometheus.NewDesc("gongkai_tree_gaps", "Stream sequences found missing and recorded as gap leaves (an alarm).", nil, nil),
 	})
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.last, m.position, m.lagN, m.lagS, m.writer} {
+	for _, d := range []*prometheus.Desc{m.last, m.position, m.lagN, m.lagS, m.writer, m.tree, m.cpSize, m.gaps} {
 		ch <- d
 	}
 }
@@ -46,6 +52,12 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	last, rms := m.s.readModels(ctx)
+	if m.s.TLog != nil {
+		st := m.s.TLog.Status()
+		ch <- prometheus.MustNewConstMetric(m.tree, prometheus.GaugeValue, float64(st.TreeSize))
+		ch <- prometheus.MustNewConstMetric(m.cpSize, prometheus.GaugeValue, float64(st.CheckpointSize))
+		ch <- prometheus.MustNewConstMetric(m.gaps, prometheus.GaugeValue, float64(len(st.Gaps)))
+	}
 	ch <- prometheus.MustNewConstMetric(m.last, prometheus.GaugeValue, float64(last))
 	for _, rm := range rms {
 		l := []string{rm.Name, rm.Backend}
