@@ -20,8 +20,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/highwayhash"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/transparency"
@@ -244,6 +247,74 @@ func blockRecord(t *testing.T, b []byte, seq uint64) (from, to int) {
 	return 0, 0
 }
 
+// reseal recomputes the JetStream checksum of the record b[from:to] of
+// block blk, as an attacker who knows the file store's format would: a
+// HighwayHash-64 keyed with SHA-256("<stream>-<block index>") over the
+// sequence, timestamp, subject, headers and payload.
+func reseal(t *testing.T, blk string, b []byte, from, to int) {
+	t.Helper()
+	index, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(blk), ".blk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := sha256.Sum256([]byte(fmt.Sprintf("GONGKAI-%d", index)))
+	hh, err := highwayhash.New64(key[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := b[from:to]
+	le := binary.LittleEndian
+	slen := int(le.Uint16(rec[20:]))
+	data := rec[22:]
+	hh.Write(rec[4:20])
+	hh.Write(data[:slen])
+	if le.Uint32(rec)&(1<<31) != 0 {
+		hh.Write(data[slen+4 : len(data)-8])
+	} else {
+		hh.Write(data[slen : len(data)-8])
+	}
+	copy(data[len(data)-8:], hh.Sum(nil))
+}
+
+// recordPayload returns the offsets within b of the headers and the
+// payload of the record b[from:to] (which must have headers).
+func recordPayload(b []byte, from, to int) (hdrFrom, payloadFrom, payloadTo int) {
+	le := binary.LittleEndian
+	slen := int(le.Uint16(b[from+20:]))
+	hdrFrom = from + 22 + slen + 4
+	hlen := int(le.Uint32(b[hdrFrom-4:]))
+	return hdrFrom, hdrFrom + hlen, to - 8
+}
+
+// flipAndReseal changes the last byte of seq's title inside its record and
+// reseals the record, so that JetStream serves the changed payload; with
+// fixHeader it also rewrites the record's Gongkai-Payload-Sha256 header to
+// the changed payload's hash.
+func flipAndReseal(t *testing.T, blk string, l tamperLog, seq uint64, fixHeader bool) {
+	t.Helper()
+	editBlock(t, blk, func(b []byte) []byte {
+		from, to := blockRecord(t, b, seq)
+		hdrFrom, pFrom, pTo := recordPayload(b, from, to)
+		title := []byte(l.title[seq])
+		i := bytes.Index(b[pFrom:pTo], title)
+		if i < 0 {
+			t.Fatalf("title of %d not in its record's payload", seq)
+		}
+		b[pFrom+i+len(title)-1] ^= 0x01
+		if fixHeader {
+			name := []byte(eventstore.HeaderPayloadSHA256 + ": ")
+			j := bytes.Index(b[hdrFrom:pFrom], name)
+			if j < 0 {
+				t.Fatalf("no %s header in the record of %d", eventstore.HeaderPayloadSHA256, seq)
+			}
+			sum := sha256.Sum256(b[pFrom:pTo])
+			copy(b[hdrFrom+j+len(name):], hex.EncodeToString(sum[:]))
+		}
+		reseal(t, blk, b, from, to)
+		return b
+	})
+}
+
 func editBlock(t *testing.T, blk string, edit func([]byte) []byte) {
 	t.Helper()
 	b, err := os.ReadFile(blk)
@@ -301,6 +372,43 @@ func TestTamper(t *testing.T) {
 		})
 	}
 
+	// The payload changed and the record's checksum recomputed: JetStream
+	// serves the changed bytes; the payload hash header names the message.
+	t.Run("flip_payload_byte_resealed_seq_31", func(t *testing.T) {
+		dir := copyDir(t, l.dir)
+		flipAndReseal(t, blockFile(t, dir), l, 31, false)
+		if got, out := verifyBad(t, dir, l.key); got != 31 || !strings.Contains(out, "SHA-256 differs") {
+			t.Errorf("first bad sequence %d, want 31 by its payload hash:\n%s", got, out)
+		}
+	})
+	// The same with the payload hash header rewritten too: only the signed
+	// checkpoints find it, and verify names the range after the last
+	// checkpoint that matches.
+	t.Run("flip_payload_and_hash_header_resealed_seq_31", func(t *testing.T) {
+		dir := copyDir(t, l.dir)
+		flipAndReseal(t, blockFile(t, dir), l, 31, true)
+		lo, hi, out := verifyRange(t, dir, l.key)
+		if lo > 31 || hi < 31 || lo <= 20 {
+			t.Errorf("verify names sequences %d..%d; the change is at 31, after the first round's checkpoint (>= 20):\n%s", lo, hi, out)
+		}
+	})
+	// An earlier change that JetStream cannot see and a later corruption
+	// that makes it drop the end of the block: the first bad sequence is
+	// the earlier one.
+	t.Run("resealed_seq_10_and_zeroed_seq_40", func(t *testing.T) {
+		dir := copyDir(t, l.dir)
+		blk := blockFile(t, dir)
+		flipAndReseal(t, blk, l, 10, false)
+		editBlock(t, blk, func(b []byte) []byte {
+			from, to := blockRecord(t, b, 40)
+			clear(b[from:to])
+			return b
+		})
+		if got, out := verifyBad(t, dir, l.key); got != 10 {
+			t.Errorf("first bad sequence %d, want 10:\n%s", got, out)
+		}
+	})
+
 	// The streams recreated from a backup with one event's title changed.
 	const changed = 35
 	t.Run("recreated_stream_header_unchanged", func(t *testing.T) {
@@ -311,25 +419,137 @@ func TestTamper(t *testing.T) {
 	})
 	t.Run("recreated_stream_header_updated", func(t *testing.T) {
 		dir := recreate(t, l, changed, true)
-		got, out := verifyBad(t, dir, l.key)
-		// Only the signed checkpoints can find this change: verify names
-		// the range between the last checkpoint that matched and the first
-		// that does not.
-		m := regexp.MustCompile(`first bad sequence (\d+): the tree of size (\d+) does not match its signed checkpoint; the change is in sequences (\d+)\.\.(\d+)`).FindStringSubmatch(out)
-		if m == nil {
-			t.Fatalf("verify does not report a checkpoint mismatch with a range of sequences:\n%s", out)
-		}
-		lo, _ := strconv.ParseUint(m[3], 10, 64)
-		hi, _ := strconv.ParseUint(m[4], 10, 64)
-		if got != lo || lo > changed || hi < changed {
-			t.Errorf("verify reports first bad sequence %d in %d..%d; the change is at %d", got, lo, hi, changed)
-		}
-		// The checkpoint after the first round (size >= 20) still matches,
-		// so the range starts after it.
-		if lo <= 20 {
-			t.Errorf("range %d..%d starts inside the checkpoint of the first round, which matches", lo, hi)
+		// Only the signed checkpoints can find this change. The checkpoint
+		// after the first round (size >= 20) still matches, so the range
+		// starts after it.
+		lo, hi, out := verifyRange(t, dir, l.key)
+		if lo > changed || hi < changed || lo <= 20 {
+			t.Errorf("verify names sequences %d..%d; the change is at %d, after the first round's checkpoint (>= 20):\n%s", lo, hi, changed, out)
 		}
 	})
+	// A careful attacker who also holds the signer key recreates the
+	// streams with the change and appends a checkpoint of the changed tree:
+	// the earlier checkpoint of the same size, still in the immutable
+	// checkpoint stream, exposes the fork.
+	t.Run("recreated_stream_resigned_checkpoint_appended", func(t *testing.T) {
+		dir := recreate(t, l, changed, true)
+		resign(t, dir, filepath.Join(l.dir, "signer.key"))
+		code, out := runVerify(t, dir, l.key)
+		t.Logf("verify after tampering: exit %d: %s", code, strings.TrimSpace(out))
+		if code == 0 || !strings.Contains(out, "different roots: the log was forked") {
+			t.Errorf("verify does not report the fork (exit %d):\n%s", code, out)
+		}
+	})
+}
+
+// resign appends to the checkpoint stream in dir a checkpoint of the
+// ledger stream as it now is, signed with the key in file skey.
+func resign(t *testing.T, dir, skey string) {
+	t.Helper()
+	ctx := context.Background()
+	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	js, _ := jetstream.New(e.Conn)
+	signer, err := transparency.LoadSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.Stream(ctx, "GONGKAI")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := st.Info(ctx)
+	rng := (&compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}).NewEmptyRange(0)
+	for seq := uint64(1); seq <= info.State.LastSeq; seq++ {
+		m, err := st.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev eventstore.Event
+		_ = json.Unmarshal(m.Data, &ev)
+		if err := rng.Append(transparency.NewLeaf(signer.Name(), "GONGKAI", seq, m.Subject, ev.ID, m.Data).Hash(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, _ := rng.GetRootHash(nil)
+	signed, err := transparency.SignCheckpoint(transparency.Checkpoint{Origin: signer.Name(), Size: info.State.LastSeq, Hash: root}, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, "gongkai-checkpoints.GONGKAI", signed); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// After a key rotation (the new key signing with the old one during an
+// overlap, then alone) no single key verifies the whole log; all of them
+// together do.
+func TestVerifyAcrossKeyRotation(t *testing.T) {
+	dir := t.TempDir()
+	oldKey, newKey := filepath.Join(dir, "old.key"), filepath.Join(dir, "new.key")
+	vkey := map[string]string{}
+	for _, f := range []string{oldKey, newKey} {
+		out, err := exec.Command(bin, "keygen", "--origin", "gongkai/gongkai", "--out", f).Output()
+		if err != nil {
+			t.Fatalf("keygen: %v", err)
+		}
+		vkey[f] = strings.TrimSpace(string(out))
+	}
+	data := filepath.Join(dir, "data")
+	last := uint64(0)
+	for phase, keys := range [][]string{{"--signer-key", oldKey}, {"--signer-key", newKey, "--old-signer-key", oldKey}, {"--signer-key", newKey}} {
+		p := startServe(t, bin, data, freeAddr(t), append(keys, "--checkpoint-every", "1s")...)
+		cmdURL := p.url + "/api/v1/communities/e2e/commands"
+		if phase == 0 {
+			last = tamperPost(t, cmdURL, "community", registerE2E)
+		}
+		for i := range 3 {
+			last = tamperPost(t, cmdURL, fmt.Sprintf("rot-%d-%d", phase, i), fmt.Sprintf(
+				`{"type":"matter.register","aggregate_id":"rot-%d-%d","effective_date":"2025-02-01","data":{"title":"轮换 %d"}}`, phase, i, i))
+		}
+		waitCheckpoint(t, p, last)
+		_, cp := get(t, p.url+"/api/v1/log/checkpoint")
+		if got, want := len(transparency.SignatureLines(cp)), len(keys)/2; got != want {
+			t.Errorf("phase %d: checkpoint has %d signatures, want %d:\n%s", phase, got, want, cp)
+		}
+		_, served := get(t, p.url+"/api/v1/log/key")
+		if strings.TrimSpace(string(served)) != vkey[keys[1]] {
+			t.Errorf("phase %d: /api/v1/log/key serves %s, want the new key %s", phase, served, vkey[keys[1]])
+		}
+		stop(t, p)
+	}
+	for _, k := range []string{vkey[oldKey], vkey[newKey]} {
+		if code, out := runVerify(t, data, k); code == 0 {
+			t.Errorf("verify with one key of a rotated log exited 0:\n%s", out)
+		}
+	}
+	code, out := runVerify(t, data, vkey[newKey]+","+vkey[oldKey])
+	if want := fmt.Sprintf("OK: %d events", last); code != 0 || !strings.Contains(out, want) {
+		t.Errorf("verify with both keys: exit %d, want 0 and %q:\n%s", code, want, out)
+	}
+}
+
+var rangeRE = regexp.MustCompile(`first bad sequence (\d+): the tree of size (\d+) does not match its signed checkpoint; the change is in sequences (\d+)\.\.(\d+)`)
+
+// verifyRange runs verify on a log changed where only the checkpoints can
+// tell, and returns the range of sequences it names: from the one after the
+// last checkpoint that matched to the size of the first that does not.
+func verifyRange(t *testing.T, dir, key string) (lo, hi uint64, out string) {
+	t.Helper()
+	first, out := verifyBad(t, dir, key)
+	m := rangeRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("verify does not report a checkpoint mismatch with a range of sequences:\n%s", out)
+	}
+	lo, _ = strconv.ParseUint(m[3], 10, 64)
+	hi, _ = strconv.ParseUint(m[4], 10, 64)
+	if first != lo {
+		t.Fatalf("first bad sequence %d is not the range's first %d:\n%s", first, lo, out)
+	}
+	return lo, hi, out
 }
 
 // recreate copies the ledger and checkpoint streams of l, message by message

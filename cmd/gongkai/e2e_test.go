@@ -66,6 +66,10 @@ func startServe(t *testing.T, bin, dir, addr string, extra ...string) *proc {
 	args := []string{"serve", "--addr", addr}
 	if dir != "" {
 		args = append(args, "--data", dir)
+	} else {
+		// On an external cluster each instance keeps its own tree, here
+		// rather than in ./data/tree beside the test.
+		args = append(args, "--tree", t.TempDir())
 	}
 	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Env = append(os.Environ(), "GONGKAI_ADMIN_TOKEN="+admin)
@@ -189,7 +193,9 @@ func TestKillDuringAppends(t *testing.T) {
 	}
 	all := append(append([]sent{}, acked...), unack...)
 
-	// On the board: every matter once, registered by one event.
+	// On the board: every matter once, registered by one event (once the
+	// board has applied the retries: a reply does not wait for it).
+	caughtUp(t, p2, 30*time.Second)
 	resp, err := http.Get(p2.url + "/api/v1/communities/e2e/board")
 	if err != nil {
 		t.Fatal(err)

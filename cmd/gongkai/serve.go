@@ -80,9 +80,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.str(&logFormat, "log", "GONGKAI_LOG", "text", "log format: text or json")
 	var witnesses string
 	fs.str(&cfg.Origin, "origin", "GONGKAI_ORIGIN", "", "the verifiable log's origin, the name in its checkpoints and leaves (default gongkai/<stream in lower case>)")
-	fs.str(&cfg.SignerKey, "signer-key", "GONGKAI_SIGNER_KEY", "", "checkpoint signer key file from gongkai keygen (default <data>/signer.key, created on first start)")
+	fs.str(&cfg.SignerKey, "signer-key", "GONGKAI_SIGNER_KEY", "", "checkpoint signer key file from gongkai keygen (default <data>/signer.key: the embedded server creates it on first start; with --nats it is used if present and never created)")
 	fs.str(&cfg.OldSignerKey, "old-signer-key", "GONGKAI_OLD_SIGNER_KEY", "", "the previous signer key file: during a key rotation checkpoints are signed with both keys")
-	fs.str(&cfg.TreeDir, "tree", "GONGKAI_TREE", "", "directory of the Merkle tree's node hashes (default <data>/tree, or ./gongkai-tree with --nats)")
+	fs.str(&cfg.TreeDir, "tree", "GONGKAI_TREE", "", "directory of the Merkle tree's node hashes, one per instance (default <data>/tree)")
 	fs.str(&witnesses, "witness", "GONGKAI_WITNESSES", "", "comma-separated URLs of witnesses asked to cosign each checkpoint")
 	fs.duration(&cfg.CheckpointEvery, "checkpoint-every", "GONGKAI_CHECKPOINT_EVERY", time.Minute, "least time between checkpoints while events arrive")
 	if err := fs.parse(args); err != nil {

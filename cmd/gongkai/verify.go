@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,6 +27,10 @@ import (
 
 // errVerify marks a verification that ran and found the log or proof bad.
 var errVerify = errors.New("verification failed")
+
+// verifyIdle is how long verify waits for the stream's next message before
+// it reads the remaining sequences one by one.
+const verifyIdle = 2 * time.Second
 
 func runVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "proof" {
@@ -44,6 +49,32 @@ func verifier(key string) (note.Verifier, error) {
 	return note.NewVerifier(key)
 }
 
+// verifiers reads the log's verifier keys: one key, several separated by
+// commas, or a file holding them one per line. After a key rotation the
+// log's checkpoints are signed by different keys (by both during the
+// overlap), so checking the whole log needs every key it has used. All keys
+// must name the same log.
+func verifiers(keys string) ([]note.Verifier, error) {
+	if b, err := os.ReadFile(keys); err == nil {
+		keys = string(b)
+	}
+	var vs []note.Verifier
+	for _, k := range strings.FieldsFunc(keys, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' || r == '\t' }) {
+		v, err := note.NewVerifier(k)
+		if err != nil {
+			return nil, err
+		}
+		if len(vs) > 0 && v.Name() != vs[0].Name() {
+			return nil, fmt.Errorf("the keys name different logs, %q and %q", vs[0].Name(), v.Name())
+		}
+		vs = append(vs, v)
+	}
+	if len(vs) == 0 {
+		return nil, errors.New("no key given")
+	}
+	return vs, nil
+}
+
 // verifyLog rebuilds the whole tree from the raw stream and checks every
 // stored checkpoint. It reports the first bad sequence and why.
 func verifyLog(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -52,7 +83,7 @@ func verifyLog(ctx context.Context, args []string, getenv func(string) string, s
 	fs.str(&data, "data", "GONGKAI_DATA", "", "embedded JetStream directory (the server must be stopped)")
 	fs.str(&natsURLs, "nats", "GONGKAI_NATS", "", "NATS URLs")
 	fs.str(&creds, "nats-creds", "GONGKAI_NATS_CREDS", "", "NATS credentials file")
-	fs.str(&key, "key", "GONGKAI_LOG_KEY", "", "the log's verifier key, or a file holding it")
+	fs.str(&key, "key", "GONGKAI_LOG_KEY", "", "the log's verifier key; after a key rotation every key it has used, comma-separated, or a file holding them one per line")
 	fs.str(&stream, "stream", "GONGKAI_STREAM", "GONGKAI", "ledger stream")
 	fs.str(&origin, "origin", "GONGKAI_ORIGIN", "", "the log's origin (default: the key's name)")
 	if err := fs.parse(args); err != nil {
@@ -61,12 +92,12 @@ func verifyLog(ctx context.Context, args []string, getenv func(string) string, s
 	if key == "" {
 		return errors.New("--key is required")
 	}
-	v, err := verifier(key)
+	vs, err := verifiers(key)
 	if err != nil {
 		return fmt.Errorf("--key: %w", err)
 	}
 	if origin == "" {
-		origin = v.Name()
+		origin = vs[0].Name()
 	}
 	var nc *nats.Conn
 	switch {
@@ -104,24 +135,39 @@ func verifyLog(ctx context.Context, args []string, getenv func(string) string, s
 	// Checkpoints, by size.
 	cps := map[uint64][]byte{}
 	var maxCP uint64
-	if cst, err := js.Stream(ctx, transparency.CheckpointStream); err == nil {
-		cinfo, _ := cst.Info(ctx)
+	cst, err := js.Stream(ctx, transparency.CheckpointStream)
+	if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("stream %s: %w", transparency.CheckpointStream, err)
+	}
+	if err == nil {
+		cinfo, err := cst.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("stream %s: %w", transparency.CheckpointStream, err)
+		}
+		subject := "gongkai-checkpoints." + stream
+		cpAt := map[uint64]uint64{} // checkpoint size -> its message's sequence
 		for seq := cinfo.State.FirstSeq; seq <= cinfo.State.LastSeq && seq > 0; seq++ {
 			m, err := cst.GetMsg(ctx, seq)
 			if err != nil {
 				return fmt.Errorf("%w: checkpoint message %d unreadable: %v", errVerify, seq, err)
 			}
-			cp, _, err := transparency.OpenCheckpoint(m.Data, v)
+			if m.Subject != subject {
+				continue // another ledger stream's checkpoints
+			}
+			cp, _, err := transparency.OpenCheckpoint(m.Data, vs...)
 			if err != nil {
 				return fmt.Errorf("%w: checkpoint message %d: %v", errVerify, seq, err)
 			}
-			cps[cp.Size] = cp.Hash
+			if cp.Origin != origin {
+				return fmt.Errorf("%w: checkpoint message %d is of the log %q, not %q", errVerify, seq, cp.Origin, origin)
+			}
+			if prev, ok := cps[cp.Size]; ok && string(prev) != string(cp.Hash) {
+				return fmt.Errorf("%w: checkpoint messages %d and %d are both signed for size %d but have different roots: the log was forked",
+					errVerify, cpAt[cp.Size], seq, cp.Size)
+			}
+			cps[cp.Size], cpAt[cp.Size] = cp.Hash, seq
 			maxCP = max(maxCP, cp.Size)
 		}
-	}
-	if maxCP > info.State.LastSeq {
-		return fmt.Errorf("%w: a checkpoint covers %d events but the stream ends at %d: first bad sequence %d (missing)",
-			errVerify, maxCP, info.State.LastSeq, info.State.LastSeq+1)
 	}
 	rng := (&compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}).NewEmptyRange(0)
 	var firstBad uint64
@@ -155,42 +201,81 @@ func verifyLog(ctx context.Context, args []string, getenv func(string) string, s
 		checked++
 		return nil
 	}
-	if info.State.LastSeq > 0 {
+	stopped := false // a checkpoint did not match: nothing more to learn
+	appendLeaf := func(seq uint64, hash []byte) {
+		rng.Append(hash, nil)
+		next = seq + 1
+		if check(seq) != nil {
+			stopped = true
+		}
+	}
+	missing := func(seq uint64) {
+		if seq > info.State.LastSeq {
+			bad(seq, fmt.Sprintf("the stream ends at %d but a signed checkpoint covers %d events", info.State.LastSeq, maxCP))
+		} else {
+			bad(seq, "the message is missing from the stream")
+		}
+		appendLeaf(seq, transparency.Leaf{Origin: origin, Stream: stream, Seq: seq, Gap: true}.Hash())
+	}
+	message := func(seq uint64, subject string, hdr nats.Header, data []byte) {
+		for next < seq && !stopped {
+			missing(next)
+		}
+		if stopped || seq < next {
+			return
+		}
+		var ev eventstore.Event
+		if json.Unmarshal(data, &ev) != nil {
+			bad(seq, "the payload is not an event envelope")
+		}
+		if h := hdr.Get(eventstore.HeaderPayloadSHA256); h != "" {
+			sum := sha256.Sum256(data)
+			if h != fmt.Sprintf("%x", sum) {
+				bad(seq, "the stored payload's SHA-256 differs from the one recorded when it was appended")
+			}
+		}
+		appendLeaf(seq, transparency.NewLeaf(origin, stream, seq, subject, ev.ID, data).Hash())
+	}
+	// A checkpoint beyond the stream's end makes the missing tail bad too,
+	// after any earlier bad sequence.
+	if last := max(info.State.LastSeq, maxCP); last > 0 {
 		it, err := cons.Messages()
 		if err != nil {
 			return err
 		}
 		defer it.Stop()
-		for next <= info.State.LastSeq {
-			m, err := it.Next()
+		for next <= last && !stopped {
+			m, err := it.Next(jetstream.NextMaxWait(verifyIdle))
+			if errors.Is(err, nats.ErrTimeout) {
+				break
+			}
 			if err != nil {
 				return err
 			}
-			md, _ := m.Metadata()
-			seq := md.Sequence.Stream
-			for ; next < seq; next++ { // missing messages
-				bad(next, "the message is missing from the stream")
-				rng.Append(transparency.Leaf{Origin: origin, Stream: stream, Seq: next, Gap: true}.Hash(), nil)
-				if check(next) != nil {
-					break
-				}
+			md, err := m.Metadata()
+			if err != nil {
+				return err
 			}
-			data := m.Data()
-			var ev eventstore.Event
-			if json.Unmarshal(data, &ev) != nil {
-				bad(seq, "the payload is not an event envelope")
-			}
-			if h := m.Headers().Get(eventstore.HeaderPayloadSHA256); h != "" {
-				sum := sha256.Sum256(data)
-				if h != fmt.Sprintf("%x", sum) {
-					bad(seq, "the stored payload's SHA-256 differs from the one recorded when it was appended")
-				}
-			}
-			rng.Append(transparency.NewLeaf(origin, stream, seq, m.Subject(), ev.ID, data).Hash(), nil)
-			next = seq + 1
-			if err := check(seq); err != nil && firstBad != 0 {
+			message(md.Sequence.Stream, m.Subject(), m.Headers(), m.Data())
+			if md.NumPending == 0 {
 				break
 			}
+		}
+		it.Stop()
+		// The consumer skips a message that JetStream cannot read (its
+		// checksum fails) or has marked deleted, so when such messages end
+		// the stream it stops delivering before the last sequence: read
+		// the rest one by one.
+		for next <= last && !stopped {
+			m, err := st.GetMsg(ctx, next)
+			if errors.Is(err, jetstream.ErrMsgNotFound) {
+				missing(next)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			message(next, m.Subject, m.Header, m.Data)
 		}
 	}
 	if firstBad != 0 {
@@ -261,11 +346,11 @@ func verifyConsistency(ctx context.Context, args []string, getenv func(string) s
 	var server, key string
 	fs := newFlags("verify consistency", getenv, stderr)
 	fs.str(&server, "server", "GONGKAI_SERVER", "http://127.0.0.1:8080", "the gongkai server")
-	fs.str(&key, "key", "GONGKAI_LOG_KEY", "", "the log's verifier key, or a file holding it")
+	fs.str(&key, "key", "GONGKAI_LOG_KEY", "", "the log's verifier key; across a key rotation both keys, comma-separated, or a file holding them one per line")
 	if err := fs.parse(args[2:]); err != nil {
 		return err
 	}
-	v, err := verifier(key)
+	vs, err := verifiers(key)
 	if err != nil {
 		return fmt.Errorf("--key: %w", err)
 	}
@@ -275,7 +360,7 @@ func verifyConsistency(ctx context.Context, args []string, getenv func(string) s
 		if err != nil {
 			return err
 		}
-		if cp[i], _, err = transparency.OpenCheckpoint(b, v); err != nil {
+		if cp[i], _, err = transparency.OpenCheckpoint(b, vs...); err != nil {
 			fmt.Fprintf(stdout, "BAD: %s: %v\n", f, err)
 			return errVerify
 		}

@@ -60,12 +60,13 @@ type Config struct {
 	Postgres string
 	// Origin names the verifiable log (default "gongkai/<stream>").
 	Origin string
-	// SignerKey is the checkpoint signer key file; with the embedded server
-	// it defaults to <data>/signer.key, created on first start. OldSignerKey
-	// also signs, during a key rotation.
+	// SignerKey is the checkpoint signer key file; it defaults to
+	// <data>/signer.key, which the embedded server creates on first start
+	// (with an external cluster it is used if present, never created).
+	// OldSignerKey also signs, during a key rotation.
 	SignerKey, OldSignerKey string
 	// TreeDir keeps the Merkle tree (default <data>/tree, or ./gongkai-tree
-	// with an external cluster).
+	// without a data directory).
 	TreeDir string
 	// Witnesses are URLs of witnesses asked to cosign each checkpoint.
 	Witnesses []string
@@ -269,7 +270,15 @@ func openLog(ctx context.Context, js jetstream.JetStream, store *eventstore.Stor
 	}
 	if cfg.SignerKey == "" && cfg.DataDir != "" {
 		cfg.SignerKey = filepath.Join(cfg.DataDir, "signer.key")
-		if _, err := os.Stat(cfg.SignerKey); errors.Is(err, os.ErrNotExist) {
+		_, err := os.Stat(cfg.SignerKey)
+		switch {
+		case errors.Is(err, os.ErrNotExist) && len(cfg.NATSURLs) > 0:
+			// With an external cluster a key is never made here: every
+			// instance would make its own (or fail where the data
+			// directory does not exist), and whichever held the
+			// sequencer lease would sign with a key no one else knows.
+			cfg.SignerKey = ""
+		case errors.Is(err, os.ErrNotExist):
 			skey, vkey, err := transparency.GenerateKey(cfg.Origin)
 			if err != nil {
 				return nil, "", err

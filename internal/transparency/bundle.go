@@ -59,6 +59,9 @@ func VerifyBundle(bundle []byte, logKey note.Verifier, witnesses []note.Verifier
 	if err := p.Unmarshal(bundle); err != nil {
 		return v, fmt.Errorf("bundle: %w", err)
 	}
+	if !bytes.Equal(p.Marshal(), bundle) {
+		return v, errors.New("bundle: not in canonical form")
+	}
 	leafBytes, payload, ok := bytes.Cut(p.ExtraData, []byte("\n\n"))
 	if !ok {
 		return v, errors.New("bundle: extra data must be the leaf, an empty line and the payload")

@@ -3,6 +3,7 @@ package transparency
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -39,6 +40,17 @@ func OpenCheckpoint(msg []byte, verifiers ...note.Verifier) (Checkpoint, *note.N
 	}
 	if len(rest) != 0 && !strings.HasSuffix(n.Text, "\n") {
 		return cp, nil, errors.New("checkpoint: malformed extension lines")
+	}
+	// One checkpoint, one encoding: the body as Marshal writes it (no
+	// leading zeros, canonical base64 of a SHA-256 root) and canonical
+	// base64 signatures.
+	if len(cp.Hash) != sha256.Size || !strings.HasPrefix(n.Text, string(cp.Marshal())) {
+		return Checkpoint{}, nil, errors.New("checkpoint: body not in canonical form")
+	}
+	for _, s := range n.Sigs {
+		if raw, err := base64.StdEncoding.DecodeString(s.Base64); err != nil || base64.StdEncoding.EncodeToString(raw) != s.Base64 {
+			return Checkpoint{}, nil, fmt.Errorf("checkpoint: signature by %s not in canonical base64", s.Name)
+		}
 	}
 	return cp, n, nil
 }

@@ -234,6 +234,7 @@ func (l *Log) sequence(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			l.setLeader(false)
 			if rev != 0 {
 				_ = kv.Delete(context.Background(), l.cfg.Stream, jetstream.LastRevision(rev))
 			}
@@ -269,6 +270,7 @@ func (l *Log) sequence(ctx context.Context) error {
 				continue
 			}
 			rev, renewed = r, time.Now()
+			l.setLeader(true) // again, after a failed publish
 		}
 		_, cp, at := l.Latest()
 		size := l.tree.Size()

@@ -62,7 +62,7 @@ func ParseAddCheckpoint(body []byte) (AddCheckpointRequest, error) {
 	r.OldSize = n
 	for _, l := range lines[1:] {
 		h, err := base64.StdEncoding.DecodeString(l)
-		if err != nil || len(h) != 32 {
+		if err != nil || len(h) != 32 || base64.StdEncoding.EncodeToString(h) != l {
 			return r, errors.New("add-checkpoint: proof lines must be base64 SHA-256 hashes")
 		}
 		r.Proof = append(r.Proof, h)

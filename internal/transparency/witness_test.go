@@ -1,0 +1,337 @@
+package transparency_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	fnote "github.com/transparency-dev/formats/note"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/gongkai/gongkai/internal/transparency"
+)
+
+// A witness key made by GenerateKey (an ordinary Ed25519 note key) serves
+// as a C2SP cosignature/v1 key: its signer, the verifier made from its
+// verifier key, and the verifier made from the key converted with
+// VKeyToCosignatureV1 agree, and an ordinary note verifier of the same key
+// does not accept a cosignature.
+func TestWitnessKeyFromGenerateKey(t *testing.T) {
+	wk := mustWitnessKeys(t, "witness.test/town")
+	s, err := fnote.NewSignerForCosignatureV1(wk.skey)
+	if err != nil {
+		t.Fatalf("NewSignerForCosignatureV1(GenerateKey key) = %v", err)
+	}
+	converted, err := fnote.VKeyToCosignatureV1(wk.vkey)
+	if err != nil {
+		t.Fatalf("VKeyToCosignatureV1(%q) = %v", wk.vkey, err)
+	}
+	cv, err := fnote.NewVerifierForCosignatureV1(converted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name() != wk.verifier.Name() || s.KeyHash() != wk.verifier.KeyHash() || cv.KeyHash() != s.KeyHash() || cv.Name() != s.Name() {
+		t.Fatalf("signer %s/%08x, verifier %s/%08x, converted %s/%08x: want one name and key hash",
+			s.Name(), s.KeyHash(), wk.verifier.Name(), wk.verifier.KeyHash(), cv.Name(), cv.KeyHash())
+	}
+	plain, err := note.NewVerifier(wk.vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.KeyHash() == s.KeyHash() {
+		t.Fatal("the cosignature key hash equals the plain Ed25519 key hash: cosignatures would be mistaken for note signatures")
+	}
+	text := "gongkai.test/log\n1\n" + strings.Repeat("A", 43) + "=\n"
+	signed, err := note.Sign(&note.Note{Text: text}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []note.Verifier{wk.verifier, cv} {
+		if _, err := note.Open(signed, note.VerifierList(v)); err != nil {
+			t.Errorf("cosignature does not verify with %s/%08x: %v", v.Name(), v.KeyHash(), err)
+		}
+	}
+	var unverified *note.UnverifiedNoteError
+	if _, err := note.Open(signed, note.VerifierList(plain)); !errors.As(err, &unverified) {
+		t.Errorf("a plain Ed25519 verifier of the witness key: Open = %v, want UnverifiedNoteError", err)
+	}
+}
+
+// outcome is what the witness must answer to one request.
+type outcome struct {
+	accept   bool
+	conflict uint64 // with !accept and refuse == "": ErrConflict / 409 with this size
+	refuse   string // a part of the refusal's message
+}
+
+var accepted = outcome{accept: true}
+
+func conflictAt(n uint64) outcome { return outcome{conflict: n} }
+func refused(why string) outcome  { return outcome{refuse: why} }
+
+// flipSignature changes one base64 digit in the middle of the first
+// signature: the key hash stays, the signature bytes change.
+func flipSignature(signed []byte) []byte {
+	b := bytes.Clone(signed)
+	i := bytes.Index(b, []byte("\n\n— ")) + len("\n\n— ")
+	i += bytes.IndexByte(b[i:], ' ') + 1 + 20
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return b
+}
+
+// flipRoot changes the first base64 digit of the root hash line.
+func flipRoot(signed []byte) []byte {
+	b := bytes.Clone(signed)
+	lines := bytes.SplitN(b, []byte("\n"), 3)
+	i := len(lines[0]) + 1 + len(lines[1]) + 1
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return b
+}
+
+// The witness cosigns only a correctly signed checkpoint of a log it knows
+// that is consistent with the one it cosigned last: it refuses a fork (at a
+// larger size with a proof, and at the same size), a bad signature, an
+// unknown log and a smaller size, and answers a wrong old size with the
+// size it is at. Each step runs against Witness.Add and, on another
+// witness, against its HTTP handler; both give the same answers.
+func TestWitnessAddCheckpoint(t *testing.T) {
+	const origin = "gongkai.test/witnessed"
+	lk := mustLogKeys(t, origin)
+	impostor := mustLogKeys(t, origin) // another key with the log's name
+	stranger := mustLogKeys(t, "gongkai.test/stranger")
+	wk := mustWitnessKeys(t, "witness.test/town")
+
+	// main and fork share their first 3 leaves.
+	main := buildTree(t, origin, names("main", 16, "", 0))
+	fork := buildTree(t, origin, names("main", 3, "fork", 13))
+	r3m, _ := main.RootAt(3)
+	r3f, _ := fork.RootAt(3)
+	r4m, _ := main.RootAt(4)
+	r4f, _ := fork.RootAt(4)
+	if !bytes.Equal(r3m, r3f) || bytes.Equal(r4m, r4f) {
+		t.Fatal("the test trees do not share exactly a prefix of 3 leaves")
+	}
+	strangerTree := buildTree(t, "gongkai.test/stranger", names("s", 4, "", 0))
+	sign := func(tr *transparency.Tree, size uint64) []byte { return signedAt(t, tr, origin, size, lk.signer) }
+	req := func(old uint64, pf [][]byte, signed []byte) transparency.AddCheckpointRequest {
+		return transparency.AddCheckpointRequest{OldSize: old, Proof: pf, Checkpoint: signed}
+	}
+
+	steps := []struct {
+		name string
+		req  transparency.AddCheckpointRequest
+		want outcome
+	}{
+		{"first checkpoint, old size 0", req(0, nil, sign(main, 5)), accepted},
+		{"old size 0 again", req(0, nil, sign(main, 8)), conflictAt(5)},
+		{"old size ahead of the witness", req(7, consistency(t, main, 7, 8), sign(main, 8)), conflictAt(5)},
+		{"fork with its own consistency proof", req(5, consistency(t, fork, 5, 8), sign(fork, 8)), refused("not consistent")},
+		{"fork with the cosigned tree's proof", req(5, consistency(t, main, 5, 8), sign(fork, 8)), refused("not consistent")},
+		{"fork at the cosigned size", req(5, nil, sign(fork, 5)), refused("fork")},
+		{"consistent size without a proof", req(5, nil, sign(main, 8)), refused("not consistent")},
+		{"signed by another key with the log's name", req(5, consistency(t, main, 5, 8), signedAt(t, main, origin, 8, impostor.signer)), refused("signature")},
+		{"a byte of the signature flipped", req(5, consistency(t, main, 5, 8), flipSignature(sign(main, 8))), refused("signature")},
+		{"a byte of the root hash flipped", req(5, consistency(t, main, 5, 8), flipRoot(sign(main, 8))), refused("signature")},
+		{"a log the witness does not know", req(0, nil, signedAt(t, strangerTree, "gongkai.test/stranger", 4, stranger.signer)), refused("unknown log")},
+		{"smaller size", req(5, nil, sign(main, 4)), refused("smaller")},
+		// Nothing refused above moved the witness: it is still at 5.
+		{"consistent", req(5, consistency(t, main, 5, 8), sign(main, 8)), accepted},
+		{"the same checkpoint again", req(8, nil, sign(main, 8)), accepted},
+		{"smaller than the new size", req(8, nil, sign(main, 5)), refused("smaller")},
+		{"old size of the smaller checkpoint", req(5, nil, sign(main, 5)), conflictAt(8)},
+		{"the fork, now far ahead", req(8, consistency(t, fork, 8, 16), sign(fork, 16)), refused("not consistent")},
+		{"consistent again", req(8, consistency(t, main, 8, 16), sign(main, 16)), accepted},
+	}
+
+	check := func(t *testing.T, i int, got outcome, sigs []byte, msg string) {
+		t.Helper()
+		step := steps[i]
+		want := step.want
+		switch {
+		case want.accept:
+			if !got.accept {
+				t.Fatalf("step %q: refused (%s), want cosigned", step.name, msg)
+			}
+			checkCosignature(t, step.req.Checkpoint, sigs, lk.verifier, wk)
+		case want.refuse == "":
+			if got.accept || got.conflict != want.conflict {
+				t.Fatalf("step %q: got %+v (%s), want a conflict at size %d", step.name, got, msg, want.conflict)
+			}
+		default:
+			if got.accept || got.refuse == "" || !strings.Contains(msg, want.refuse) {
+				t.Fatalf("step %q: got %+v (%s), want a refusal mentioning %q", step.name, got, msg, want.refuse)
+			}
+		}
+	}
+
+	t.Run("Add", func(t *testing.T) {
+		dir := t.TempDir()
+		w, err := transparency.NewWitness(wk.skey, []string{lk.vkey}, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, step := range steps {
+			sigs, err := w.Add(step.req)
+			var got outcome
+			var conflict transparency.ErrConflict
+			switch {
+			case err == nil:
+				got = accepted
+			case errors.As(err, &conflict):
+				got = conflictAt(conflict.Size)
+			default:
+				got = refused(err.Error())
+			}
+			msg := ""
+			if err != nil {
+				msg = err.Error()
+			}
+			check(t, i, got, sigs, msg)
+		}
+		// The state outlives a restart of the witness.
+		w2, err := transparency.NewWitness(wk.skey, []string{lk.vkey}, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = w2.Add(req(0, nil, sign(main, 16)))
+		var conflict transparency.ErrConflict
+		if !errors.As(err, &conflict) || conflict.Size != 16 {
+			t.Fatalf("after a restart, old size 0: Add = %v, want ErrConflict{16}", err)
+		}
+	})
+
+	t.Run("HTTP", func(t *testing.T) {
+		w, err := transparency.NewWitness(wk.skey, []string{lk.vkey}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(w)
+		defer srv.Close()
+		for i, step := range steps {
+			resp, err := http.Post(srv.URL+"/add-checkpoint", "text/plain", bytes.NewReader(step.req.Marshal()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var got outcome
+			switch resp.StatusCode {
+			case http.StatusOK:
+				got = accepted
+			case http.StatusConflict:
+				if ct := resp.Header.Get("Content-Type"); ct != "text/x.tlog.size" {
+					t.Errorf("step %q: 409 Content-Type = %q, want text/x.tlog.size", step.name, ct)
+				}
+				n, err := strconv.ParseUint(strings.TrimSuffix(string(body), "\n"), 10, 64)
+				if err != nil || !strings.HasSuffix(string(body), "\n") {
+					t.Fatalf("step %q: 409 body %q is not a size and a newline", step.name, body)
+				}
+				got = conflictAt(n)
+			case http.StatusForbidden:
+				got = refused(string(body))
+			default:
+				t.Fatalf("step %q: status %d: %s", step.name, resp.StatusCode, body)
+			}
+			check(t, i, got, body, string(body))
+		}
+
+		// Requests that are not add-checkpoint requests.
+		for _, c := range []struct {
+			method, path, body string
+			want               int
+		}{
+			{http.MethodPost, "/add-checkpoint", "old x\n\n", http.StatusBadRequest},
+			{http.MethodPost, "/add-checkpoint", "no empty line", http.StatusBadRequest},
+			{http.MethodPost, "/add-checkpoint", "old 16\nnot-a-hash\n\n", http.StatusBadRequest},
+			{http.MethodPost, "/add-checkpoint", "old 16\n\n" + strings.Repeat("x", 65<<10), http.StatusRequestEntityTooLarge},
+			{http.MethodGet, "/add-checkpoint", "", http.StatusNotFound},
+			{http.MethodPost, "/other", "old 0\n\n", http.StatusNotFound},
+		} {
+			rec := httptest.NewRecorder()
+			w.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, strings.NewReader(c.body)))
+			if rec.Code != c.want {
+				t.Errorf("%s %s %.20q: status %d, want %d", c.method, c.path, c.body, rec.Code, c.want)
+			}
+		}
+	})
+}
+
+// checkCosignature checks that sigs is one cosignature/v1 line by the
+// witness over the checkpoint, made just now.
+func checkCosignature(t *testing.T, signed, sigs []byte, logV note.Verifier, wk witnessKeys) {
+	t.Helper()
+	if bytes.Count(sigs, []byte("\n")) != 1 || !bytes.HasPrefix(sigs, []byte("— "+wk.verifier.Name()+" ")) {
+		t.Fatalf("cosignature lines = %q, want one line by %s", sigs, wk.verifier.Name())
+	}
+	cosigned := append(bytes.Clone(signed), sigs...)
+	n, err := note.Open(cosigned, note.VerifierList(logV, wk.verifier))
+	if err != nil {
+		t.Fatalf("the cosigned checkpoint does not verify: %v\n%s", err, cosigned)
+	}
+	var found bool
+	for _, s := range n.Sigs {
+		if s.Name == wk.verifier.Name() && s.Hash == wk.verifier.KeyHash() {
+			found = true
+			at, err := fnote.CoSigV1Timestamp(s)
+			if err != nil || time.Since(at) > time.Minute || time.Until(at) > time.Minute {
+				t.Errorf("cosignature time %v (%v), want now", at, err)
+			}
+		}
+	}
+	if !found || len(n.Sigs) != 2 {
+		t.Fatalf("verified signatures %+v, want the log's and the witness's", n.Sigs)
+	}
+	// The witness verifies alone too: the cosignature covers the same text.
+	if _, err := note.Open(cosigned, note.VerifierList(wk.verifier)); err != nil {
+		t.Fatalf("the cosignature alone does not verify: %v", err)
+	}
+}
+
+// WitnessClient learns the witness's size from a 409 and retries with a
+// consistency proof from it; it reports a refused fork as an error.
+func TestWitnessClient(t *testing.T) {
+	const origin = "gongkai.test/client"
+	lk := mustLogKeys(t, origin)
+	wk := mustWitnessKeys(t, "witness.test/town")
+	main := buildTree(t, origin, names("main", 20, "", 0))
+	fork := buildTree(t, origin, names("main", 2, "fork", 18))
+	w, err := transparency.NewWitness(wk.skey, []string{lk.vkey}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another client already brought the witness to size 6.
+	if _, err := w.Add(transparency.AddCheckpointRequest{Checkpoint: signedAt(t, main, origin, 6, lk.signer)}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(w)
+	defer srv.Close()
+	c := transparency.NewWitnessClient(srv.URL+"/", "town")
+	if c.Name() != "town" || c.URL != srv.URL {
+		t.Fatalf("client name %q url %q", c.Name(), c.URL)
+	}
+	for _, size := range []uint64{11, 11, 20} {
+		signed := signedAt(t, main, origin, size, lk.signer)
+		sigs, err := c.Cosign(bg, main, signed)
+		if err != nil {
+			t.Fatalf("Cosign at %d: %v", size, err)
+		}
+		checkCosignature(t, signed, sigs, lk.verifier, wk)
+	}
+	if _, err := c.Cosign(bg, fork, signedAt(t, fork, origin, 20, lk.signer)); err == nil || !strings.Contains(err.Error(), "fork") {
+		t.Fatalf("Cosign of a fork = %v, want a refusal", err)
+	}
+}
