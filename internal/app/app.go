@@ -315,6 +315,6 @@ func openLog(ctx context.Context, js jetstream.JetStream, store *eventstore.Stor
 		witnesses = append(witnesses, transparency.NewWitnessClient(u, u))
 	}
 	tl, err := transparency.Open(ctx, js, store, transparency.Config{Origin: cfg.Origin, Stream: stream, TreeDir: cfg.TreeDir,
-		Signers: signers, Witnesses: witnesses, MinInterval: cfg.CheckpointEvery, Now: cfg.Now, Logger: log})
+		Signers: signers, Witnesses: witnesses, MinInterval: cfg.CheckpointEvery, Replicas: cfg.Replicas, Now: cfg.Now, Logger: log})
 	return tl, vkey, err
 }

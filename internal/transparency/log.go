@@ -39,6 +39,9 @@ type Config struct {
 	MinInterval, MaxInterval time.Duration
 	// Witnesses cosign each checkpoint; see WitnessClient.
 	Witnesses []*WitnessClient
+	// Replicas is the replica count of the checkpoint stream and the lease
+	// bucket when they are created (the ledger stream's; default 1).
+	Replicas int
 	Now       func() time.Time
 	Logger    *slog.Logger
 }
@@ -93,7 +96,7 @@ func Open(ctx context.Context, js jetstream.JetStream, store *eventstore.Store, 
 			return nil, err
 		}
 	}
-	scfg := eventstore.StreamConfig(CheckpointStream, 1, 2*time.Minute)
+	scfg := eventstore.StreamConfig(CheckpointStream, max(cfg.Replicas, 1), 2*time.Minute)
 	scfg.Description = "gongkai signed checkpoints: immutable"
 	scfg.Subjects = []string{"gongkai-checkpoints.>"}
 	cps, err := js.Stream(ctx, CheckpointStream)
@@ -222,9 +225,26 @@ const leaseBucket = "GONGKAI_SEQUENCER"
 
 // sequence holds the sequencer lease while it can and publishes checkpoints.
 func (l *Log) sequence(ctx context.Context) error {
-	kv, err := l.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: leaseBucket, TTL: 10 * time.Second, History: 1})
-	if err != nil {
-		return fmt.Errorf("sequencer lease: %w", err)
+	// The lease bucket is made once and never updated, so a NATS account that
+	// may not change streams can run gongkai. While it cannot be reached (a
+	// cluster node down), the instance keeps serving and tries again.
+	var kv jetstream.KeyValue
+	for kv == nil {
+		var err error
+		kv, err = l.js.KeyValue(ctx, leaseBucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			kv, err = l.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: leaseBucket, TTL: 10 * time.Second, History: 1,
+				Replicas: max(l.cfg.Replicas, 1)})
+		}
+		if err != nil {
+			kv = nil
+			l.cfg.Logger.Warn("sequencer lease bucket unavailable; trying again", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(5 * time.Second):
+			}
+		}
 	}
 	var rev uint64
 	tick := time.NewTicker(time.Second)

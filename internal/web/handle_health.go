@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 )
 
@@ -39,6 +40,12 @@ func (s *Server) readModels(ctx context.Context) (uint64, []readModelStatus) {
 	now := s.Now()
 	for i := range out {
 		rm := &out[i]
+		if rm.Position > last {
+			// The read model has applied events the log does not have: the
+			// log was restored from an older backup than the database.
+			rm.Ready = false
+			rm.Error = fmt.Sprintf("read model at sequence %d is ahead of the log (last %d): restore or rebuild the read models", rm.Position, last)
+		}
 		if rm.Position < last {
 			rm.LagEvents = last - rm.Position
 			if t, err := s.Store.StoredAt(ctx, rm.Position+1); err == nil {
