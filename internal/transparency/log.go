@@ -42,8 +42,8 @@ type Config struct {
 	// Replicas is the replica count of the checkpoint stream and the lease
 	// bucket when they are created (the ledger stream's; default 1).
 	Replicas int
-	Now       func() time.Time
-	Logger    *slog.Logger
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Log builds the Merkle tree over the ledger stream and, when it holds the
