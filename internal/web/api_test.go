@@ -32,7 +32,8 @@ func mustStatus(t *testing.T, r apptest.Response, want int) map[string]any {
 
 func setup(t *testing.T, cfg app.Config) *apptest.Server {
 	s := apptest.Start(t, cfg)
-	mustStatus(t, s.Command(t, "c1", "setup-community", community), http.StatusCreated)
+	reply := mustStatus(t, s.Command(t, "c1", "setup-community", community), http.StatusCreated)
+	waitSeq(t, s, "/api/v1/communities/c1/board", uint64(reply["aggregate_version"].(float64)))
 	return s
 }
 

@@ -147,7 +147,9 @@ func TestHostileTextIsEscaped(t *testing.T) {
 	s := setup(t, app.Config{})
 	const hostile = `<script>alert("x")</script><img src=x onerror=alert(1)>`
 	body := step("matter.register", "m1", "2025-02-01", fmt.Sprintf(`{"title":"路灯 & 道路","description":%q}`, hostile))
-	mustStatus(t, s.Command(t, "c1", "hostile", body), http.StatusCreated)
+	reply := mustStatus(t, s.Command(t, "c1", "hostile", body), http.StatusCreated)
+	// The reply does not wait for the read models: wait for the board.
+	waitSeq(t, s, "/api/v1/communities/c1/board", uint64(reply["aggregate_version"].(float64)))
 	for _, lang := range []string{"", "?lang=en"} {
 		page := apptest.Do(t, "GET", s.URL+"/c/c1"+lang, nil, nil)
 		if page.Status != http.StatusOK {
