@@ -84,11 +84,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.str(&cfg.OldSignerKey, "old-signer-key", "GONGKAI_OLD_SIGNER_KEY", "", "the previous signer key file: during a key rotation checkpoints are signed with both keys")
 	fs.str(&cfg.TreeDir, "tree", "GONGKAI_TREE", "", "directory of the Merkle tree's node hashes, one per instance (default <data>/tree)")
 	fs.str(&witnesses, "witness", "GONGKAI_WITNESSES", "", "comma-separated URLs of witnesses asked to cosign each checkpoint")
+	quorum := fs.Int("witness-quorum", 0, "cosignatures each checkpoint should get; fewer raise an alarm in /readyz")
 	fs.duration(&cfg.CheckpointEvery, "checkpoint-every", "GONGKAI_CHECKPOINT_EVERY", time.Minute, "least time between checkpoints while events arrive")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	cfg.Replicas = *replicas
+	cfg.WitnessQuorum = *quorum
 	if natsURLs != "" {
 		cfg.NATSURLs = strings.Split(natsURLs, ",")
 	}

@@ -68,8 +68,10 @@ type Config struct {
 	// TreeDir keeps the Merkle tree (default <data>/tree, or ./gongkai-tree
 	// without a data directory).
 	TreeDir string
-	// Witnesses are URLs of witnesses asked to cosign each checkpoint.
-	Witnesses []string
+	// Witnesses are URLs of witnesses asked to cosign each checkpoint;
+	// WitnessQuorum how many cosignatures each should get (an alarm if not).
+	Witnesses     []string
+	WitnessQuorum int
 	// CheckpointEvery is the least time between checkpoints while events
 	// arrive (default one minute).
 	CheckpointEvery time.Duration
@@ -315,6 +317,6 @@ func openLog(ctx context.Context, js jetstream.JetStream, store *eventstore.Stor
 		witnesses = append(witnesses, transparency.NewWitnessClient(u, u))
 	}
 	tl, err := transparency.Open(ctx, js, store, transparency.Config{Origin: cfg.Origin, Stream: stream, TreeDir: cfg.TreeDir,
-		Signers: signers, Witnesses: witnesses, MinInterval: cfg.CheckpointEvery, Replicas: cfg.Replicas, Now: cfg.Now, Logger: log})
+		Signers: signers, Witnesses: witnesses, WitnessQuorum: cfg.WitnessQuorum, MinInterval: cfg.CheckpointEvery, Replicas: cfg.Replicas, Now: cfg.Now, Logger: log})
 	return tl, vkey, err
 }

@@ -37,8 +37,12 @@ type Config struct {
 	// MinInterval is the least time between checkpoints while events arrive
 	// (default one minute); MaxInterval the most (default one day).
 	MinInterval, MaxInterval time.Duration
-	// Witnesses cosign each checkpoint; see WitnessClient.
-	Witnesses []*WitnessClient
+	// Witnesses cosign each checkpoint; see WitnessClient. A checkpoint
+	// with fewer than WitnessQuorum cosignatures is still published (the log
+	// must not stall because a witness is down) but raises an alarm;
+	// verifiers enforce their own quorum.
+	Witnesses     []*WitnessClient
+	WitnessQuorum int
 	// Replicas is the replica count of the checkpoint stream and the lease
 	// bucket when they are created (the ledger stream's; default 1).
 	Replicas int
@@ -403,6 +407,7 @@ func (l *Log) same(seq uint64, leaf Leaf) error {
 
 // cosign asks the witnesses to cosign and adds their signature lines.
 func (l *Log) cosign(ctx context.Context, signed []byte, _ uint64) []byte {
+	got := 0
 	for _, w := range l.cfg.Witnesses {
 		sigs, err := w.Cosign(ctx, l.tree, signed)
 		if err != nil {
@@ -410,6 +415,13 @@ func (l *Log) cosign(ctx context.Context, signed []byte, _ uint64) []byte {
 			continue
 		}
 		signed = append(signed, sigs...)
+		got++
+	}
+	if got < l.cfg.WitnessQuorum {
+		l.mu.Lock()
+		l.alarm = fmt.Sprintf("checkpoint cosigned by %d witnesses, quorum is %d", got, l.cfg.WitnessQuorum)
+		l.mu.Unlock()
+		l.cfg.Logger.Error("ALARM: witness quorum not reached", "cosignatures", got, "quorum", l.cfg.WitnessQuorum)
 	}
 	return signed
 }
