@@ -76,7 +76,20 @@ func (t *Tokens) Authenticate(token string) (Principal, bool) {
 
 // Apply records a token event read from the stream; other events are ignored.
 func (t *Tokens) Apply(st eventstore.Stored) {
-	if st.AggregateType != AggregateToken || st.Type != EvTokenIssued {
+	if st.AggregateType != AggregateToken {
+		return
+	}
+	if st.Type == EvTokenRevoked {
+		t.mu.Lock()
+		for h, p := range t.clerks {
+			if p.ID == st.AggregateID {
+				delete(t.clerks, h)
+			}
+		}
+		t.mu.Unlock()
+		return
+	}
+	if st.Type != EvTokenIssued {
 		return
 	}
 	var e TokenIssued
@@ -90,6 +103,18 @@ func (t *Tokens) Apply(st eventstore.Stored) {
 	t.mu.Lock()
 	t.clerks[[32]byte(raw)] = Principal{ID: e.TokenID, Community: st.Community}
 	t.mu.Unlock()
+}
+
+// Known reports whether a clerk token with this id is valid in community.
+func (t *Tokens) Known(community, id string) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, p := range t.clerks {
+		if p.ID == id && p.Community == community {
+			return true
+		}
+	}
+	return false
 }
 
 // NewToken returns a fresh random token and its SHA-256 in hex.

@@ -204,6 +204,22 @@ func TestTokens(t *testing.T) {
 		map[string]string{"Authorization": clerk, "Idempotency-Key": "k4"}).Status; got != http.StatusCreated {
 		t.Errorf("clerk token after restart: %d", got)
 	}
+	// Revoked, it stops working, also after a restart.
+	revoke := s2.URL + "/api/v1/communities/c1/tokens/" + tok["token_id"].(string)
+	if got := apptest.Do(t, "DELETE", revoke, nil, map[string]string{"Authorization": clerk}).Status; got != http.StatusForbidden {
+		t.Errorf("clerk revokes a token: %d, want 403", got)
+	}
+	mustStatus(t, apptest.Do(t, "DELETE", revoke, nil, admin), http.StatusOK)
+	if got := apptest.Do(t, "POST", s2.URL+"/api/v1/communities/c1/commands", []byte(register("k6", "2025-02-01")),
+		map[string]string{"Authorization": clerk, "Idempotency-Key": "k6"}).Status; got != http.StatusUnauthorized {
+		t.Errorf("revoked token: %d, want 401", got)
+	}
+	s2.Stop(t)
+	s3 := apptest.StartOn(t, app.Config{DataDir: s.Dir})
+	if got := apptest.Do(t, "POST", s3.URL+"/api/v1/communities/c1/commands", []byte(register("k7", "2025-02-01")),
+		map[string]string{"Authorization": clerk, "Idempotency-Key": "k7"}).Status; got != http.StatusUnauthorized {
+		t.Errorf("revoked token after restart: %d, want 401", got)
+	}
 }
 
 // /metrics reports the stream and each read model's position and lag.

@@ -59,3 +59,40 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"token_id": id, "community": body.Community, "label": body.Label, "token": token,
 		"stream_seq": res.Appends[0].Version})
 }
+
+// handleRevokeToken revokes a clerk token (administrator only). The log
+// records the revocation; the token stops working on every instance.
+func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	if !p.Admin {
+		writeProblem(w, Problem{Status: http.StatusForbidden, Title: "Forbidden", TitleZH: "无权操作", Code: "forbidden",
+			Detail: "Only the administrator can revoke tokens.", DetailZH: "只有管理员可以吊销令牌。"})
+		return
+	}
+	community, id := r.PathValue("community"), r.PathValue("id")
+	if !domain.ValidCommunityID(community) || !s.Tokens.Known(community, id) {
+		writeProblem(w, Problem{Status: http.StatusNotFound, Title: "Not found", TitleZH: "未找到", Code: "not_found",
+			Detail: "No valid token " + id + " for community " + community + ".", DetailZH: "没有该社区的有效令牌。"})
+		return
+	}
+	now := s.Now()
+	ev := eventstore.Event{ID: s.NewID(), Type: auth.EvTokenRevoked, Schema: 1, Community: community,
+		AggregateType: auth.AggregateToken, AggregateID: id, EffectiveDate: domain.DateOf(now).String(),
+		RecordedAt: now.UTC(), Actor: p.ID, Data: json.RawMessage(`{}`)}
+	version, err := s.Store.Version(r.Context(), eventstore.Subject(community, auth.AggregateToken, id))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.Store.Append(r.Context(), eventstore.Request{Community: community, IdempotencyKey: "revoke:" + id, Fingerprint: "revoke:" + id,
+		Appends: []eventstore.Append{{AggregateType: auth.AggregateToken, AggregateID: id, ExpectedVersion: version, Events: []eventstore.Event{ev}}}})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Tokens.Apply(eventstore.Stored{Event: ev, Seq: res.Appends[0].Version})
+	writeJSON(w, http.StatusOK, map[string]any{"token_id": id, "community": community, "revoked": true, "stream_seq": res.Appends[0].Version})
+}
