@@ -362,10 +362,16 @@ func (s *Service) applyOwn(cmds []decoded, d decided, res eventstore.Result) {
 	}
 }
 
-// keyedLocks serialises this process's commands on the same aggregates.
+// keyedLocks serialises this process's commands on the same aggregates. A
+// lock lives only while someone holds or waits for it.
 type keyedLocks struct {
 	mu    sync.Mutex
-	locks map[string]*sync.Mutex
+	locks map[string]*keyedLock
+}
+
+type keyedLock struct {
+	sync.Mutex
+	refs int
 }
 
 func (k *keyedLocks) lock(keys []string) (unlock func()) {
@@ -374,22 +380,32 @@ func (k *keyedLocks) lock(keys []string) (unlock func()) {
 	keys = slices.Compact(keys)
 	k.mu.Lock()
 	if k.locks == nil {
-		k.locks = map[string]*sync.Mutex{}
+		k.locks = map[string]*keyedLock{}
 	}
-	ms := make([]*sync.Mutex, len(keys))
+	ls := make([]*keyedLock, len(keys))
 	for i, key := range keys {
-		if k.locks[key] == nil {
-			k.locks[key] = &sync.Mutex{}
+		l := k.locks[key]
+		if l == nil {
+			l = &keyedLock{}
+			k.locks[key] = l
 		}
-		ms[i] = k.locks[key]
+		l.refs++
+		ls[i] = l
 	}
 	k.mu.Unlock()
-	for _, m := range ms {
-		m.Lock()
+	for _, l := range ls {
+		l.Lock()
 	}
 	return func() {
-		for _, m := range ms {
-			m.Unlock()
+		for _, l := range ls {
+			l.Unlock()
 		}
+		k.mu.Lock()
+		for i, l := range ls {
+			if l.refs--; l.refs == 0 {
+				delete(k.locks, keys[i])
+			}
+		}
+		k.mu.Unlock()
 	}
 }
