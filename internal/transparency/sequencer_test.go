@@ -312,7 +312,7 @@ func TestSequencerTakeoverAfterCrash(t *testing.T) {
 	a.nc.Close() // a crash: a cannot give up its lease
 	crashed := time.Now()
 	last = l.appendEvents(t, 2)
-	took := waitFor(t, 15*time.Second, "b takes over", func() bool { return b.log.Status().Sequencer })
+	took := waitFor(t, 30*time.Second, "b takes over", func() bool { return b.log.Status().Sequencer })
 	t.Logf("b took the lease %v after a's connection closed", took)
 	if a.log.Status().Sequencer {
 		t.Error("a, cut off from the server, still reports holding the lease")
