@@ -147,23 +147,12 @@ func (b *Books) recordVoucher(date Date, v *VoucherData, reverses string) {
 	id := VoucherID(date, v.Number)
 	b.LastNumber[Month(date)] = max(b.LastNumber[Month(date)], v.Number)
 	b.post(date, v.Lines)
-	pay := b.payment(v.Lines)
+	pay := b.Chart.Payment(v.Lines)
 	b.Vouchers[id] = &Voucher{ID: id, Date: date, Summary: v.Summary, Lines: slices.Clone(v.Lines),
 		BudgetLine: v.BudgetLine, Matter: v.Matter, Payment: pay, Reverses: reverses}
 	if reverses == "" {
 		b.addSpent(date.Year, v.BudgetLine, pay)
 	}
-}
-
-// payment is the sum credited to cash and bank accounts.
-func (b *Books) payment(lines []Line) Fen {
-	var p Fen
-	for _, l := range lines {
-		if a, ok := b.Chart.Account(l.Account); ok && a.Cash {
-			p += l.Credit
-		}
-	}
-	return p
 }
 
 func (b *Books) clone() *Books {
@@ -548,7 +537,7 @@ func checkVoucher(env Env, b *Books, v VoucherData) error {
 				ReasonZH: "科目 " + l.Account + " 不在科目表 " + b.Chart.ID + " 中或已停用"}
 		}
 	}
-	pay := b.payment(v.Lines)
+	pay := b.Chart.Payment(v.Lines)
 	threshold := env.Community.RuleSetAt(env.Date).SpendingThreshold
 	if v.Matter != "" {
 		if err := passedResolution(env, "data.matter", v.Matter); err != nil {

@@ -126,3 +126,15 @@ func (c *Chart) Account(code string) (Account, bool) {
 	}
 	return c.Accounts[i], true
 }
+
+// Payment is what lines pay out: the sum credited to cash and bank
+// accounts (negative for a red-ink reversal).
+func (c *Chart) Payment(lines []Line) Fen {
+	var p Fen
+	for _, l := range lines {
+		if a, ok := c.Account(l.Account); ok && a.Cash {
+			p += l.Credit
+		}
+	}
+	return p
+}

@@ -178,10 +178,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	}
 	st, err := js.Stream(ctx, cfg.Stream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		st, err = js.CreateStream(ctx, StreamConfig(cfg.Stream, cfg.Replicas, cfg.DuplicateWindow))
-		if err == nil {
-			cfg.Logger.Info("created stream", "stream", cfg.Stream, "replicas", cfg.Replicas)
-		}
+		st, err = CreateStream(ctx, js, StreamConfig(cfg.Stream, cfg.Replicas, cfg.DuplicateWindow), cfg.Logger)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open stream %s: %w", cfg.Stream, err)
@@ -196,6 +193,32 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	}
 	s.log.Info("idempotency index loaded", "keys", s.idx.len(), "through_seq", s.idx.through(), "took", time.Since(start))
 	return s, nil
+}
+
+// codeNoPeers is JetStream's "no suitable peers for placement": a cluster
+// that has elected its meta leader but not yet heard from enough servers.
+const codeNoPeers = 10005
+
+// CreateStream creates a stream, waiting up to 30 s for a cluster that is
+// still forming to have enough servers for the replicas.
+func CreateStream(ctx context.Context, js jetstream.JetStream, c jetstream.StreamConfig, log *slog.Logger) (jetstream.Stream, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := js.CreateStream(ctx, c)
+		var apiErr *jetstream.APIError
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode != codeNoPeers || time.Now().After(deadline) {
+			if err == nil {
+				log.Info("created stream", "stream", c.Name, "replicas", c.Replicas)
+			}
+			return st, err
+		}
+		log.Info("cluster not ready for the stream's replicas; waiting", "stream", c.Name, "replicas", c.Replicas)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // StreamConfig is the configuration Open creates a stream with: immutable,

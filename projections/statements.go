@@ -478,17 +478,6 @@ type BudgetExecLine struct {
 	Seqs      []uint64   `json:"stream_seqs,omitempty"`
 }
 
-// payment is what a voucher pays out of cash and bank accounts.
-func (s *finState) payment(v *voucherRec) domain.Fen {
-	var p domain.Fen
-	for _, l := range v.Lines {
-		if a, ok := s.chart.Account(l.Account); ok && a.Cash {
-			p += l.Credit
-		}
-	}
-	return p
-}
-
 // BudgetExecution returns the execution of a year's budget.
 func (f FinanceOn) BudgetExecution(ctx context.Context, community string, year int) (BudgetExecution, error) {
 	var be BudgetExecution
@@ -511,7 +500,7 @@ func (f FinanceOn) BudgetExecution(ctx context.Context, community string, year i
 		}
 		for _, v := range s.vouchers {
 			if i, ok := idx[v.BudgetLine]; ok && v.Date.Year == year {
-				be.Lines[i].Spent += s.payment(v)
+				be.Lines[i].Spent += s.chart.Payment(v.Lines)
 				be.Lines[i].Seqs = append(be.Lines[i].Seqs, v.Seq)
 			}
 		}
@@ -612,7 +601,7 @@ func (s *finState) summary(p Period, months []int) SummaryPeriod {
 			}
 			turn[l.Account].add(l, v.Seq)
 		}
-		if pay := s.payment(v); pay != 0 {
+		if pay := s.chart.Payment(v.Lines); pay != 0 {
 			src := lineSource[v.BudgetLine]
 			if src == "" {
 				src = "unassigned"

@@ -18,7 +18,6 @@ import (
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/eventstore"
-	"github.com/gongkai/gongkai/internal/projector"
 	"github.com/gongkai/gongkai/projections"
 )
 
@@ -164,65 +163,19 @@ func runFinance(n, stored int, restartOnly bool) error {
 	runtime.GC()
 
 	// Rebuild the finance read model alone, beside a plain read.
-	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: dir})
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	js, _ = jetstream.New(e.Conn)
-	st, err := eventstore.Open(ctx, js, eventstore.Config{})
-	if err != nil {
-		return err
-	}
-	var plain int
-	t0 = time.Now()
-	if err := st.Read(ctx, 0, func(eventstore.Stored) error { plain++; return nil }); err != nil {
-		return err
-	}
-	plainDur := time.Since(t0)
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
 	fin := projections.NewMemoryFinance()
-	var peak uint64
-	batch := make([]projections.Event, 0, 512)
-	t0 = time.Now()
-	if err := st.Read(ctx, 0, func(ev eventstore.Stored) error {
-		batch = append(batch, projector.Convert(ev))
-		if len(batch) == cap(batch) {
-			err := fin.Apply(ctx, batch)
-			batch = batch[:0]
-			if ev.Seq%65536 < 512 {
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				peak = max(peak, ms.HeapAlloc)
-			}
-			return err
-		}
-		return nil
-	}); err != nil {
+	var tb projections.TrialBalance
+	var tbDur time.Duration
+	r, err := replay(ctx, dir, fin, func() (err error) {
+		t := time.Now()
+		tb, err = fin.TrialBalance(ctx, "fin", "2024-12")
+		tbDur = time.Since(t)
 		return err
-	}
-	if err := fin.Apply(ctx, batch); err != nil {
-		return err
-	}
-	finDur := time.Since(t0)
-	t1 := time.Now()
-	tb, err := fin.TrialBalance(ctx, "fin", "2024-12")
+	})
 	if err != nil {
 		return err
 	}
-	tbDur := time.Since(t1)
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	runtime.KeepAlive(fin)
-	fmt.Printf("\n## Rebuild of the finance read model from %d events\n\n", plain)
-	fmt.Println("| reader | seconds | events/s |")
-	fmt.Println("|---|---|---|")
-	fmt.Printf("| plain ordered-consumer read (decode envelope only) | %.2f | %.0f |\n", plainDur.Seconds(), float64(plain)/plainDur.Seconds())
-	fmt.Printf("| finance read model (memory) | %.2f | %.0f |\n", finDur.Seconds(), float64(plain)/finDur.Seconds())
-	fmt.Printf("\nFinance read model: live heap %.0f MiB after GC (before the rebuild: %.0f MiB); peak heap sampled during the rebuild %.0f MiB; process peak RSS %.0f MiB over the whole run.\n",
-		float64(after.HeapAlloc)/(1<<20), float64(before.HeapAlloc)/(1<<20), float64(peak)/(1<<20), maxRSSMiB())
+	r.print("Rebuild of the finance read model", "finance")
 	fmt.Printf("Trial balance of 2024-12 over all %d vouchers: %.0f ms (totals %s / %s).\n", stored, float64(tbDur.Microseconds())/1000, tb.Total.ClosingDebit, tb.Total.ClosingCredit)
 	return nil
 }

@@ -143,65 +143,94 @@ func run(n, stored int, restartOnly bool) error {
 	fmt.Printf("| %d | %d | %.2f | %.2f | %.0f |\n", last, latBig.n, ms(latBig.p(50)), ms(latBig.p(99)), latBig.rate())
 	fmt.Printf("\nRestart of `gongkai serve` on %d events until /readyz is 200: %.1f s.\n", last, ready.Seconds())
 
-	// 4. Board replay alone, and a plain read of the same stream, with only
-	// the embedded NATS server running so that the heap is the board's.
+	// 4. Board replay alone, beside a plain read of the same stream.
 	srv.stop()
+	r, err := replay(ctx, dir, projections.NewMemoryBoard(), nil)
+	if err != nil {
+		return err
+	}
+	r.print("Replay", "board")
+	return nil
+}
+
+// replayResult is the cost of rebuilding one read model from the stream,
+// beside a plain read of the same stream.
+type replayResult struct {
+	events              int
+	plain, rebuild      time.Duration
+	before, after, peak uint64 // heap bytes
+}
+
+// replay starts only the embedded NATS server on dir (so that the heap is
+// the read model's), reads the stream plainly, then rebuilds rm from it in
+// batches of 512. query, if set, runs on the rebuilt read model before the
+// heap is measured.
+func replay(ctx context.Context, dir string, rm projections.ReadModel, query func() error) (replayResult, error) {
+	var r replayResult
 	runtime.GC()
 	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: dir})
 	if err != nil {
-		return err
+		return r, err
 	}
 	defer e.Close()
-	js, _ = jetstream.New(e.Conn)
+	js, _ := jetstream.New(e.Conn)
 	st, err := eventstore.Open(ctx, js, eventstore.Config{})
 	if err != nil {
-		return err
+		return r, err
 	}
-	var plain int
-	t0 = time.Now()
-	if err := st.Read(ctx, 0, func(eventstore.Stored) error { plain++; return nil }); err != nil {
-		return err
+	t0 := time.Now()
+	if err := st.Read(ctx, 0, func(eventstore.Stored) error { r.events++; return nil }); err != nil {
+		return r, err
 	}
-	plainDur := time.Since(t0)
+	r.plain = time.Since(t0)
 	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	board := projections.NewMemoryBoard()
-	var peak uint64
-	t0 = time.Now()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r.before = ms.HeapAlloc
 	batch := make([]projections.Event, 0, 512)
-	if err := st.Read(ctx, 0, func(e eventstore.Stored) error {
-		batch = append(batch, projector.Convert(e))
-		if len(batch) == cap(batch) {
-			err := board.Apply(ctx, batch)
-			batch = batch[:0]
-			if e.Seq%65536 < 512 {
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				peak = max(peak, ms.HeapAlloc)
-			}
-			return err
+	t0 = time.Now()
+	err = st.Read(ctx, 0, func(ev eventstore.Stored) error {
+		batch = append(batch, projector.Convert(ev))
+		if len(batch) < cap(batch) {
+			return nil
 		}
-		return nil
-	}); err != nil {
+		err := rm.Apply(ctx, batch)
+		batch = batch[:0]
+		if ev.Seq%65536 < 512 {
+			runtime.ReadMemStats(&ms)
+			r.peak = max(r.peak, ms.HeapAlloc)
+		}
 		return err
+	})
+	if err == nil {
+		err = rm.Apply(ctx, batch)
 	}
-	if err := board.Apply(ctx, batch); err != nil {
-		return err
+	if err != nil {
+		return r, err
 	}
-	boardDur := time.Since(t0)
+	r.rebuild = time.Since(t0)
+	if query != nil {
+		if err := query(); err != nil {
+			return r, err
+		}
+	}
 	runtime.GC()
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	runtime.KeepAlive(board)
-	fmt.Printf("\n## Replay of %d events\n\n", plain)
+	runtime.ReadMemStats(&ms)
+	r.after = ms.HeapAlloc
+	runtime.KeepAlive(rm)
+	return r, nil
+}
+
+// print writes the replay as a table and a line about memory.
+func (r replayResult) print(title, name string) {
+	mib := func(b uint64) float64 { return float64(b) / (1 << 20) }
+	fmt.Printf("\n## %s of %d events\n\n", title, r.events)
 	fmt.Println("| reader | seconds | events/s |")
 	fmt.Println("|---|---|---|")
-	fmt.Printf("| plain ordered-consumer read (decode envelope only) | %.2f | %.0f |\n", plainDur.Seconds(), float64(plain)/plainDur.Seconds())
-	fmt.Printf("| board read model (memory) | %.2f | %.0f |\n", boardDur.Seconds(), float64(plain)/boardDur.Seconds())
-	fmt.Printf("\nBoard read model after replay and GC: %.0f MiB live heap (before: %.0f MiB); peak heap sampled during replay %.0f MiB; process peak RSS %.0f MiB over the whole run (includes the NATS server's block cache).\n",
-		float64(after.HeapAlloc)/(1<<20), float64(before.HeapAlloc)/(1<<20), float64(peak)/(1<<20), maxRSSMiB())
-	return nil
+	fmt.Printf("| plain ordered-consumer read (decode envelope only) | %.2f | %.0f |\n", r.plain.Seconds(), float64(r.events)/r.plain.Seconds())
+	fmt.Printf("| %s read model (memory) | %.2f | %.0f |\n", name, r.rebuild.Seconds(), float64(r.events)/r.rebuild.Seconds())
+	fmt.Printf("\n%s read model after the rebuild and GC: %.0f MiB live heap (before: %.0f MiB); peak heap sampled during the rebuild %.0f MiB; process peak RSS %.0f MiB over the whole run (includes the NATS server's block cache).\n",
+		name, mib(r.after), mib(r.before), mib(r.peak), maxRSSMiB())
 }
 
 type server struct {

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/projector"
@@ -50,33 +48,14 @@ func runProjections(ctx context.Context, args []string, getenv func(string) stri
 		return fmt.Errorf("--postgres is required\n%s", use)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	var nc *nats.Conn
-	var err error
-	switch {
-	case natsURLs != "":
-		opts := []nats.Option{nats.Name("gongkai projections rebuild")}
-		if creds != "" {
-			opts = append(opts, nats.UserCredentials(creds))
-		}
-		nc, err = nats.Connect(strings.ReplaceAll(natsURLs, " ", ""), opts...)
-		if err != nil {
-			return fmt.Errorf("connect to NATS: %w", err)
-		}
-		defer nc.Close()
-	case data != "":
-		e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: data})
-		if err != nil {
-			return err
-		}
-		defer e.Close()
-		nc = e.Conn
-	default:
-		return fmt.Errorf("--nats or --data is required\n%s", use)
+	js, closeJS, err := openJetStream("gongkai projections rebuild", natsURLs, creds, data)
+	if errors.Is(err, errNoLog) {
+		return fmt.Errorf("%w\n%s", err, use)
 	}
-	js, err := jetstream.New(nc)
 	if err != nil {
 		return err
 	}
+	defer closeJS()
 	store, err := eventstore.Open(ctx, js, eventstore.Config{Stream: stream, Logger: log})
 	if err != nil {
 		return err

@@ -99,31 +99,11 @@ func verifyLog(ctx context.Context, args []string, getenv func(string) string, s
 	if origin == "" {
 		origin = vs[0].Name()
 	}
-	var nc *nats.Conn
-	switch {
-	case natsURLs != "":
-		opts := []nats.Option{nats.Name("gongkai verify")}
-		if creds != "" {
-			opts = append(opts, nats.UserCredentials(creds))
-		}
-		if nc, err = nats.Connect(natsURLs, opts...); err != nil {
-			return err
-		}
-		defer nc.Close()
-	case data != "":
-		e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: data})
-		if err != nil {
-			return err
-		}
-		defer e.Close()
-		nc = e.Conn
-	default:
-		return errors.New("--data or --nats is required")
-	}
-	js, err := jetstream.New(nc)
+	js, closeJS, err := openJetStream("gongkai verify", natsURLs, creds, data)
 	if err != nil {
 		return err
 	}
+	defer closeJS()
 	st, err := js.Stream(ctx, stream)
 	if err != nil {
 		return fmt.Errorf("stream %s: %w", stream, err)

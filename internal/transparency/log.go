@@ -105,7 +105,7 @@ func Open(ctx context.Context, js jetstream.JetStream, store *eventstore.Store, 
 	scfg.Subjects = []string{"gongkai-checkpoints.>"}
 	cps, err := js.Stream(ctx, CheckpointStream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		cps, err = js.CreateStream(ctx, scfg)
+		cps, err = eventstore.CreateStream(ctx, js, scfg, cfg.Logger)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint stream: %w", err)

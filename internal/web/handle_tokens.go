@@ -15,13 +15,8 @@ import (
 // handleCreateToken issues a clerk token scoped to one community. Only the
 // administrator may call it. The token is shown once; the log keeps its hash.
 func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.authenticate(w, r)
+	p, ok := s.admin(w, r, "issue tokens", "签发令牌")
 	if !ok {
-		return
-	}
-	if !p.Admin {
-		writeProblem(w, Problem{Status: http.StatusForbidden, Title: "Forbidden", TitleZH: "无权操作", Code: "forbidden",
-			Detail: "Only the administrator can issue tokens.", DetailZH: "只有管理员可以签发令牌。"})
 		return
 	}
 	var body struct {
@@ -63,13 +58,8 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 // handleRevokeToken revokes a clerk token (administrator only). The log
 // records the revocation; the token stops working on every instance.
 func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.authenticate(w, r)
+	p, ok := s.admin(w, r, "revoke tokens", "吊销令牌")
 	if !ok {
-		return
-	}
-	if !p.Admin {
-		writeProblem(w, Problem{Status: http.StatusForbidden, Title: "Forbidden", TitleZH: "无权操作", Code: "forbidden",
-			Detail: "Only the administrator can revoke tokens.", DetailZH: "只有管理员可以吊销令牌。"})
 		return
 	}
 	community, id := r.PathValue("community"), r.PathValue("id")
@@ -95,4 +85,15 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Tokens.Apply(eventstore.Stored{Event: ev, Seq: res.Appends[0].Version})
 	writeJSON(w, http.StatusOK, map[string]any{"token_id": id, "community": community, "revoked": true, "stream_seq": res.Appends[0].Version})
+}
+
+// admin authenticates the administrator; anyone else gets 401 or 403.
+func (s *Server) admin(w http.ResponseWriter, r *http.Request, what, whatZH string) (auth.Principal, bool) {
+	p, ok := s.authenticate(w, r)
+	if ok && !p.Admin {
+		writeProblem(w, Problem{Status: http.StatusForbidden, Title: "Forbidden", TitleZH: "无权操作", Code: "forbidden",
+			Detail: "Only the administrator can " + what + ".", DetailZH: "只有管理员可以" + whatZH + "。"})
+		ok = false
+	}
+	return p, ok
 }
