@@ -204,6 +204,9 @@ func TestClusterLeaderKilled(t *testing.T) {
 	wg.Wait()
 	stop(t, p)
 
+	// "After the cluster recovers": a stream leader is elected and both
+	// followers, the restarted node among them, are current.
+	waitStreamRecovered(t, js, 60*time.Second)
 	store, err := eventstore.Open(context.Background(), js, eventstore.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -221,4 +224,43 @@ func TestClusterLeaderKilled(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged appends, all in the log once", len(acked))
+}
+
+// waitStreamRecovered waits until the GONGKAI stream has a leader and all of
+// its replicas are current, and fails the test after timeout.
+func waitStreamRecovered(t *testing.T, js jetstream.JetStream, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last string
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		st, err := js.Stream(ctx, "GONGKAI")
+		var info *jetstream.StreamInfo
+		if err == nil {
+			info, err = st.Info(ctx)
+		}
+		cancel()
+		switch {
+		case err != nil:
+			last = err.Error()
+		case info.Cluster == nil || info.Cluster.Leader == "":
+			last = "no stream leader"
+		default:
+			current := 0
+			for _, r := range info.Cluster.Replicas {
+				if r.Current && !r.Offline {
+					current++
+				}
+			}
+			if current == len(info.Cluster.Replicas) && current == 2 {
+				t.Logf("stream recovered: leader %s, %d current followers", info.Cluster.Leader, current)
+				return
+			}
+			last = fmt.Sprintf("leader %s, %d of %d followers current", info.Cluster.Leader, current, len(info.Cluster.Replicas))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stream did not recover within %v: %s", timeout, last)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
