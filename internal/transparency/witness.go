@@ -112,7 +112,41 @@ type ErrConflict struct{ Size uint64 }
 
 func (e ErrConflict) Error() string { return fmt.Sprintf("the witness is at size %d", e.Size) }
 
-// Add checks a request and returns the cosignature line(s) to append.
+// Refusals of Add, each answered with the status C2SP tlog-witness gives it.
+var (
+	// ErrUnknownLog: the checkpoint's origin is not a log the witness knows (404).
+	ErrUnknownLog = errors.New("unknown log")
+	// ErrSignature: no signature by the log's key verifies (403).
+	ErrSignature = errors.New("no valid signature by the log's key")
+	// ErrOldSize: the old size is larger than the checkpoint's size (400).
+	ErrOldSize = errors.New("old size larger than the checkpoint's size")
+	// ErrProof: the consistency proof does not verify (422).
+	ErrProof = errors.New("consistency proof does not verify")
+	// ErrFork: same size as the cosigned checkpoint, different root (409).
+	ErrFork = errors.New("fork: same size as the cosigned checkpoint, different root")
+)
+
+// refusalStatus is the HTTP status of an Add error.
+func refusalStatus(err error) int {
+	switch {
+	case errors.Is(err, ErrUnknownLog):
+		return http.StatusNotFound
+	case errors.Is(err, ErrSignature):
+		return http.StatusForbidden
+	case errors.Is(err, ErrOldSize):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrProof):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, ErrFork):
+		return http.StatusConflict
+	}
+	return http.StatusBadRequest // a checkpoint that does not parse
+}
+
+// Add checks a request and returns the cosignature line(s) to append. The
+// checks run in the order C2SP tlog-witness states them; a refusal is
+// ErrConflict or wraps one of the Err* values above (or is a parse error of
+// the checkpoint).
 func (w *Witness) Add(r AddCheckpointRequest) ([]byte, error) {
 	var origin Checkpoint
 	if _, err := origin.Unmarshal(r.Checkpoint); err != nil {
@@ -120,11 +154,14 @@ func (w *Witness) Add(r AddCheckpointRequest) ([]byte, error) {
 	}
 	v, ok := w.logs[origin.Origin]
 	if !ok {
-		return nil, fmt.Errorf("unknown log %q", origin.Origin)
+		return nil, fmt.Errorf("%w %q", ErrUnknownLog, origin.Origin)
 	}
 	cp, _, err := OpenCheckpoint(r.Checkpoint, v)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
+	}
+	if r.OldSize > cp.Size {
+		return nil, fmt.Errorf("%w: old %d, checkpoint %d", ErrOldSize, r.OldSize, cp.Size)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -139,21 +176,22 @@ func (w *Witness) Add(r AddCheckpointRequest) ([]byte, error) {
 		return nil, ErrConflict{st.Size}
 	}
 	switch {
-	case cp.Size < st.Size:
-		return nil, fmt.Errorf("checkpoint size %d is smaller than the %d already cosigned", cp.Size, st.Size)
-	case st.Size == 0:
-	case cp.Size == st.Size:
+	case r.OldSize == 0:
+		if len(r.Proof) != 0 {
+			return nil, fmt.Errorf("%w: the proof must be empty when the old size is 0", ErrProof)
+		}
+	case r.OldSize == cp.Size:
 		if !bytes.Equal(cp.Hash, st.Root) {
-			return nil, errors.New("fork: same size, different root")
+			return nil, ErrFork
 		}
 	default:
 		if err := proof.VerifyConsistency(rfc6962.DefaultHasher, st.Size, cp.Size, r.Proof, st.Root, cp.Hash); err != nil {
-			return nil, fmt.Errorf("not consistent with the checkpoint cosigned at size %d: %w", st.Size, err)
+			return nil, fmt.Errorf("%w: not consistent with the checkpoint cosigned at size %d: %v", ErrProof, st.Size, err)
 		}
 	}
 	n, err := note.Open(r.Checkpoint, note.VerifierList(v))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
 	}
 	signed, err := note.Sign(&note.Note{Text: n.Text}, w.signer)
 	if err != nil {
@@ -171,7 +209,11 @@ func (w *Witness) Add(r AddCheckpointRequest) ([]byte, error) {
 	return []byte(sigs), nil
 }
 
-// ServeHTTP implements POST /add-checkpoint.
+// ServeHTTP implements POST /add-checkpoint with the status codes of C2SP
+// tlog-witness: 400 malformed request or old size past the checkpoint, 403
+// no valid signature by the log's key, 404 unknown log, 409 with the
+// witness's size (text/x.tlog.size) for a stale old size, 409 for a fork at
+// the cosigned size, 422 for a proof that does not verify.
 func (w *Witness) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost || req.URL.Path != "/add-checkpoint" {
 		http.NotFound(rw, req)
@@ -195,7 +237,7 @@ func (w *Witness) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 		rw.WriteHeader(http.StatusConflict)
 		fmt.Fprintf(rw, "%d\n", conflict.Size)
 	case err != nil:
-		http.Error(rw, err.Error(), http.StatusForbidden)
+		http.Error(rw, err.Error(), refusalStatus(err))
 	default:
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		rw.Write(sigs)
@@ -251,7 +293,10 @@ func (c *WitnessClient) Cosign(ctx context.Context, tree *Tree, signed []byte) (
 			c.size = cp.Size
 			return b, nil
 		case http.StatusConflict:
-			n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+			if resp.Header.Get("Content-Type") != "text/x.tlog.size" {
+				return nil, fmt.Errorf("witness %s: %s: %s", c.URL, resp.Status, strings.TrimSpace(string(b)))
+			}
+			n, err := strconv.ParseUint(strings.TrimSuffix(string(b), "\n"), 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("witness conflict reply %q", b)
 			}

@@ -66,14 +66,23 @@ func TestWitnessKeyFromGenerateKey(t *testing.T) {
 // outcome is what the witness must answer to one request.
 type outcome struct {
 	accept   bool
-	conflict uint64 // with !accept and refuse == "": ErrConflict / 409 with this size
-	refuse   string // a part of the refusal's message
+	conflict uint64 // with !accept and refuse == nil: ErrConflict / 409 with this size
+	refuse   error  // the refusal, one of the witness's Err* values
 }
 
 var accepted = outcome{accept: true}
 
 func conflictAt(n uint64) outcome { return outcome{conflict: n} }
-func refused(why string) outcome  { return outcome{refuse: why} }
+func refused(why error) outcome   { return outcome{refuse: why} }
+
+// specStatus is the status C2SP tlog-witness gives each refusal.
+var specStatus = map[error]int{
+	transparency.ErrUnknownLog: http.StatusNotFound,
+	transparency.ErrSignature:  http.StatusForbidden,
+	transparency.ErrOldSize:    http.StatusBadRequest,
+	transparency.ErrProof:      http.StatusUnprocessableEntity,
+	transparency.ErrFork:       http.StatusConflict,
+}
 
 // flipSignature changes one base64 digit in the middle of the first
 // signature: the key hash stays, the signature bytes change.
@@ -136,28 +145,29 @@ func TestWitnessAddCheckpoint(t *testing.T) {
 		req  transparency.AddCheckpointRequest
 		want outcome
 	}{
+		{"old size 0 with a proof", req(0, consistency(t, main, 4, 5), sign(main, 5)), refused(transparency.ErrProof)},
 		{"first checkpoint, old size 0", req(0, nil, sign(main, 5)), accepted},
 		{"old size 0 again", req(0, nil, sign(main, 8)), conflictAt(5)},
 		{"old size ahead of the witness", req(7, consistency(t, main, 7, 8), sign(main, 8)), conflictAt(5)},
-		{"fork with its own consistency proof", req(5, consistency(t, fork, 5, 8), sign(fork, 8)), refused("not consistent")},
-		{"fork with the cosigned tree's proof", req(5, consistency(t, main, 5, 8), sign(fork, 8)), refused("not consistent")},
-		{"fork at the cosigned size", req(5, nil, sign(fork, 5)), refused("fork")},
-		{"consistent size without a proof", req(5, nil, sign(main, 8)), refused("not consistent")},
-		{"signed by another key with the log's name", req(5, consistency(t, main, 5, 8), signedAt(t, main, origin, 8, impostor.signer)), refused("signature")},
-		{"a byte of the signature flipped", req(5, consistency(t, main, 5, 8), flipSignature(sign(main, 8))), refused("signature")},
-		{"a byte of the root hash flipped", req(5, consistency(t, main, 5, 8), flipRoot(sign(main, 8))), refused("signature")},
-		{"a log the witness does not know", req(0, nil, signedAt(t, strangerTree, "gongkai.test/stranger", 4, stranger.signer)), refused("unknown log")},
-		{"smaller size", req(5, nil, sign(main, 4)), refused("smaller")},
+		{"fork with its own consistency proof", req(5, consistency(t, fork, 5, 8), sign(fork, 8)), refused(transparency.ErrProof)},
+		{"fork with the cosigned tree's proof", req(5, consistency(t, main, 5, 8), sign(fork, 8)), refused(transparency.ErrProof)},
+		{"fork at the cosigned size", req(5, nil, sign(fork, 5)), refused(transparency.ErrFork)},
+		{"consistent size without a proof", req(5, nil, sign(main, 8)), refused(transparency.ErrProof)},
+		{"signed by another key with the log's name", req(5, consistency(t, main, 5, 8), signedAt(t, main, origin, 8, impostor.signer)), refused(transparency.ErrSignature)},
+		{"a byte of the signature flipped", req(5, consistency(t, main, 5, 8), flipSignature(sign(main, 8))), refused(transparency.ErrSignature)},
+		{"a byte of the root hash flipped", req(5, consistency(t, main, 5, 8), flipRoot(sign(main, 8))), refused(transparency.ErrSignature)},
+		{"a log the witness does not know", req(0, nil, signedAt(t, strangerTree, "gongkai.test/stranger", 4, stranger.signer)), refused(transparency.ErrUnknownLog)},
+		{"smaller size", req(5, nil, sign(main, 4)), refused(transparency.ErrOldSize)},
 		// Nothing refused above moved the witness: it is still at 5.
 		{"consistent", req(5, consistency(t, main, 5, 8), sign(main, 8)), accepted},
 		{"the same checkpoint again", req(8, nil, sign(main, 8)), accepted},
-		{"smaller than the new size", req(8, nil, sign(main, 5)), refused("smaller")},
+		{"smaller than the new size", req(8, nil, sign(main, 5)), refused(transparency.ErrOldSize)},
 		{"old size of the smaller checkpoint", req(5, nil, sign(main, 5)), conflictAt(8)},
-		{"the fork, now far ahead", req(8, consistency(t, fork, 8, 16), sign(fork, 16)), refused("not consistent")},
+		{"the fork, now far ahead", req(8, consistency(t, fork, 8, 16), sign(fork, 16)), refused(transparency.ErrProof)},
 		{"consistent again", req(8, consistency(t, main, 8, 16), sign(main, 16)), accepted},
 	}
 
-	check := func(t *testing.T, i int, got outcome, sigs []byte, msg string) {
+	check := func(t *testing.T, i int, got outcome, sigs []byte, msg string, status int) {
 		t.Helper()
 		step := steps[i]
 		want := step.want
@@ -167,13 +177,17 @@ func TestWitnessAddCheckpoint(t *testing.T) {
 				t.Fatalf("step %q: refused (%s), want cosigned", step.name, msg)
 			}
 			checkCosignature(t, step.req.Checkpoint, sigs, lk.verifier, wk)
-		case want.refuse == "":
-			if got.accept || got.conflict != want.conflict {
+		case want.refuse == nil:
+			if got.accept || got.refuse != nil || got.conflict != want.conflict {
 				t.Fatalf("step %q: got %+v (%s), want a conflict at size %d", step.name, got, msg, want.conflict)
 			}
+		case status != 0:
+			if status != specStatus[want.refuse] {
+				t.Fatalf("step %q: status %d (%s), want %d for %q", step.name, status, msg, specStatus[want.refuse], want.refuse)
+			}
 		default:
-			if got.accept || got.refuse == "" || !strings.Contains(msg, want.refuse) {
-				t.Fatalf("step %q: got %+v (%s), want a refusal mentioning %q", step.name, got, msg, want.refuse)
+			if got.accept || !errors.Is(got.refuse, want.refuse) {
+				t.Fatalf("step %q: got %+v (%s), want %q", step.name, got, msg, want.refuse)
 			}
 		}
 	}
@@ -194,13 +208,13 @@ func TestWitnessAddCheckpoint(t *testing.T) {
 			case errors.As(err, &conflict):
 				got = conflictAt(conflict.Size)
 			default:
-				got = refused(err.Error())
+				got = refused(err)
 			}
 			msg := ""
 			if err != nil {
 				msg = err.Error()
 			}
-			check(t, i, got, sigs, msg)
+			check(t, i, got, sigs, msg, 0)
 		}
 		// The state outlives a restart of the witness.
 		w2, err := transparency.NewWitness(wk.skey, []string{lk.vkey}, dir)
@@ -229,24 +243,20 @@ func TestWitnessAddCheckpoint(t *testing.T) {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			var got outcome
-			switch resp.StatusCode {
-			case http.StatusOK:
+			status := 0
+			switch {
+			case resp.StatusCode == http.StatusOK:
 				got = accepted
-			case http.StatusConflict:
-				if ct := resp.Header.Get("Content-Type"); ct != "text/x.tlog.size" {
-					t.Errorf("step %q: 409 Content-Type = %q, want text/x.tlog.size", step.name, ct)
-				}
+			case resp.StatusCode == http.StatusConflict && resp.Header.Get("Content-Type") == "text/x.tlog.size":
 				n, err := strconv.ParseUint(strings.TrimSuffix(string(body), "\n"), 10, 64)
 				if err != nil || !strings.HasSuffix(string(body), "\n") {
 					t.Fatalf("step %q: 409 body %q is not a size and a newline", step.name, body)
 				}
 				got = conflictAt(n)
-			case http.StatusForbidden:
-				got = refused(string(body))
 			default:
-				t.Fatalf("step %q: status %d: %s", step.name, resp.StatusCode, body)
+				got, status = refused(errors.New(string(body))), resp.StatusCode
 			}
-			check(t, i, got, body, string(body))
+			check(t, i, got, body, string(body), status)
 		}
 
 		// Requests that are not add-checkpoint requests.
