@@ -244,7 +244,7 @@ func TestPostgresDownWhileAppending(t *testing.T) {
 			fmt.Sprintf(`{"type":"matter.register","aggregate_id":"down-%d","effective_date":"2025-03-01","data":{"title":"停库期间 %d"}}`, i, i))
 	}
 	next = workload(t, p.url, "b", 50, next)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		code, r := ready(t, p)
 		lagging := false

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Harness) {
 		{"IdempotentRetry", testIdempotentRetry},
 		{"IdempotencySurvivesReopen", testIdempotencySurvivesReopen},
 		{"KeyReusedForOtherRequest", testKeyReusedForOtherRequest},
+		{"SameKeyInParallelOnTwoInstances", testSameKeyInParallelOnTwoInstances},
 		{"BatchIsAllOrNothing", testBatchIsAllOrNothing},
 		{"BatchChainsOneAggregate", testBatchChainsOneAggregate},
 		{"ReadAndFollowInOrder", testReadAndFollowInOrder},
@@ -154,6 +155,58 @@ func testConcurrentAppendsOneWins(t *testing.T, open Harness) {
 	}
 	if got := lastSeq(t, s); got != base+1 {
 		t.Fatalf("LastSeq = %d, want %d", got, base+1)
+	}
+}
+
+// One request of several events on new aggregates, sent with one key at the
+// same moment to two instances of the store: it is committed once, and both
+// get its result.
+func testSameKeyInParallelOnTwoInstances(t *testing.T, open Harness) {
+	s1, reopen := open(t)
+	s2 := reopen()
+	const rounds = 20
+	for i := range rounds {
+		key := fmt.Sprintf("twin-%d", i)
+		mk := func() eventstore.Request {
+			b, c := fmt.Sprintf("b%d", i), fmt.Sprintf("c%d", i)
+			return eventstore.Request{Community: "c1", IdempotencyKey: key, Fingerprint: "fp-" + key,
+				Appends: []eventstore.Append{
+					{AggregateType: "test", AggregateID: b, Events: []eventstore.Event{Event("c1", b, 1)}},
+					{AggregateType: "test", AggregateID: c, Events: []eventstore.Event{Event("c1", c, 1)}},
+				}}
+		}
+		before := lastSeq(t, s1)
+		var results [2]eventstore.Result
+		var errs [2]error
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for j, s := range []Store{s1, s2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := mk()
+				<-start
+				results[j], errs[j] = s.Append(context.Background(), r)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for j, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: instance %d: Append = %v", i, j+1, err)
+			}
+		}
+		if got := lastSeq(t, s1); got != before+2 {
+			t.Fatalf("round %d: the request was stored %d times (last sequence %d → %d)", i, (got-before)/2, before, got)
+		}
+		a, b := results[0], results[1]
+		if a.Replayed == b.Replayed {
+			t.Fatalf("round %d: Replayed = %v and %v, want exactly one replay", i, a.Replayed, b.Replayed)
+		}
+		a.Replayed, b.Replayed = false, false
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Fatalf("round %d: results differ: %+v and %+v", i, a, b)
+		}
 	}
 }
 
