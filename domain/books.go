@@ -63,6 +63,9 @@ type Books struct {
 	postings map[string][]posting
 	// Spent is the payments per fiscal year and budget line.
 	Spent map[int]map[string]Fen
+	// MatterSpent is the payments that cite each matter (事项), net of
+	// reversals.
+	MatterSpent map[string]Fen
 }
 
 type posting struct {
@@ -74,7 +77,7 @@ type posting struct {
 func NewBooks() *Books {
 	return &Books{Chart: DefaultChart(), Vouchers: map[string]*Voucher{}, LastNumber: map[string]int{},
 		ClosedMonths: map[string]bool{}, ClosedYears: map[int]bool{}, postings: map[string][]posting{},
-		Spent: map[int]map[string]Fen{}}
+		Spent: map[int]map[string]Fen{}, MatterSpent: map[string]Fen{}}
 }
 
 // Month returns "YYYY-MM" of a date.
@@ -130,6 +133,9 @@ func (b *Books) apply(e Event, date Date) {
 		if orig := b.Vouchers[e.Reverses]; orig != nil {
 			orig.ReversedBy = VoucherID(date, e.Number)
 			b.addSpent(orig.Date.Year, orig.BudgetLine, -orig.Payment)
+			if orig.Matter != "" {
+				b.MatterSpent[orig.Matter] -= orig.Payment
+			}
 		}
 	case *MonthClosed:
 		b.ClosedMonths[e.Month] = true
@@ -152,6 +158,9 @@ func (b *Books) recordVoucher(date Date, v *VoucherData, reverses string) {
 		BudgetLine: v.BudgetLine, Matter: v.Matter, Payment: pay, Reverses: reverses}
 	if reverses == "" {
 		b.addSpent(date.Year, v.BudgetLine, pay)
+		if v.Matter != "" {
+			b.MatterSpent[v.Matter] += pay
+		}
 	}
 }
 
@@ -173,6 +182,7 @@ func (b *Books) clone() *Books {
 	for y, m := range b.Spent {
 		d.Spent[y] = cloneMap(m)
 	}
+	d.MatterSpent = cloneMap(b.MatterSpent)
 	return &d
 }
 
@@ -540,8 +550,22 @@ func checkVoucher(env Env, b *Books, v VoucherData) error {
 	pay := b.Chart.Payment(v.Lines)
 	threshold := env.Community.RuleSetAt(env.Date).SpendingThreshold
 	if v.Matter != "" {
-		if err := passedResolution(env, "data.matter", v.Matter); err != nil {
+		m, err := resolution(env, "data.matter", v.Matter)
+		if err != nil {
 			return err
+		}
+		// A payment carries out a resolution: it cannot come before the
+		// vote, nor take the payments citing it past the amount it approved.
+		if resolved := m.Dates[StageResolved]; env.Date.Before(resolved) {
+			return &RuleError{Code: "resolution_after_payment", Field: "data.matter",
+				Reason:   fmt.Sprintf("matter %s was resolved on %s, after this voucher's date %s", v.Matter, resolved, env.Date),
+				ReasonZH: fmt.Sprintf("事项 %s 于 %s 表决通过，晚于本凭证日期 %s", v.Matter, resolved, env.Date)}
+		}
+		if spent := b.MatterSpent[v.Matter]; m.Amount > 0 && spent+pay > m.Amount {
+			return &RuleError{Code: "over_resolution_amount", Field: "data.matter",
+				Reason: fmt.Sprintf("matter %s approved %s; %s has been paid citing it, and this payment of %s would exceed it",
+					v.Matter, m.Amount, spent, pay),
+				ReasonZH: fmt.Sprintf("事项 %s 批准金额 %s 元，已引用支出 %s 元，本次支出 %s 元将超出批准金额", v.Matter, m.Amount, spent, pay)}
 		}
 	} else if pay > threshold {
 		return &RuleError{Code: "resolution_required", Field: "data.matter",

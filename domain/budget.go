@@ -234,16 +234,22 @@ func budgetYear(env Env) (int, error) {
 
 // passedResolution checks that id names a passed, unrevoked matter.
 func passedResolution(env Env, field, id string) error {
+	_, err := resolution(env, field, id)
+	return err
+}
+
+// resolution returns the passed, unrevoked matter id names.
+func resolution(env Env, field, id string) (*Matter, error) {
 	var m *Matter
 	if env.LookupMatter != nil {
 		m = env.LookupMatter(id)
 	}
 	if m == nil || !m.Passed() || m.Stage == StageRevoked {
-		return &RuleError{Code: "resolution_not_passed", Field: field,
+		return nil, &RuleError{Code: "resolution_not_passed", Field: field,
 			Reason:   "matter " + id + " is not a resolution that the representative assembly passed",
 			ReasonZH: "事项 " + id + " 不是代表会议表决通过的决议"}
 	}
-	return nil
+	return m, nil
 }
 
 func (c *AdoptBudget) Decide(env Env) ([]Event, error) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/gongkai/gongkai/internal/app"
@@ -69,6 +70,23 @@ func matterSteps(id, resolveVotes string) []string {
 	}
 }
 
+// amountMatterSteps takes matter id, which approves amount yuan, to a
+// passed resolution on resolved (the earlier stages on the days before it).
+func amountMatterSteps(id, amount, resolved string) []string {
+	d, err := time.Parse(time.DateOnly, resolved)
+	if err != nil {
+		panic(err)
+	}
+	day := func(n int) string { return d.AddDate(0, 0, -n).Format(time.DateOnly) }
+	return []string{
+		step("matter.register", id, day(4), fmt.Sprintf(`{"title":"事项 %s","amount":%q}`, id, amount)),
+		step("matter.propose", id, day(3), `{}`),
+		step("matter.consult", id, day(2), `{}`),
+		step("matter.review", id, day(1), `{"votes":`+votesPassJSON+`}`),
+		step("matter.resolve", id, resolved, `{"votes":`+votesPassJSON+`}`),
+	}
+}
+
 // budget2025 adopts the 2025 budget under m-pass: office 5,000 yuan and
 // works 50,000 yuan.
 var budget2025 = step("budget.adopt", "2025", "2025-01-10", `{"resolution":"m-pass","lines":[`+
@@ -83,13 +101,16 @@ func mustCommands(t *testing.T, s *apptest.Server, key string, cmds ...string) {
 }
 
 // setupBooks registers c1 with a passed matter m-pass, a failed matter
-// m-fail and the 2025 budget, and posts:
+// m-fail, a matter m-road approving 20,000.00 (resolved 2025-01-07), a
+// matter m-late approving 1,000.00 (resolved 2025-05-10) and the 2025
+// budget, and posts:
 //
 //	2024-12-001  Dr 102 500.00      Cr 522 500.00
 //	2025-01-001  Dr 102 60000.00    Cr 522 60000.00    (January then closed)
 //	2025-02-001  Dr 541 3000.00     Cr 102 3000.00     budget line office
 //	2025-03-001  Dr 541 200.00      Cr 102 200.00
 //	2025-03-002  reversal of 2025-03-001
+//	2025-03-003  Dr 541 15000.00    Cr 102 15000.00    citing m-road
 //
 // so that bank (102) stands at 57,500.00 on 2025-02-28 and office has
 // 2,000.00 left.
@@ -98,6 +119,8 @@ func setupBooks(t *testing.T) *apptest.Server {
 	s := setup(t, app.Config{})
 	mustCommands(t, s, "matter-pass", matterSteps("m-pass", votesPassJSON)...)
 	mustCommands(t, s, "matter-fail", matterSteps("m-fail", votesFailJSON)...)
+	mustCommands(t, s, "matter-road", amountMatterSteps("m-road", "20000.00", "2025-01-07")...)
+	mustCommands(t, s, "matter-late", amountMatterSteps("m-late", "1000.00", "2025-05-10")...)
 	mustCommands(t, s, "books",
 		budget2025,
 		voucher("2024-12-15", 1, nil, dr("102", "500.00"), cr("522", "500.00")),
@@ -106,6 +129,7 @@ func setupBooks(t *testing.T) *apptest.Server {
 		voucher("2025-02-10", 1, map[string]string{"budget_line": "office"}, dr("541", "3000.00"), cr("102", "3000.00")),
 		voucher("2025-03-05", 1, nil, dr("541", "200.00"), cr("102", "200.00")),
 		reversal("2025-03-06", "2025-03-001", 2),
+		voucher("2025-03-07", 3, map[string]string{"matter": "m-road"}, dr("541", "15000.00"), cr("102", "15000.00")),
 	)
 	return s
 }
@@ -145,6 +169,10 @@ func TestFinanceRulesChangeNothing(t *testing.T) {
 			status: 422, code: "resolution_required", field: "data.matter", detail: []string{"10000.01", "10000.00"}, zh: []string{"10000.01"}},
 		{name: "voucher referencing a failed matter", body: voucher("2025-04-01", 1, map[string]string{"matter": "m-fail"}, dr("541", "100.00"), cr("102", "100.00")),
 			status: 422, code: "resolution_not_passed", field: "data.matter", detail: []string{"m-fail"}, zh: []string{"m-fail"}},
+		{name: "payments citing a resolution past the amount it approved", body: voucher("2025-04-01", 1, map[string]string{"matter": "m-road"}, dr("541", "5000.01"), cr("102", "5000.01")),
+			status: 422, code: "over_resolution_amount", field: "data.matter", detail: []string{"m-road", "20000.00", "15000.00", "5000.01"}, zh: []string{"20000.00", "15000.00", "5000.01"}},
+		{name: "payment dated before the resolution it cites", body: voucher("2025-04-01", 1, map[string]string{"matter": "m-late"}, dr("541", "100.00"), cr("102", "100.00")),
+			status: 422, code: "resolution_after_payment", field: "data.matter", detail: []string{"m-late", "2025-05-10", "2025-04-01"}, zh: []string{"2025-05-10", "2025-04-01"}},
 		{name: "balance assertion that does not hold", body: step("books.assert_balance", "books", "2025-02-28",
 			`{"account":"102","balance":"57400.00","evidence":{"kind":"bank_statement","reference":"2025年2月对账单"}}`),
 			status: 422, code: "balance_mismatch", field: "data.balance", detail: []string{"57500.00", "57400.00", "difference of -100.00"}, zh: []string{"相差 -100.00"}},
@@ -258,4 +286,21 @@ func TestReversalNetsBudgetExecution(t *testing.T) {
 	if total := be["total"].(map[string]any); total["spent"] != "800.00" {
 		t.Errorf("total spent = %v, want 800.00", total["spent"])
 	}
+}
+
+// Payments may cite a resolution up to exactly the amount it approved; a
+// reversal gives its amount back.
+func TestResolutionAmountIsASpendingLimit(t *testing.T) {
+	s := setupBooks(t)
+	road := map[string]string{"matter": "m-road"}
+	mustCommands(t, s, "limit",
+		// 15,000.00 paid already: 5,000.00 more reaches 20,000.00 exactly.
+		voucher("2025-04-01", 1, road, dr("541", "5000.00"), cr("102", "5000.00")))
+	r := s.Command(t, "c1", "limit-over", voucher("2025-04-02", 2, road, dr("541", "0.01"), cr("102", "0.01")))
+	if p := mustStatus(t, r, http.StatusUnprocessableEntity); p["code"] != "over_resolution_amount" {
+		t.Fatalf("one fen past the approved amount: code %v, want over_resolution_amount", p["code"])
+	}
+	mustCommands(t, s, "limit-after-reversal",
+		reversal("2025-04-03", "2025-03-003", 2), // gives back 15,000.00
+		voucher("2025-04-04", 3, road, dr("541", "15000.00"), cr("102", "15000.00")))
 }
