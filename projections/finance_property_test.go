@@ -30,12 +30,19 @@ const (
 	propCommunity = "c1"
 	matterPassed  = "m-pass"
 	matterFailed  = "m-fail"
+	// matterCapped approved capAmount: the payments citing it may not
+	// exceed that. matterLate was resolved on lateResolved: no payment
+	// citing it may be dated before.
+	matterCapped            = "m-cap"
+	capAmount    domain.Fen = 8_000_00
+	matterLate              = "m-late"
 	// threshold is DefaultRuleSet's spending threshold: 10,000 yuan.
 	threshold domain.Fen = 10_000_00
 )
 
 var (
-	farFuture = domain.Date{Year: 9999, Month: time.December, Day: 31}
+	farFuture    = domain.Date{Year: 9999, Month: time.December, Day: 31}
+	lateResolved = domain.Date{Year: 2025, Month: time.July, Day: 1}
 	// budgetLines are the lines of every year's budget, in fen.
 	budgetLines = map[string]domain.Fen{"a": 20_000_00, "b": 5_000_00}
 	chart       = domain.DefaultChart()
@@ -55,6 +62,7 @@ type mVoucher struct {
 	lines      []domain.Line
 	budgetLine string
 	payment    domain.Fen
+	matter     string
 	reverses   string
 	reversedBy string
 }
@@ -85,6 +93,7 @@ type books struct {
 	closedYears  map[int]bool
 	postings     []mPosting
 	spent        map[int]map[string]domain.Fen
+	matterSpent  map[string]domain.Fen
 	closings     map[int]*domain.YearClosed
 	monthClosed  map[string]*domain.MonthClosed
 	// history lists the accepted commands, for failure messages.
@@ -123,6 +132,10 @@ func newBooks(tb failer, years []int) *books {
 		matters: map[string]*domain.Matter{
 			matterPassed: {ID: matterPassed, Stage: domain.StageResolved, Resolution: &domain.Decision{Quorate: true, Passed: true}},
 			matterFailed: {ID: matterFailed, Stage: domain.StageResolved, Resolution: &domain.Decision{Quorate: true, Passed: false}},
+			matterCapped: {ID: matterCapped, Stage: domain.StageResolved, Amount: capAmount,
+				Resolution: &domain.Decision{Quorate: true, Passed: true}},
+			matterLate: {ID: matterLate, Stage: domain.StageResolved, Dates: map[domain.Stage]domain.Date{domain.StageResolved: lateResolved},
+				Resolution: &domain.Decision{Quorate: true, Passed: true}},
 		},
 		budgets:      map[int]*domain.Budget{},
 		fin:          projections.NewMemoryFinance(),
@@ -131,6 +144,7 @@ func newBooks(tb failer, years []int) *books {
 		closedMonths: map[string]bool{},
 		closedYears:  map[int]bool{},
 		spent:        map[int]map[string]domain.Fen{},
+		matterSpent:  map[string]domain.Fen{},
 		closings:     map[int]*domain.YearClosed{},
 		monthClosed:  map[string]*domain.MonthClosed{},
 	}
@@ -321,7 +335,7 @@ func (b *books) model(ev domain.Event, d domain.Date) {
 	}
 	record := func(v domain.VoucherData, reverses string) *mVoucher {
 		id := domain.VoucherID(d, v.Number)
-		mv := &mVoucher{id: id, date: d, lines: v.Lines, budgetLine: v.BudgetLine, payment: payment(v.Lines), reverses: reverses}
+		mv := &mVoucher{id: id, date: d, lines: v.Lines, budgetLine: v.BudgetLine, payment: payment(v.Lines), matter: v.Matter, reverses: reverses}
 		b.vouchers[id] = mv
 		b.lastNumber[domain.Month(d)] = v.Number
 		post(d, v.Lines)
@@ -331,14 +345,17 @@ func (b *books) model(ev domain.Event, d domain.Date) {
 	case *domain.VoucherPosted:
 		mv := record(e.VoucherData, "")
 		b.addSpent(d.Year, mv.budgetLine, mv.payment)
+		b.matterSpent[mv.matter] += mv.payment
 	case *domain.CorrectionPosted:
 		mv := record(e.VoucherData, "")
 		b.addSpent(d.Year, mv.budgetLine, mv.payment)
+		b.matterSpent[mv.matter] += mv.payment
 	case *domain.VoucherReversed:
 		mv := record(e.VoucherData, e.Reverses)
 		orig := b.vouchers[e.Reverses]
 		orig.reversedBy = mv.id
 		b.addSpent(orig.date.Year, orig.budgetLine, -orig.payment)
+		b.matterSpent[orig.matter] -= orig.payment
 	case *domain.MonthClosed:
 		b.closedMonths[e.Month] = true
 		b.monthClosed[e.Month] = e
@@ -491,6 +508,10 @@ func (b *books) voucherRule(d domain.Date, numberOK bool, lines []domain.Line, m
 		return "voucher_number"
 	case matter == matterFailed:
 		return "resolution_not_passed"
+	case matter == matterLate && d.Before(lateResolved):
+		return "resolution_after_payment"
+	case matter == matterCapped && b.matterSpent[matter]+pay > capAmount:
+		return "over_resolution_amount"
 	case matter == "" && pay > threshold:
 		return "resolution_required"
 	case budgetLine == "":
@@ -509,7 +530,7 @@ func (b *books) voucherData(number int, lines []map[string]string, matter, budge
 }
 
 func (b *books) drawRefs() (matter, budgetLine string) {
-	matter = rapid.SampledFrom([]string{"", "", "", "", "", "", matterPassed, matterPassed, matterFailed}).Draw(b.rt, "matter")
+	matter = rapid.SampledFrom([]string{"", "", "", "", "", "", matterPassed, matterPassed, matterFailed, matterCapped, matterLate}).Draw(b.rt, "matter")
 	budgetLine = rapid.SampledFrom([]string{"", "", "", "", "a", "a", "b", "zz"}).Draw(b.rt, "budgetLine")
 	return matter, budgetLine
 }

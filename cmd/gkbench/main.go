@@ -113,8 +113,8 @@ func run(n, stored int, restartOnly bool) error {
 		}
 		time.Sleep(2 * time.Second)
 	}
-	latSmall := measure(min(n, 1000), 1, func(c, i int) error { return ledgerAppend(srv.url, fmt.Sprintf("S-%d", i)) })
 	smallSize, _ := srv.store.LastSeq(ctx)
+	latSmall := measure(min(n, 1000), 1, func(c, i int) error { return ledgerAppend(srv.url, fmt.Sprintf("S-%d", i)) })
 	srv.stop()
 	if stored == 0 {
 		return nil
