@@ -24,6 +24,9 @@ type Finance interface {
 	Summary(ctx context.Context, community string, year int) (Summary, error)
 	// Years returns the fiscal years with books or a budget, newest first.
 	Years(ctx context.Context, community string) ([]int, error)
+	// YearCloses returns the stream sequence of each closed year's
+	// books.year_closed event.
+	YearCloses(ctx context.Context, community string) (map[int]uint64, error)
 }
 
 // FinanceModel is the finance read model.

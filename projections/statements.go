@@ -661,3 +661,16 @@ func (f FinanceOn) Years(ctx context.Context, community string) ([]int, error) {
 	})
 	return out, err
 }
+
+// YearCloses returns, for each closed fiscal year of the community, the
+// stream sequence of its books.year_closed event.
+func (f FinanceOn) YearCloses(ctx context.Context, community string) (map[int]uint64, error) {
+	out := map[int]uint64{}
+	err := f.view(ctx, community, func(s *finState, _ Position) error {
+		for y, c := range s.closings {
+			out[y] = c.Seq
+		}
+		return nil
+	})
+	return out, err
+}

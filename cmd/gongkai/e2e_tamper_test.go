@@ -149,22 +149,7 @@ func copyDir(t *testing.T, src string) string {
 // code and output.
 func runVerify(t *testing.T, dir, key string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "verify", "--data", dir, "--key", key)
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("gongkai verify did not finish within 30s:\n%s", out)
-	}
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatalf("gongkai verify: %v", err)
-		}
-		code = ee.ExitCode()
-	}
-	return code, string(out)
+	return runGongkai(t, "verify", "--data", dir, "--key", key)
 }
 
 func verifyOK(t *testing.T, dir, key string, last uint64) {

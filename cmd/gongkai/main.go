@@ -34,6 +34,9 @@ Usage:
                                  check an offline proof bundle
   gongkai verify consistency OLD NEW --server URL --key PUBKEY
                                  check that a newer checkpoint extends an older one
+  gongkai verify segment FILE --key PUBKEY [--community ID]
+                                 check a year-end segment: the log between two
+                                 checkpoints, complete and unaltered
   gongkai witness [flags]        cosign another party's log (the town's witness)
   gongkai help                   show this text
 

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +40,9 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	if len(args) > 0 && args[0] == "consistency" {
 		return verifyConsistency(ctx, args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "segment" {
+		return verifySegment(args[1:], getenv, stdout, stderr)
 	}
 	return verifyLog(ctx, args, getenv, stdout, stderr)
 }
@@ -374,5 +379,61 @@ func verifyConsistency(ctx context.Context, args []string, getenv func(string) s
 		return errVerify
 	}
 	fmt.Fprintf(stdout, "OK: the checkpoint at size %d extends the one at size %d\n", cp[1].Size, cp[0].Size)
+	return nil
+}
+
+// verifySegment checks a segment bundle (such as a year-end segment)
+// offline and counts the events of each community in it.
+func verifySegment(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return errors.New("usage: gongkai verify segment BUNDLE --key PUBKEY [--community ID]")
+	}
+	file := args[0]
+	var key, community string
+	fs := newFlags("verify segment", getenv, stderr)
+	fs.str(&key, "key", "GONGKAI_LOG_KEY", "", "the log's verifier key; across a key rotation both keys, comma-separated, or a file holding them one per line")
+	fs.StringVar(&community, "community", "", "list the stream sequences of this community's events")
+	if err := fs.parse(args[1:]); err != nil {
+		return err
+	}
+	vs, err := verifiers(key)
+	if err != nil {
+		return fmt.Errorf("--key: %w", err)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	res, err := transparency.VerifySegment(b, vs...)
+	if err != nil {
+		fmt.Fprintf(stdout, "BAD: %v\n", err)
+		return errVerify
+	}
+	perCommunity := map[string]int{}
+	gaps := 0
+	var seqs []string
+	for _, l := range res.Leaves {
+		if l.Gap {
+			gaps++
+			continue
+		}
+		// Subjects are ledger.<community>.<aggregate type>.<id>.
+		c := l.Subject
+		if parts := strings.SplitN(l.Subject, ".", 3); len(parts) == 3 {
+			c = parts[1]
+		}
+		perCommunity[c]++
+		if c == community {
+			seqs = append(seqs, fmt.Sprint(l.Seq))
+		}
+	}
+	fmt.Fprintf(stdout, "OK: %s from size %d to %d: %d entries, complete and unaltered (%d gap leaves)\n",
+		res.To.Origin, res.From.Size, res.To.Size, len(res.Leaves), gaps)
+	for _, c := range slices.Sorted(maps.Keys(perCommunity)) {
+		fmt.Fprintf(stdout, "  %s: %d events\n", c, perCommunity[c])
+	}
+	if community != "" {
+		fmt.Fprintf(stdout, "%s: stream sequences %s\n", community, strings.Join(seqs, " "))
+	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -331,3 +332,45 @@ func FuzzBundle(f *testing.F) {
 }
 
 func b64(h []byte) string { return base64.StdEncoding.EncodeToString(h) }
+
+// FuzzVerifySegment: no input makes VerifySegment panic, and a segment it
+// accepts has as many leaves as its sizes differ, numbered on from the
+// start size (checked again from its parts).
+func FuzzVerifySegment(f *testing.F) {
+	const origin = "gongkai.test/fuzzseg"
+	lk := mustLogKeys(f, origin)
+	leafNames := names("fz", 9, "", 0)
+	tr := buildTree(f, origin, leafNames)
+	seg := func(from, to uint64) []byte {
+		b := transparency.SegmentBundle{Format: transparency.SegmentFormat, From: transparency.SegmentEnd{Size: from},
+			To: transparency.SegmentEnd{Size: to, Checkpoint: string(signedAt(f, tr, origin, to, lk.signer))}, Leaves: []string{}}
+		if from > 0 {
+			b.From.Checkpoint = string(signedAt(f, tr, origin, from, lk.signer))
+			b.From.Frontier, _ = tr.Frontier(from)
+		}
+		for i := from; i < to; i++ {
+			l, _ := testLeaf(origin, leafNames[i], int(i))
+			b.Leaves = append(b.Leaves, string(l.Marshal()))
+		}
+		out, _ := json.Marshal(b)
+		return out
+	}
+	f.Add(seg(0, 9))
+	f.Add(seg(5, 9))
+	f.Add(seg(3, 3))
+	f.Add([]byte(`{"format":"gongkai-segment/v1","from":{"size":0},"to":{"size":0},"leaves":[]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := transparency.VerifySegment(b, lk.verifier)
+		if err != nil {
+			return
+		}
+		if uint64(len(v.Leaves)) != v.To.Size-v.From.Size {
+			t.Fatalf("accepted a segment from %d to %d with %d leaves", v.From.Size, v.To.Size, len(v.Leaves))
+		}
+		for i, l := range v.Leaves {
+			if l.Seq != v.From.Size+uint64(i)+1 {
+				t.Fatalf("accepted leaf %d with sequence %d in a segment from %d", i, l.Seq, v.From.Size)
+			}
+		}
+	})
+}

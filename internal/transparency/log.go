@@ -370,26 +370,7 @@ func (l *Log) checkpoint(ctx context.Context) error {
 // recheck re-reads the messages from sequence from+1 to to and refuses if
 // any stored bytes differ from what the tree hashed.
 func (l *Log) recheck(ctx context.Context, from, to uint64) error {
-	if to <= from {
-		return nil
-	}
-	next := from + 1
-	err := l.store.Read(ctx, from+1, func(st eventstore.Stored) error {
-		if st.Seq > to {
-			return errStop
-		}
-		for ; next < st.Seq; next++ {
-			if err := l.same(next, Leaf{Origin: l.cfg.Origin, Stream: l.cfg.Stream, Seq: next, Gap: true}); err != nil {
-				return err
-			}
-		}
-		next = st.Seq + 1
-		return l.same(st.Seq, NewLeaf(l.cfg.Origin, l.cfg.Stream, st.Seq, st.Subject, st.ID, st.Raw))
-	})
-	if errors.Is(err, errStop) {
-		err = nil
-	}
-	return err
+	return l.leaves(ctx, from, to, func(leaf Leaf) error { return l.same(leaf.Seq, leaf) })
 }
 
 var errStop = errors.New("stop")

@@ -21,6 +21,8 @@ type financePage struct {
 	Balance   *projections.BalanceSheet
 	Income    *projections.IncomeStatement
 	Trial     *projections.TrialBalance
+	// YearSegment links the year-end segment proof of a closed year.
+	YearSegment string
 }
 
 // financePageData fills what every finance page shows; it writes an error
@@ -95,6 +97,11 @@ func (s *Server) handleStatementsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if tb, err := s.Finance.TrialBalance(r.Context(), q.community, q.month); err == nil {
 		page.Trial = &tb
+	}
+	if closes, err := s.Finance.YearCloses(r.Context(), q.community); err == nil && s.TLog != nil {
+		if _, ok := closes[q.year]; ok {
+			page.YearSegment = fmt.Sprintf("/api/v1/communities/%s/log/years/%d", q.community, q.year)
+		}
 	}
 	s.render(w, r, http.StatusOK, "statements.html", page)
 }

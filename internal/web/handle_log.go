@@ -137,3 +137,87 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="gongkai-proof-%d.txt"`, seq))
 	w.Write(b)
 }
+
+// segmentProblem is the answer when a segment cannot be built.
+func segmentProblem(err error) Problem {
+	return Problem{Status: http.StatusNotFound, Title: "No such segment", TitleZH: "无此日志区段", Code: "no_segment",
+		Detail: err.Error(), DetailZH: "无法给出该区段的证明：起止大小须为已签署检查点的大小（起点可为 0）。"}
+}
+
+// handleSegment serves the segment bundle between two checkpoint sizes.
+func (s *Server) handleSegment(w http.ResponseWriter, r *http.Request) {
+	if s.noLog(w) {
+		return
+	}
+	from, p := uintParam(r, "from", 0)
+	var to uint64
+	if p == nil {
+		_, cp, _ := s.TLog.Latest()
+		to, p = uintParam(r, "to", cp.Size)
+	}
+	if p != nil {
+		writeProblem(w, *p)
+		return
+	}
+	b, err := s.TLog.Segment(r.Context(), from, to)
+	if err != nil {
+		writeProblem(w, segmentProblem(err))
+		return
+	}
+	writeSegment(w, fmt.Sprintf("gongkai-segment-%d-%d.json", from, to), b)
+}
+
+func writeSegment(w http.ResponseWriter, name string, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename=%q`, name))
+	w.Write(b)
+}
+
+// handleYearSegment serves the year-end segment of a community's closed
+// fiscal year: from the first checkpoint that covers the previous year's
+// close (the empty tree if that year was never closed) to the first that
+// covers this year's close.
+func (s *Server) handleYearSegment(w http.ResponseWriter, r *http.Request) {
+	if s.noLog(w) {
+		return
+	}
+	community := r.PathValue("community")
+	year, err := strconv.Atoi(r.PathValue("year"))
+	if err != nil || year < 1900 || year > 9999 {
+		writeProblem(w, badRequest("bad_query", "year must be a fiscal year such as 2025", "年度须为如 2025 的年份",
+			domain.FieldError{Field: "year", Reason: "not a year", ReasonZH: "不是年份"}))
+		return
+	}
+	closes, err := s.Finance.YearCloses(r.Context(), community)
+	if err != nil {
+		writeProblem(w, s.readProblem(err))
+		return
+	}
+	end, ok := closes[year]
+	if !ok {
+		writeProblem(w, Problem{Status: http.StatusNotFound, Title: "Year not closed", TitleZH: "年度尚未结账", Code: "year_not_closed",
+			Detail:   fmt.Sprintf("%s has not closed fiscal year %d", community, year),
+			DetailZH: fmt.Sprintf("%s 的 %d 年度尚未年终结账，结账后方可下载年度区段证明。", community, year)})
+		return
+	}
+	var from uint64
+	if start, ok := closes[year-1]; ok {
+		_, cp, err := s.TLog.CheckpointCovering(r.Context(), start)
+		if err != nil {
+			writeProblem(w, segmentProblem(err))
+			return
+		}
+		from = cp.Size
+	}
+	_, cp, err := s.TLog.CheckpointCovering(r.Context(), end)
+	if err != nil {
+		writeProblem(w, segmentProblem(err))
+		return
+	}
+	b, err := s.TLog.Segment(r.Context(), from, cp.Size)
+	if err != nil {
+		writeProblem(w, segmentProblem(err))
+		return
+	}
+	writeSegment(w, fmt.Sprintf("gongkai-%s-%d-segment.json", community, year), b)
+}

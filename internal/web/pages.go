@@ -183,6 +183,8 @@ var messages = map[string][2]string{ // key: {zh, en}
 	"credit":         {"贷方", "Credit"},
 	"closing":        {"期末余额", "Closing"},
 	"closed_month":   {"已结账", "Closed"},
+	"year_segment":   {"本年度已年终结账。下载年度区段证明（JSON），可用 gongkai verify segment 离线核验本年度日志完整、未被改动：", "This year is closed. Download the year-end segment proof (JSON) and check offline with gongkai verify segment that the year's part of the log is complete and unaltered:"},
+	"download":       {"下载", "download"},
 	"resolution_ref": {"批准决议事项", "Approved by matter"},
 }
 

@@ -15,6 +15,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/log/inclusion", s.handleInclusion)
 	s.mux.HandleFunc("GET /api/v1/log/consistency", s.handleConsistency)
 	s.mux.HandleFunc("GET /api/v1/log/bundle", s.handleBundle)
+	s.mux.HandleFunc("GET /api/v1/log/segment", s.handleSegment)
+	s.mux.HandleFunc("GET /api/v1/communities/{community}/log/years/{year}", s.handleYearSegment)
 	s.mux.HandleFunc("GET /api/v1/communities/{community}/finance/years", s.handleYears)
 	s.mux.HandleFunc("GET /api/v1/communities/{community}/finance/trial-balance", s.handleTrialBalance)
 	s.mux.HandleFunc("GET /api/v1/communities/{community}/finance/ledger", s.handleLedger)

@@ -132,6 +132,8 @@ func answers(t *testing.T, b projections.Backend) map[string]string {
 		put("summary", su, err)
 		ys, err := f.Years(ctx, Community)
 		put("years", ys, err)
+		yc, err := f.YearCloses(ctx, Community)
+		put("year closes", yc, err)
 	}
 	return out
 }
