@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/transparency-dev/merkle/compact"
 	"golang.org/x/mod/sumdb/note"
 
@@ -54,66 +53,76 @@ func (t *Tree) Frontier(size uint64) ([][]byte, error) {
 	return t.read(compact.RangeNodes(0, size, nil))
 }
 
-// Checkpoints calls fn with every stored checkpoint note of this log,
-// newest first, until fn returns false.
-func (l *Log) Checkpoints(ctx context.Context, fn func(signed []byte, cp Checkpoint) bool) error {
-	info, err := l.cps.Info(ctx)
-	if err != nil {
-		return fmt.Errorf("checkpoints: %w", err)
-	}
-	for seq := info.State.LastSeq; seq >= max(info.State.FirstSeq, 1); seq-- {
-		m, err := l.cps.GetMsg(ctx, seq)
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("checkpoint message %d: %w", seq, err)
-		}
-		if m.Subject != l.subject() {
-			continue
-		}
-		var cp Checkpoint
-		if _, err := cp.Unmarshal(m.Data); err != nil {
-			return fmt.Errorf("checkpoint message %d: %w", seq, err)
-		}
-		if !fn(m.Data, cp) {
-			return nil
-		}
-	}
-	return nil
-}
-
 // ErrNoCheckpoint is returned when no stored checkpoint fits a request.
 var ErrNoCheckpoint = errors.New("no such checkpoint")
+
+// firstCheckpoint returns the earliest stored checkpoint of at least size
+// leaves. Checkpoints are stored in order of size (the sequencer never
+// signs a size below the latest stored one), so it searches by halves; a
+// checkpoint stream shared with another log's subjects is read in order.
+func (l *Log) firstCheckpoint(ctx context.Context, size uint64) ([]byte, Checkpoint, error) {
+	info, err := l.cps.Info(ctx)
+	if err != nil {
+		return nil, Checkpoint{}, fmt.Errorf("checkpoints: %w", err)
+	}
+	get := func(seq uint64) ([]byte, Checkpoint, bool, error) {
+		var cp Checkpoint
+		m, err := l.cps.GetMsg(ctx, seq)
+		if err != nil {
+			return nil, cp, false, fmt.Errorf("checkpoint message %d: %w", seq, err)
+		}
+		if m.Subject != l.subject() {
+			return nil, cp, false, nil
+		}
+		if _, err := cp.Unmarshal(m.Data); err != nil {
+			return nil, cp, false, fmt.Errorf("checkpoint message %d: %w", seq, err)
+		}
+		return m.Data, cp, true, nil
+	}
+	first, last := max(info.State.FirstSeq, 1), info.State.LastSeq
+	lo, hi := first, last+1 // the answer is in [lo, hi); hi: none
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		_, cp, ours, err := get(mid)
+		if err != nil {
+			return nil, Checkpoint{}, err
+		}
+		if !ours {
+			lo, hi = first, last+1
+			break // another log's checkpoints in between: read in order
+		}
+		if cp.Size >= size {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+		if lo == hi {
+			if hi > last {
+				return nil, Checkpoint{}, fmt.Errorf("%w of size %d or more yet", ErrNoCheckpoint, size)
+			}
+			signed, cp, _, err := get(hi)
+			return signed, cp, err
+		}
+	}
+	for seq := lo; seq < hi; seq++ {
+		signed, cp, ours, err := get(seq)
+		if err != nil || ours && cp.Size >= size {
+			return signed, cp, err
+		}
+	}
+	return nil, Checkpoint{}, fmt.Errorf("%w of size %d or more yet", ErrNoCheckpoint, size)
+}
 
 // CheckpointCovering returns the first stored checkpoint whose tree holds
 // stream sequence seq.
 func (l *Log) CheckpointCovering(ctx context.Context, seq uint64) ([]byte, Checkpoint, error) {
-	var signed []byte
-	var found Checkpoint
-	err := l.Checkpoints(ctx, func(s []byte, cp Checkpoint) bool {
-		if cp.Size < seq {
-			return false
-		}
-		signed, found = s, cp
-		return true
-	})
-	if err == nil && signed == nil {
-		err = fmt.Errorf("%w covering sequence %d yet", ErrNoCheckpoint, seq)
-	}
-	return signed, found, err
+	return l.firstCheckpoint(ctx, seq)
 }
 
-// checkpointOfSize returns the stored checkpoint of exactly size leaves.
+// checkpointOfSize returns a stored checkpoint of exactly size leaves.
 func (l *Log) checkpointOfSize(ctx context.Context, size uint64) ([]byte, error) {
-	var signed []byte
-	err := l.Checkpoints(ctx, func(s []byte, cp Checkpoint) bool {
-		if cp.Size == size {
-			signed = s
-		}
-		return cp.Size > size
-	})
-	if err == nil && signed == nil {
+	signed, cp, err := l.firstCheckpoint(ctx, size)
+	if err == nil && cp.Size != size {
 		err = fmt.Errorf("%w of size %d", ErrNoCheckpoint, size)
 	}
 	return signed, err

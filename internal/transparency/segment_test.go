@@ -2,8 +2,11 @@ package transparency_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gongkai/gongkai/internal/transparency"
 )
@@ -105,4 +108,75 @@ func TestVerifySegment(t *testing.T) {
 			t.Fatalf("VerifySegment = %v, want an unknown-field error", err)
 		}
 	})
+}
+
+// A running log finds, among many stored checkpoints, the first that covers
+// each sequence, and serves a segment between any two of its checkpoint
+// sizes that verifies; a size without a checkpoint has no segment.
+func TestLogSegments(t *testing.T) {
+	t.Parallel()
+	l := startLedger(t)
+	lk := mustLogKeys(t, "gongkai.test/segments")
+	n := startNode(t, l, "seg", lk)
+	var last uint64
+	for round := range 12 {
+		last = l.appendEvents(t, 1+round%3)
+		waitFor(t, 20*time.Second, fmt.Sprintf("a checkpoint of size %d", last), func() bool { return n.checkpointSize() >= last })
+	}
+	cps, _ := l.checkpoints(t, lk.verifier)
+	if len(cps) < 12 {
+		t.Fatalf("%d checkpoints, want at least 12", len(cps))
+	}
+	check := func(t *testing.T) {
+		for seq := uint64(1); seq <= last; seq++ {
+			var want transparency.Checkpoint
+			for _, cp := range cps {
+				if cp.Size >= seq {
+					want = cp
+					break
+				}
+			}
+			_, got, err := n.log.CheckpointCovering(bg, seq)
+			if err != nil || got.Size != want.Size {
+				t.Fatalf("CheckpointCovering(%d) = size %d, %v; want size %d (sizes %v)", seq, got.Size, err, want.Size, sizes(cps))
+			}
+		}
+		if _, _, err := n.log.CheckpointCovering(bg, last+1); !errors.Is(err, transparency.ErrNoCheckpoint) {
+			t.Fatalf("CheckpointCovering(%d) = %v, want ErrNoCheckpoint", last+1, err)
+		}
+		starts := append([]uint64{0}, sizes(cps)...)
+		for i, from := range starts {
+			for _, to := range starts[i+1:] {
+				b, err := n.log.Segment(bg, from, to)
+				if err != nil {
+					t.Fatalf("Segment(%d, %d): %v", from, to, err)
+				}
+				v, err := transparency.VerifySegment(b, lk.verifier)
+				if err != nil || v.From.Size != from || v.To.Size != to {
+					t.Fatalf("segment %d..%d: verified %d..%d, %v", from, to, v.From.Size, v.To.Size, err)
+				}
+			}
+		}
+		signed := map[uint64]bool{}
+		for _, cp := range cps {
+			signed[cp.Size] = true
+		}
+		for size := uint64(1); size <= last; size++ {
+			if signed[size] {
+				continue
+			}
+			if _, err := n.log.Segment(bg, 0, size); !errors.Is(err, transparency.ErrNoCheckpoint) {
+				t.Fatalf("segment to size %d, which has no checkpoint: %v, want ErrNoCheckpoint", size, err)
+			}
+			if _, err := n.log.Segment(bg, size, last); !errors.Is(err, transparency.ErrNoCheckpoint) {
+				t.Fatalf("segment from size %d, which has no checkpoint: %v, want ErrNoCheckpoint", size, err)
+			}
+		}
+	}
+	t.Run("by halves", check)
+	// A message of another subject in the checkpoint stream: read in order.
+	if _, err := l.js.Publish(bg, "gongkai-checkpoints.OTHER", []byte("not ours")); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("in order", check)
 }
