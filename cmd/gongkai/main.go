@@ -34,7 +34,7 @@ Usage:
                                  check an offline proof bundle
   gongkai verify consistency OLD NEW --server URL --key PUBKEY
                                  check that a newer checkpoint extends an older one
-  gongkai verify segment FILE --key PUBKEY [--community ID]
+  gongkai verify segment FILE --key PUBKEY [--witness KEY,...] [--community ID]
                                  check a year-end segment: the log between two
                                  checkpoints, complete and unaltered
   gongkai witness [flags]        cosign another party's log (the town's witness)

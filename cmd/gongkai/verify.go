@@ -294,16 +294,9 @@ func verifyProof(args []string, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return fmt.Errorf("--key: %w", err)
 	}
-	var ws []note.Verifier
-	for _, k := range strings.Split(witnesses, ",") {
-		if k == "" {
-			continue
-		}
-		w, err := fnote.NewVerifierForCosignatureV1(strings.TrimSpace(k))
-		if err != nil {
-			return fmt.Errorf("--witness %s: %w", k, err)
-		}
-		ws = append(ws, w)
+	ws, err := witnessVerifiers(witnesses)
+	if err != nil {
+		return err
 	}
 	if quorum == 0 {
 		quorum = len(ws)
@@ -386,11 +379,14 @@ func verifyConsistency(ctx context.Context, args []string, getenv func(string) s
 // offline and counts the events of each community in it.
 func verifySegment(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return errors.New("usage: gongkai verify segment BUNDLE --key PUBKEY [--community ID]")
+		return errors.New("usage: gongkai verify segment BUNDLE --key PUBKEY [--witness KEY,...] [--quorum N] [--community ID]")
 	}
 	file := args[0]
-	var key, community string
+	var key, community, witnesses string
+	var quorum int
 	fs := newFlags("verify segment", getenv, stderr)
+	fs.StringVar(&witnesses, "witness", "", "witness verifier keys, comma-separated")
+	fs.IntVar(&quorum, "quorum", 0, "witness cosignatures required on both checkpoints (default: all given)")
 	fs.str(&key, "key", "GONGKAI_LOG_KEY", "", "the log's verifier key; across a key rotation both keys, comma-separated, or a file holding them one per line")
 	fs.StringVar(&community, "community", "", "list the stream sequences of this community's events")
 	if err := fs.parse(args[1:]); err != nil {
@@ -400,11 +396,18 @@ func verifySegment(args []string, getenv func(string) string, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("--key: %w", err)
 	}
+	ws, err := witnessVerifiers(witnesses)
+	if err != nil {
+		return err
+	}
+	if quorum == 0 {
+		quorum = len(ws)
+	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	res, err := transparency.VerifySegment(b, vs...)
+	res, err := transparency.VerifySegment(b, vs, ws, quorum)
 	if err != nil {
 		fmt.Fprintf(stdout, "BAD: %v\n", err)
 		return errVerify
@@ -436,4 +439,21 @@ func verifySegment(args []string, getenv func(string) string, stdout, stderr io.
 		fmt.Fprintf(stdout, "%s: stream sequences %s\n", community, strings.Join(seqs, " "))
 	}
 	return nil
+}
+
+// witnessVerifiers parses comma-separated witness verifier keys
+// (cosignature/v1).
+func witnessVerifiers(keys string) ([]note.Verifier, error) {
+	var ws []note.Verifier
+	for _, k := range strings.Split(keys, ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		w, err := fnote.NewVerifierForCosignatureV1(k)
+		if err != nil {
+			return nil, fmt.Errorf("--witness %s: %w", k, err)
+		}
+		ws = append(ws, w)
+	}
+	return ws, nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 
 	fproof "github.com/transparency-dev/formats/proof"
 	"github.com/transparency-dev/merkle/proof"
@@ -76,31 +77,14 @@ func VerifyBundle(bundle []byte, logKey note.Verifier, witnesses []note.Verifier
 	if leaf.Seq != p.Index+1 {
 		return v, fmt.Errorf("bundle: leaf sequence %d does not match index %d", leaf.Seq, p.Index)
 	}
-	all := append([]note.Verifier{logKey}, witnesses...)
-	cp, n, err := OpenCheckpoint(p.Checkpoint, all...)
+	cp, names, err := OpenCosigned(p.Checkpoint, []note.Verifier{logKey}, witnesses, quorum)
 	if err != nil {
-		return v, err
+		return v, fmt.Errorf("bundle: %w", err)
 	}
 	if cp.Origin != leaf.Origin {
 		return v, fmt.Errorf("bundle: leaf of %q in a checkpoint of %q", leaf.Origin, cp.Origin)
 	}
-	signedByLog := false
-	for _, s := range n.Sigs {
-		if s.Name == logKey.Name() && s.Hash == logKey.KeyHash() {
-			signedByLog = true
-		}
-		for _, w := range witnesses {
-			if s.Name == w.Name() && s.Hash == w.KeyHash() {
-				v.Witnesses = append(v.Witnesses, w.Name())
-			}
-		}
-	}
-	if !signedByLog {
-		return v, errors.New("bundle: the checkpoint is not signed by the log's key")
-	}
-	if len(v.Witnesses) < quorum {
-		return v, fmt.Errorf("bundle: %d witness cosignatures, need %d", len(v.Witnesses), quorum)
-	}
+	v.Witnesses = names
 	hashes := make([][]byte, len(p.Hashes))
 	for i := range p.Hashes {
 		hashes[i] = p.Hashes[i][:]
@@ -110,4 +94,33 @@ func VerifyBundle(bundle []byte, logKey note.Verifier, witnesses []note.Verifier
 	}
 	v.Leaf, v.Payload, v.Checkpoint = leaf, payload, cp
 	return v, nil
+}
+
+// OpenCosigned opens a checkpoint note that must be signed by one of the
+// log's keys and cosigned by at least quorum of the witnesses, and returns
+// it with the names of the witnesses whose cosignatures verified.
+func OpenCosigned(signed []byte, logKeys, witnesses []note.Verifier, quorum int) (Checkpoint, []string, error) {
+	cp, n, err := OpenCheckpoint(signed, append(slices.Clone(logKeys), witnesses...)...)
+	if err != nil {
+		return cp, nil, err
+	}
+	signedByLog := false
+	var names []string
+	for _, s := range n.Sigs {
+		for _, k := range logKeys {
+			signedByLog = signedByLog || s.Name == k.Name() && s.Hash == k.KeyHash()
+		}
+		for _, w := range witnesses {
+			if s.Name == w.Name() && s.Hash == w.KeyHash() {
+				names = append(names, w.Name())
+			}
+		}
+	}
+	if !signedByLog {
+		return cp, nil, errors.New("the checkpoint is not signed by the log's key")
+	}
+	if len(names) < quorum {
+		return cp, names, fmt.Errorf("%d witness cosignatures, need %d", len(names), quorum)
+	}
+	return cp, names, nil
 }

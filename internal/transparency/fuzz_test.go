@@ -360,7 +360,7 @@ func FuzzVerifySegment(f *testing.F) {
 	f.Add(seg(3, 3))
 	f.Add([]byte(`{"format":"gongkai-segment/v1","from":{"size":0},"to":{"size":0},"leaves":[]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		v, err := transparency.VerifySegment(b, lk.verifier)
+		v, err := transparency.VerifySegment(b, []note.Verifier{lk.verifier}, nil, 0)
 		if err != nil {
 			return
 		}

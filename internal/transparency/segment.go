@@ -194,10 +194,11 @@ type VerifiedSegment struct {
 }
 
 // VerifySegment checks a segment bundle offline against the log's keys
-// (two across a key rotation): both checkpoints signed by one of them, the frontier hashing to the first root,
+// (two across a key rotation) and witnesses: both checkpoints signed by one
+// of the keys and cosigned by at least quorum of the witnesses, the frontier hashing to the first root,
 // the leaves numbered from the first size on and, appended to the
 // frontier, hashing to the second root.
-func VerifySegment(bundle []byte, logKeys ...note.Verifier) (VerifiedSegment, error) {
+func VerifySegment(bundle []byte, logKeys, witnesses []note.Verifier, quorum int) (VerifiedSegment, error) {
 	var v VerifiedSegment
 	var b SegmentBundle
 	dec := json.NewDecoder(bytes.NewReader(bundle))
@@ -211,7 +212,7 @@ func VerifySegment(bundle []byte, logKeys ...note.Verifier) (VerifiedSegment, er
 	if b.Format != SegmentFormat {
 		return v, fmt.Errorf("segment: format %q, want %q", b.Format, SegmentFormat)
 	}
-	to, err := openEnd("to", b.To, logKeys)
+	to, err := openEnd("to", b.To, logKeys, witnesses, quorum)
 	if err != nil {
 		return v, err
 	}
@@ -223,7 +224,7 @@ func VerifySegment(bundle []byte, logKeys ...note.Verifier) (VerifiedSegment, er
 		}
 		rng = rf.NewEmptyRange(0)
 	} else {
-		if from, err = openEnd("from", b.From, logKeys); err != nil {
+		if from, err = openEnd("from", b.From, logKeys, witnesses, quorum); err != nil {
 			return v, err
 		}
 		if from.Origin != to.Origin {
@@ -271,13 +272,13 @@ func VerifySegment(bundle []byte, logKeys ...note.Verifier) (VerifiedSegment, er
 	return v, nil
 }
 
-// openEnd checks one end's checkpoint: signed by the log's key, of the
-// size the end names.
-func openEnd(name string, e SegmentEnd, logKeys []note.Verifier) (Checkpoint, error) {
+// openEnd checks one end's checkpoint: signed by the log's key, cosigned
+// by quorum witnesses, of the size the end names.
+func openEnd(name string, e SegmentEnd, logKeys, witnesses []note.Verifier, quorum int) (Checkpoint, error) {
 	if len(logKeys) == 0 {
 		return Checkpoint{}, errors.New("segment: no log key")
 	}
-	cp, _, err := OpenCheckpoint([]byte(e.Checkpoint), logKeys...)
+	cp, _, err := OpenCosigned([]byte(e.Checkpoint), logKeys, witnesses, quorum)
 	if err != nil {
 		return cp, fmt.Errorf("segment: %s checkpoint: %w", name, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/gongkai/gongkai/internal/transparency"
 )
 
@@ -53,7 +55,7 @@ func TestVerifySegment(t *testing.T) {
 	fork := buildTree(t, origin, names("main", 12, "fork", 8))
 
 	for _, c := range []struct{ from, to uint64 }{{7, 20}, {0, 20}, {0, 1}, {16, 16}, {1, 2}, {8, 13}} {
-		v, err := transparency.VerifySegment(marshalSegment(t, segmentOf(t, tr, origin, lk, mainNames, c.from, c.to)), lk.verifier)
+		v, err := transparency.VerifySegment(marshalSegment(t, segmentOf(t, tr, origin, lk, mainNames, c.from, c.to)), []note.Verifier{lk.verifier}, nil, 0)
 		if err != nil {
 			t.Fatalf("segment %d..%d: %v", c.from, c.to, err)
 		}
@@ -95,7 +97,7 @@ func TestVerifySegment(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			b := segmentOf(t, tr, origin, lk, mainNames, 7, 20)
 			c.change(&b)
-			_, err := transparency.VerifySegment(marshalSegment(t, b), lk.verifier)
+			_, err := transparency.VerifySegment(marshalSegment(t, b), []note.Verifier{lk.verifier}, nil, 0)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("VerifySegment = %v, want an error mentioning %q", err, c.want)
 			}
@@ -104,7 +106,7 @@ func TestVerifySegment(t *testing.T) {
 	t.Run("unknown field", func(t *testing.T) {
 		b := marshalSegment(t, segmentOf(t, tr, origin, lk, mainNames, 7, 20))
 		b = append([]byte(`{"extra":1,`), b[1:]...)
-		if _, err := transparency.VerifySegment(b, lk.verifier); err == nil || !strings.Contains(err.Error(), "extra") {
+		if _, err := transparency.VerifySegment(b, []note.Verifier{lk.verifier}, nil, 0); err == nil || !strings.Contains(err.Error(), "extra") {
 			t.Fatalf("VerifySegment = %v, want an unknown-field error", err)
 		}
 	})
@@ -151,7 +153,7 @@ func TestLogSegments(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Segment(%d, %d): %v", from, to, err)
 				}
-				v, err := transparency.VerifySegment(b, lk.verifier)
+				v, err := transparency.VerifySegment(b, []note.Verifier{lk.verifier}, nil, 0)
 				if err != nil || v.From.Size != from || v.To.Size != to {
 					t.Fatalf("segment %d..%d: verified %d..%d, %v", from, to, v.From.Size, v.To.Size, err)
 				}
@@ -179,4 +181,43 @@ func TestLogSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("in order", check)
+}
+
+// With witnesses required, both ends of a segment must carry enough
+// cosignatures.
+func TestVerifySegmentWitnessQuorum(t *testing.T) {
+	const origin = "gongkai.test/segment-witnessed"
+	lk := mustLogKeys(t, origin)
+	wk := mustWitnessKeys(t, "witness.test/town")
+	leafNames := names("w", 20, "", 0)
+	tr := buildTree(t, origin, leafNames)
+	w, err := transparency.NewWitness(wk.skey, []string{lk.vkey}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosign := func(old, size uint64) string {
+		signed := signedAt(t, tr, origin, size, lk.signer)
+		var pf [][]byte
+		if old > 0 {
+			pf = consistency(t, tr, old, size)
+		}
+		sigs, err := w.Add(transparency.AddCheckpointRequest{OldSize: old, Proof: pf, Checkpoint: signed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(signed) + string(sigs)
+	}
+	b := segmentOf(t, tr, origin, lk, leafNames, 7, 20)
+	logKeys, witnesses := []note.Verifier{lk.verifier}, []note.Verifier{wk.verifier}
+	if _, err := transparency.VerifySegment(marshalSegment(t, b), logKeys, witnesses, 1); err == nil || !strings.Contains(err.Error(), "0 witness cosignatures, need 1") {
+		t.Fatalf("uncosigned segment with a quorum of 1: %v, want a quorum error", err)
+	}
+	b.From.Checkpoint = cosign(0, 7)
+	if _, err := transparency.VerifySegment(marshalSegment(t, b), logKeys, witnesses, 1); err == nil || !strings.Contains(err.Error(), "to checkpoint") {
+		t.Fatalf("segment with only its start cosigned: %v, want the end refused", err)
+	}
+	b.To.Checkpoint = cosign(7, 20)
+	if _, err := transparency.VerifySegment(marshalSegment(t, b), logKeys, witnesses, 1); err != nil {
+		t.Fatalf("cosigned segment: %v", err)
+	}
 }
