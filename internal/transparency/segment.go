@@ -128,11 +128,18 @@ func (l *Log) checkpointOfSize(ctx context.Context, size uint64) ([]byte, error)
 	return signed, err
 }
 
+// MaxSegmentLeaves is the most leaves a segment bundle holds (about 300
+// bytes each): a larger one is refused rather than built in memory.
+const MaxSegmentLeaves = 1_000_000
+
 // Segment builds the segment bundle between the stored checkpoints of
 // sizes from and to (from may be 0, the empty tree).
 func (l *Log) Segment(ctx context.Context, from, to uint64) ([]byte, error) {
 	if from > to {
 		return nil, fmt.Errorf("segment from %d to %d: from is after to", from, to)
+	}
+	if to-from > MaxSegmentLeaves {
+		return nil, fmt.Errorf("segment from %d to %d: %d leaves, at most %d per bundle; ask for shorter segments between intermediate checkpoints", from, to, to-from, MaxSegmentLeaves)
 	}
 	b := SegmentBundle{Format: SegmentFormat, From: SegmentEnd{Size: from}, To: SegmentEnd{Size: to}, Leaves: []string{}}
 	if from > 0 {
