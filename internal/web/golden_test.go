@@ -45,6 +45,18 @@ func startGoldenDemo(t *testing.T) *apptest.Server {
 		t.Fatalf("LastSeq = %d after the board applied the demo, want at least %d", last, want)
 	}
 	waitSeq(t, s, "/api/v1/communities/"+demo.Community+"/finance/summary?year=2025", last)
+	// The statements page of 2025 links the year-end segment once a
+	// checkpoint covers the close of 2025 (signed at once on a year close).
+	for i := 0; ; i++ {
+		r := apptest.Do(t, http.MethodGet, s.URL+"/api/v1/communities/"+demo.Community+"/log/years/2025", nil, nil)
+		if r.Status == http.StatusOK {
+			break
+		}
+		if i == 3000 {
+			t.Fatalf("no year-end segment of 2025 after 30s: %d %s", r.Status, r.Body)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	return s
 }
 

@@ -98,9 +98,13 @@ func (s *Server) handleStatementsPage(w http.ResponseWriter, r *http.Request) {
 	if tb, err := s.Finance.TrialBalance(r.Context(), q.community, q.month); err == nil {
 		page.Trial = &tb
 	}
+	// A closed year links its year-end segment once a checkpoint covers
+	// the close.
 	if closes, err := s.Finance.YearCloses(r.Context(), q.community); err == nil && s.TLog != nil {
-		if _, ok := closes[q.year]; ok {
-			page.YearSegment = fmt.Sprintf("/api/v1/communities/%s/log/years/%d", q.community, q.year)
+		if seq, ok := closes[q.year]; ok {
+			if _, _, err := s.TLog.CheckpointCovering(r.Context(), seq); err == nil {
+				page.YearSegment = fmt.Sprintf("/api/v1/communities/%s/log/years/%d", q.community, q.year)
+			}
 		}
 	}
 	s.render(w, r, http.StatusOK, "statements.html", page)
