@@ -47,13 +47,6 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	return verifyLog(ctx, args, getenv, stdout, stderr)
 }
 
-func verifier(key string) (note.Verifier, error) {
-	if b, err := os.ReadFile(key); err == nil {
-		key = strings.TrimSpace(string(b))
-	}
-	return note.NewVerifier(key)
-}
-
 // verifiers reads the log's verifier keys: one key, several separated by
 // commas, or a file holding them one per line. After a key rotation the
 // log's checkpoints are signed by different keys (by both during the
@@ -281,31 +274,21 @@ func verifyProof(args []string, getenv func(string) string, stdout, stderr io.Wr
 		return errors.New("usage: gongkai verify proof BUNDLE --key PUBKEY [--witness KEY ...] [--quorum N]")
 	}
 	file := args[0]
-	var key, witnesses string
-	var quorum int
+	var tr trust
 	fs := newFlags("verify proof", getenv, stderr)
-	fs.str(&key, "key", "GONGKAI_LOG_KEY", "", "the log's verifier key, or a file holding it")
-	fs.StringVar(&witnesses, "witness", "", "witness verifier keys, comma-separated")
-	fs.IntVar(&quorum, "quorum", 0, "witness cosignatures required (default: all given)")
+	tr.flags(fs)
 	if err := fs.parse(args[1:]); err != nil {
 		return err
 	}
-	v, err := verifier(key)
-	if err != nil {
-		return fmt.Errorf("--key: %w", err)
-	}
-	ws, err := witnessVerifiers(witnesses)
+	keys, ws, quorum, err := tr.load()
 	if err != nil {
 		return err
-	}
-	if quorum == 0 {
-		quorum = len(ws)
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	res, err := transparency.VerifyBundle(b, v, ws, quorum)
+	res, err := transparency.VerifyBundle(b, keys, ws, quorum)
 	if err != nil {
 		fmt.Fprintf(stdout, "BAD: %v\n", err)
 		return errVerify
@@ -382,32 +365,23 @@ func verifySegment(args []string, getenv func(string) string, stdout, stderr io.
 		return errors.New("usage: gongkai verify segment BUNDLE --key PUBKEY [--witness KEY,...] [--quorum N] [--community ID]")
 	}
 	file := args[0]
-	var key, community, witnesses string
-	var quorum int
+	var tr trust
+	var community string
 	fs := newFlags("verify segment", getenv, stderr)
-	fs.StringVar(&witnesses, "witness", "", "witness verifier keys, comma-separated")
-	fs.IntVar(&quorum, "quorum", 0, "witness cosignatures required on both checkpoints (default: all given)")
-	fs.str(&key, "key", "GONGKAI_LOG_KEY", "", "the log's verifier key; across a key rotation both keys, comma-separated, or a file holding them one per line")
+	tr.flags(fs)
 	fs.StringVar(&community, "community", "", "list the stream sequences of this community's events")
 	if err := fs.parse(args[1:]); err != nil {
 		return err
 	}
-	vs, err := verifiers(key)
-	if err != nil {
-		return fmt.Errorf("--key: %w", err)
-	}
-	ws, err := witnessVerifiers(witnesses)
+	keys, ws, quorum, err := tr.load()
 	if err != nil {
 		return err
-	}
-	if quorum == 0 {
-		quorum = len(ws)
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	res, err := transparency.VerifySegment(b, vs, ws, quorum)
+	res, err := transparency.VerifySegment(b, keys, ws, quorum)
 	if err != nil {
 		fmt.Fprintf(stdout, "BAD: %v\n", err)
 		return errVerify
@@ -441,19 +415,36 @@ func verifySegment(args []string, getenv func(string) string, stdout, stderr io.
 	return nil
 }
 
-// witnessVerifiers parses comma-separated witness verifier keys
-// (cosignature/v1).
-func witnessVerifiers(keys string) ([]note.Verifier, error) {
-	var ws []note.Verifier
-	for _, k := range strings.Split(keys, ",") {
+// trust is what an offline check trusts: the log's keys and the
+// witnesses, of which quorum must have cosigned.
+type trust struct {
+	key, witnesses string
+	quorum         int
+}
+
+func (t *trust) flags(fs *envFlags) {
+	fs.str(&t.key, "key", "GONGKAI_LOG_KEY", "", "the log's verifier key; across a key rotation both keys, comma-separated, or a file holding them one per line")
+	fs.StringVar(&t.witnesses, "witness", "", "witness verifier keys, comma-separated")
+	fs.IntVar(&t.quorum, "quorum", 0, "witness cosignatures required (default: all given)")
+}
+
+func (t *trust) load() (keys, witnesses []note.Verifier, quorum int, err error) {
+	if keys, err = verifiers(t.key); err != nil {
+		return nil, nil, 0, fmt.Errorf("--key: %w", err)
+	}
+	for _, k := range strings.Split(t.witnesses, ",") {
 		if k = strings.TrimSpace(k); k == "" {
 			continue
 		}
 		w, err := fnote.NewVerifierForCosignatureV1(k)
 		if err != nil {
-			return nil, fmt.Errorf("--witness %s: %w", k, err)
+			return nil, nil, 0, fmt.Errorf("--witness %s: %w", k, err)
 		}
-		ws = append(ws, w)
+		witnesses = append(witnesses, w)
 	}
-	return ws, nil
+	quorum = t.quorum
+	if quorum == 0 {
+		quorum = len(witnesses)
+	}
+	return keys, witnesses, quorum, nil
 }

@@ -52,9 +52,10 @@ type Verified struct {
 }
 
 // VerifyBundle checks a proof bundle offline: the checkpoint's signature by
-// the log's key, at least quorum cosignatures among the witness keys, the
+// one of the log's keys (two across a key rotation), at least quorum
+// cosignatures among the witness keys, the
 // payload against the leaf, and the leaf's inclusion in the checkpoint.
-func VerifyBundle(bundle []byte, logKey note.Verifier, witnesses []note.Verifier, quorum int) (Verified, error) {
+func VerifyBundle(bundle []byte, logKeys, witnesses []note.Verifier, quorum int) (Verified, error) {
 	var v Verified
 	var p fproof.TLogProof
 	if err := p.Unmarshal(bundle); err != nil {
@@ -77,7 +78,7 @@ func VerifyBundle(bundle []byte, logKey note.Verifier, witnesses []note.Verifier
 	if leaf.Seq != p.Index+1 {
 		return v, fmt.Errorf("bundle: leaf sequence %d does not match index %d", leaf.Seq, p.Index)
 	}
-	cp, names, err := OpenCosigned(p.Checkpoint, []note.Verifier{logKey}, witnesses, quorum)
+	cp, names, err := OpenCosigned(p.Checkpoint, logKeys, witnesses, quorum)
 	if err != nil {
 		return v, fmt.Errorf("bundle: %w", err)
 	}

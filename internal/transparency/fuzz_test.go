@@ -245,7 +245,7 @@ func newBundleFixture(tb testing.TB) bundleFixture {
 }
 
 func (fx bundleFixture) verify(b []byte) (transparency.Verified, error) {
-	return transparency.VerifyBundle(b, fx.lk.verifier, []note.Verifier{fx.wk.verifier}, 1)
+	return transparency.VerifyBundle(b, []note.Verifier{fx.lk.verifier}, []note.Verifier{fx.wk.verifier}, 1)
 }
 
 // flips are the byte changes the flip tests make at every position: every

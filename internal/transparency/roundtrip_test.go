@@ -177,7 +177,7 @@ func TestRoundTripThroughAPI(t *testing.T) {
 		if b.Status != http.StatusOK {
 			t.Fatalf("bundle of %d: %d %s", e.seq, b.Status, b.Body)
 		}
-		v, err := transparency.VerifyBundle(b.Body, logV, []note.Verifier{wk.verifier}, 1)
+		v, err := transparency.VerifyBundle(b.Body, []note.Verifier{logV}, []note.Verifier{wk.verifier}, 1)
 		if err != nil {
 			t.Fatalf("bundle of %d does not verify: %v\n%s", e.seq, err, b.Body)
 		}
@@ -270,6 +270,6 @@ func TestRoundTripThroughAPI(t *testing.T) {
 	// verify.
 	b := get(t, fmt.Sprintf("%s/api/v1/log/bundle?seq=%d", s.URL, latest.Size)).Body
 	checkFlips(t, b, func(b []byte) (transparency.Verified, error) {
-		return transparency.VerifyBundle(b, logV, []note.Verifier{wk.verifier}, 1)
+		return transparency.VerifyBundle(b, []note.Verifier{logV}, []note.Verifier{wk.verifier}, 1)
 	})
 }
