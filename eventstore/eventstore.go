@@ -142,6 +142,9 @@ type Config struct {
 	Replicas int
 	// DuplicateWindow is JetStream's duplicate window; default 2 minutes.
 	DuplicateWindow time.Duration
+	// StartRetry is how long Open keeps trying while the stream does not
+	// answer (a cluster electing its leader); default 30 seconds.
+	StartRetry time.Duration
 	// Logger receives the store's logs; default discards them.
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
@@ -176,10 +179,21 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	st, err := js.Stream(ctx, cfg.Stream)
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		st, err = CreateStream(ctx, js, StreamConfig(cfg.Stream, cfg.Replicas, cfg.DuplicateWindow), cfg.Logger)
+	if cfg.StartRetry == 0 {
+		cfg.StartRetry = 30 * time.Second
 	}
+	retry := func(what string, f func() error) error {
+		return RetryTransient(ctx, cfg.Logger, what, cfg.StartRetry, f)
+	}
+	var st jetstream.Stream
+	err := retry("open stream", func() error {
+		var err error
+		st, err = js.Stream(ctx, cfg.Stream)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			st, err = CreateStream(ctx, js, StreamConfig(cfg.Stream, cfg.Replicas, cfg.DuplicateWindow), cfg.Logger)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open stream %s: %w", cfg.Stream, err)
 	}
@@ -188,11 +202,46 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	}
 	s := &Store{js: js, stream: st, name: cfg.Stream, log: cfg.Logger, idx: newIndex()}
 	start := time.Now()
-	if err := s.syncIndex(ctx); err != nil {
+	// syncIndex resumes after the last message it indexed.
+	if err := retry("index idempotency keys", func() error { return s.syncIndex(ctx) }); err != nil {
 		return nil, fmt.Errorf("index idempotency keys: %w", err)
 	}
 	s.log.Info("idempotency index loaded", "keys", s.idx.len(), "through_seq", s.idx.through(), "took", time.Since(start))
 	return s, nil
+}
+
+// transient reports whether err is one a cluster electing a leader, or a
+// connection moving to another server, gives for a while: a request timed
+// out or found no responder, a consumer missed its heartbeats.
+func transient(err error) bool {
+	for _, t := range []error{context.DeadlineExceeded, nats.ErrTimeout, nats.ErrNoResponders,
+		nats.ErrConnectionReconnecting, jetstream.ErrNoHeartbeat, jetstream.ErrNoStreamResponse} {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// RetryTransient runs f until it succeeds, fails with an error that is not
+// transient (a timeout, no responder, a missed heartbeat: what a cluster
+// electing a leader answers for a while), ctx ends or the retry time is
+// spent, pausing half a second between tries. Start-up uses it so that a
+// process started during an election waits instead of exiting.
+func RetryTransient(ctx context.Context, log *slog.Logger, what string, within time.Duration, f func() error) error {
+	deadline := time.Now().Add(within)
+	for {
+		err := f()
+		if err == nil || ctx.Err() != nil || !transient(err) || time.Now().After(deadline) {
+			return err
+		}
+		log.Warn(what+": the stream is not answering yet; trying again", "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // codeNoPeers is JetStream's "no suitable peers for placement": a cluster

@@ -164,23 +164,7 @@ func TestClusterLeaderKilled(t *testing.T) {
 	nc := connectCluster(t, nodes)
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
-	st, err := js.Stream(context.Background(), "GONGKAI")
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := st.Info(context.Background())
-	if err != nil || info.Cluster == nil || info.Config.Replicas != 3 {
-		t.Fatalf("stream info: %+v %v", info, err)
-	}
-	var leader *natsNode
-	for _, n := range nodes {
-		if n.name == info.Cluster.Leader {
-			leader = n
-		}
-	}
-	if leader == nil {
-		t.Fatalf("no stream leader among %v: %q", urls(nodes), info.Cluster.Leader)
-	}
+	leader := streamLeader(t, js, nodes)
 	before := count()
 	if err := leader.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -263,4 +247,73 @@ func waitStreamRecovered(t *testing.T, js jetstream.JetStream, timeout time.Dura
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// streamLeader returns the node that leads the GONGKAI stream, which must
+// have 3 replicas.
+func streamLeader(t *testing.T, js jetstream.JetStream, nodes []*natsNode) *natsNode {
+	t.Helper()
+	st, err := js.Stream(context.Background(), "GONGKAI")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(context.Background())
+	if err != nil || info.Cluster == nil || info.Config.Replicas != 3 {
+		t.Fatalf("stream info: %+v %v", info, err)
+	}
+	for _, n := range nodes {
+		if n.name == info.Cluster.Leader {
+			return n
+		}
+	}
+	t.Fatalf("no stream leader among %v: %q", urls(nodes), info.Cluster.Leader)
+	return nil
+}
+
+// gongkai started while the cluster elects a new stream leader (the old one
+// was just killed) waits for the stream instead of exiting, becomes ready
+// and takes appends, without operator action.
+func TestClusterServeStartsDuringElection(t *testing.T) {
+	nodes := startCluster(t)
+	args := []string{"--nats", urls(nodes), "--replicas", "3"}
+	p := startServe(t, bin, "", freeAddr(t), args...)
+	cmdURL := p.url + "/api/v1/communities/e2e/commands"
+	mustPost(t, cmdURL, "reg", registerE2E)
+	for i := range 20 {
+		mustPost(t, cmdURL, fmt.Sprint("before-", i), fmt.Sprintf(
+			`{"type":"matter.register","aggregate_id":"el-%d","effective_date":"2025-03-01","data":{"title":"选举前 %d"}}`, i, i))
+	}
+	stop(t, p)
+
+	nc := connectCluster(t, nodes)
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	leader := streamLeader(t, js, nodes)
+	if err := leader.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	leader.cmd.Wait()
+	killed := time.Now()
+	p = startServe(t, bin, "", freeAddr(t), args...)
+	t.Logf("gongkai ready %.1f s after the stream leader %s was killed", time.Since(killed).Seconds(), leader.name)
+	if strings.Contains(p.logs.String(), "trying again") {
+		t.Logf("start-up waited for the stream:\n%s", grepLines(p.logs.String(), "trying again"))
+	}
+	cmdURL = p.url + "/api/v1/communities/e2e/commands"
+	mustPost(t, cmdURL, "after", `{"type":"matter.register","aggregate_id":"el-after","effective_date":"2025-03-02","data":{"title":"选举后"}}`)
+	if r := caughtUp(t, p, 30*time.Second); r.LastSeq != 22 {
+		t.Fatalf("stream last sequence %d after 22 appends", r.LastSeq)
+	}
+	stop(t, p)
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -80,7 +80,7 @@ func startServe(t *testing.T, bin, dir, addr string, extra ...string) *proc {
 	}
 	p := &proc{cmd: cmd, url: "http://" + addr, logs: &logs}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(p.url + "/readyz")
 		if err == nil {
@@ -91,7 +91,7 @@ func startServe(t *testing.T, bin, dir, addr string, extra ...string) *proc {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("gongkai serve not ready within 30s; logs:\n%s", logs.String())
+	t.Fatalf("gongkai serve not ready within 60s; logs:\n%s", logs.String())
 	return nil
 }
 

@@ -112,12 +112,21 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	if err != nil {
 		return err
 	}
-	startSeq, err := store.LastSeq(ctx)
+	var startSeq uint64
+	err = eventstore.RetryTransient(ctx, log, "read the stream's last sequence", 30*time.Second, func() (err error) {
+		startSeq, err = store.LastSeq(ctx)
+		return err
+	})
 	if err != nil {
 		return err
 	}
 
-	tlog, logKey, err := openLog(ctx, js, store, cfg, log)
+	var tlog *transparency.Log
+	var logKey string
+	err = eventstore.RetryTransient(ctx, log, "open the verifiable log", 30*time.Second, func() (err error) {
+		tlog, logKey, err = openLog(ctx, js, store, cfg, log)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,11 @@ type Handler interface {
 // fails. When following breaks (a cluster electing a new leader), it
 // follows again from the next event after a pause.
 func Feed(ctx context.Context, store *eventstore.Store, log *slog.Logger, handlers ...Handler) error {
-	target, err := store.LastSeq(ctx)
+	var target uint64
+	err := eventstore.RetryTransient(ctx, log, "read the stream's last sequence", 30*time.Second, func() (err error) {
+		target, err = store.LastSeq(ctx)
+		return err
+	})
 	if err != nil {
 		return err
 	}

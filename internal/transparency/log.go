@@ -108,13 +108,16 @@ func Open(ctx context.Context, js jetstream.JetStream, store *eventstore.Store, 
 		cps, err = eventstore.CreateStream(ctx, js, scfg, cfg.Logger)
 	}
 	if err != nil {
+		tree.Close()
 		return nil, fmt.Errorf("checkpoint stream: %w", err)
 	}
 	if err := eventstore.CheckStreamConfig(cps.CachedInfo().Config); err != nil {
+		tree.Close()
 		return nil, err
 	}
 	l := &Log{cfg: cfg, store: store, js: js, tree: tree, cps: cps, id: uuid.NewString(), wake: make(chan struct{}, 1)}
 	if err := l.loadLatest(ctx); err != nil {
+		tree.Close()
 		return nil, err
 	}
 	return l, nil
