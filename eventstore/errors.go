@@ -49,3 +49,13 @@ func (e *StreamConfigError) Error() string {
 		"create a new stream and copy the events, see docs/adr/0001-event-store.md)",
 		e.Stream, e.Setting, e.Got, e.Want)
 }
+
+// RefusedError is an append refused because the ledger may not take writes
+// now: its stream was found shortened, limited, sealed or missing, its
+// storage is full, or it has not been checked yet. Reason says which.
+type RefusedError struct {
+	Reason error
+}
+
+func (e *RefusedError) Error() string { return "append refused: " + e.Reason.Error() }
+func (e *RefusedError) Unwrap() error { return e.Reason }

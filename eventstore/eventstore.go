@@ -149,6 +149,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Gate, when set, is asked before every append; while it returns an
+	// error the append is refused with a *RefusedError wrapping it (the
+	// guard's verdict on the stream and its storage).
+	Gate func() error
+	// OnWriteError, when set, is told of every append that failed for a
+	// reason other than a conflict or a bad request (so that the guard can
+	// look at the storage at once).
+	OnWriteError func(error)
 }
 
 // Store is the event log. It is safe for concurrent use.
@@ -159,6 +167,11 @@ type Store struct {
 	log    *slog.Logger
 	idx    *index
 	keys   keyedMutex
+	gate   func() error
+	onErr  func(error)
+	// created is when the stream Open found was created; a stream found
+	// later with another creation time was deleted and made anew.
+	created time.Time
 }
 
 // Open connects the store to its stream on js, creating the stream if it
@@ -200,7 +213,8 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if err := CheckStreamConfig(st.CachedInfo().Config); err != nil {
 		return nil, err
 	}
-	s := &Store{js: js, stream: st, name: cfg.Stream, log: cfg.Logger, idx: newIndex()}
+	s := &Store{js: js, stream: st, name: cfg.Stream, log: cfg.Logger, idx: newIndex(), gate: cfg.Gate, onErr: cfg.OnWriteError,
+		created: st.CachedInfo().Created}
 	start := time.Now()
 	// syncIndex resumes after the last message it indexed.
 	if err := retry("index idempotency keys", func() error { return s.syncIndex(ctx) }); err != nil {
@@ -347,6 +361,11 @@ func (s *Store) Append(ctx context.Context, req Request) (Result, error) {
 	if err := validate(req); err != nil {
 		return Result{}, err
 	}
+	if s.gate != nil {
+		if err := s.gate(); err != nil {
+			return Result{}, &RefusedError{Reason: err}
+		}
+	}
 	ih := IdempotencyHash(req.Community, req.IdempotencyKey)
 	unlock := s.keys.lock(ih)
 	defer unlock()
@@ -382,6 +401,9 @@ func (s *Store) Append(ctx context.Context, req Request) (Result, error) {
 		}
 		if errors.Is(err, errDuplicate) {
 			return Result{}, fmt.Errorf("append: duplicate message not found in the index")
+		}
+		if s.onErr != nil && !errors.Is(err, ErrConflict) {
+			s.onErr(err)
 		}
 		return Result{}, err
 	}
@@ -803,4 +825,51 @@ func (k *keyedMutex) lock(key string) (unlock func()) {
 		}
 		k.mu.Unlock()
 	}
+}
+
+// CheckIntegrity checks that the stream can still be the ledger: it exists
+// and is the stream Open found (not deleted and created anew), its
+// configuration is still immutable and unlimited and it is not sealed, it
+// starts at sequence 1 with no message removed, and it holds at least
+// atLeast messages (the largest size gongkai has signed, stored or seen
+// cosigned). It returns an error saying what is wrong, for /readyz.
+func (s *Store) CheckIntegrity(ctx context.Context, atLeast uint64) error {
+	info, err := s.stream.Info(ctx)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		return fmt.Errorf("stream %s is gone (deleted); the ledger cannot take writes until an operator restores it (docs/deploy.md)", s.name)
+	case err != nil:
+		return fmt.Errorf("stream %s does not answer (no leader or quorum, or JetStream stopped): %v", s.name, err)
+	}
+	if err := CheckStreamConfig(info.Config); err != nil {
+		return err
+	}
+	if !s.created.IsZero() && !info.Created.Equal(s.created) {
+		return fmt.Errorf("stream %s was replaced: it was created at %s, the one found now at %s",
+			s.name, s.created.UTC().Format(time.RFC3339Nano), info.Created.UTC().Format(time.RFC3339Nano))
+	}
+	st := info.State
+	if st.Msgs > 0 && st.FirstSeq != 1 {
+		return fmt.Errorf("stream %s starts at sequence %d, must be 1: messages were removed from its start", s.name, st.FirstSeq)
+	}
+	if st.NumDeleted > 0 || st.Msgs != st.LastSeq {
+		return fmt.Errorf("stream %s holds %d messages up to sequence %d: %d were deleted", s.name, st.Msgs, st.LastSeq, st.LastSeq-st.Msgs)
+	}
+	if st.LastSeq < atLeast {
+		return &ShrunkError{Stream: s.name, Have: st.LastSeq, Known: atLeast}
+	}
+	return nil
+}
+
+// ShrunkError is a stream holding fewer messages than gongkai knows the
+// ledger had: truncated, or restored from an older backup.
+type ShrunkError struct {
+	Stream      string
+	Have, Known uint64
+}
+
+func (e *ShrunkError) Error() string {
+	return fmt.Sprintf("stream %s holds %d messages but the ledger is known to have had at least %d "+
+		"(truncated, or restored from an older backup): gongkai signs nothing and takes no writes until an operator decides (docs/deploy.md, \"The log is shorter than it was\")",
+		e.Stream, e.Have, e.Known)
 }

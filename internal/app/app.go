@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,6 +27,7 @@ import (
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/command"
 	"github.com/gongkai/gongkai/internal/demo"
+	"github.com/gongkai/gongkai/internal/guard"
 	"github.com/gongkai/gongkai/internal/projector"
 	"github.com/gongkai/gongkai/internal/transparency"
 	"github.com/gongkai/gongkai/internal/web"
@@ -77,6 +79,8 @@ type Config struct {
 	CheckpointEvery time.Duration
 	// NoSync turns off fsync in the embedded server (benchmarks only).
 	NoSync bool
+	// GuardEvery is how often the ledger's storage is checked (default 2 s).
+	GuardEvery time.Duration
 	// Now and NewID are the clock and id generator; defaults time.Now, UUIDv7.
 	Now   func() time.Time
 	NewID func() string
@@ -107,8 +111,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
+	// The guard blocks every write until it has checked the ledger's
+	// storage once, and again whenever a check fails.
+	g := guard.New(log, cfg.GuardEvery, cfg.Now)
 	store, err := eventstore.Open(ctx, js, eventstore.Config{Stream: cfg.Stream, Replicas: cfg.Replicas,
-		DuplicateWindow: cfg.DuplicateWindow, Logger: log})
+		DuplicateWindow: cfg.DuplicateWindow, Logger: log, Gate: g.Err, OnWriteError: func(error) { g.Poke() }})
 	if err != nil {
 		return err
 	}
@@ -124,7 +131,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	var tlog *transparency.Log
 	var logKey string
 	err = eventstore.RetryTransient(ctx, log, "open the verifiable log", 30*time.Second, func() (err error) {
-		tlog, logKey, err = openLog(ctx, js, store, cfg, log)
+		tlog, logKey, err = openLog(ctx, js, store, cfg, log, g.Err)
 		return err
 	})
 	if err != nil {
@@ -188,8 +195,24 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		goRun("writer", w.Run)
 	}
 	goRun("verifiable log", tlog.Run)
+	g.Add(guard.Check{Name: "ledger_stream", Run: func(ctx context.Context) error {
+		return store.CheckIntegrity(ctx, tlog.KnownSize())
+	}})
+	g.Add(guard.Check{Name: "checkpoint_stream", Run: tlog.CheckStorage})
+	goRun("guard", g.Run)
+	var demoLoading atomic.Bool
 	if cfg.Demo && startSeq == 0 {
+		demoLoading.Store(true)
 		goRun("demo", func(ctx context.Context) error {
+			defer demoLoading.Store(false)
+			// Writes wait for the guard's first look at the storage.
+			for g.Err() != nil {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
 			if err := demo.Load(ctx, svc); err != nil {
 				return err
 			}
@@ -205,7 +228,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	srv := &http.Server{
 		Handler: web.NewServer(web.Deps{Commands: svc, Store: store, Board: projections.BoardOn{Backend: boardB}, Finance: projections.FinanceOn{Backend: financeB},
 			Runners: runners, Writers: writers, Tokens: tokens, TLog: tlog, LogKey: logKey,
-			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync}),
+			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync, Guard: g, DemoLoading: demoLoading.Load}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -265,7 +288,7 @@ func connect(cfg Config, log *slog.Logger) (nc *nats.Conn, fsync string, closeFn
 
 // openLog opens the verifiable log, loading (or, with the embedded server,
 // creating) the signer key.
-func openLog(ctx context.Context, js jetstream.JetStream, store *eventstore.Store, cfg Config, log *slog.Logger) (*transparency.Log, string, error) {
+func openLog(ctx context.Context, js jetstream.JetStream, store *eventstore.Store, cfg Config, log *slog.Logger, gate func() error) (*transparency.Log, string, error) {
 	stream := cfg.Stream
 	if stream == "" {
 		stream = "GONGKAI"
@@ -326,6 +349,6 @@ func openLog(ctx context.Context, js jetstream.JetStream, store *eventstore.Stor
 		witnesses = append(witnesses, transparency.NewWitnessClient(u, u))
 	}
 	tl, err := transparency.Open(ctx, js, store, transparency.Config{Origin: cfg.Origin, Stream: stream, TreeDir: cfg.TreeDir,
-		Signers: signers, Witnesses: witnesses, WitnessQuorum: cfg.WitnessQuorum, MinInterval: cfg.CheckpointEvery, Replicas: cfg.Replicas, Now: cfg.Now, Logger: log})
+		Signers: signers, Witnesses: witnesses, WitnessQuorum: cfg.WitnessQuorum, MinInterval: cfg.CheckpointEvery, Replicas: cfg.Replicas, Now: cfg.Now, Logger: log, Gate: gate})
 	return tl, vkey, err
 }

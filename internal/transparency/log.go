@@ -48,6 +48,10 @@ type Config struct {
 	Replicas int
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Gate, when set, is asked before signing; while it returns an error
+	// nothing is signed (the guard found the ledger's storage shortened,
+	// replaced or limited).
+	Gate func() error
 }
 
 // Log builds the Merkle tree over the ledger stream and, when it holds the
@@ -69,6 +73,10 @@ type Log struct {
 	leader   bool
 	gaps     []uint64
 	alarm    string
+	// cpHigh is the largest checkpoint size this log has stored or loaded.
+	cpHigh uint64
+	// cpsCreated is when the checkpoint stream Open found was created.
+	cpsCreated time.Time
 }
 
 // Open opens the tree and the checkpoint stream.
@@ -115,11 +123,13 @@ func Open(ctx context.Context, js jetstream.JetStream, store *eventstore.Store, 
 		tree.Close()
 		return nil, err
 	}
-	l := &Log{cfg: cfg, store: store, js: js, tree: tree, cps: cps, id: uuid.NewString(), wake: make(chan struct{}, 1)}
+	l := &Log{cfg: cfg, store: store, js: js, tree: tree, cps: cps, id: uuid.NewString(), wake: make(chan struct{}, 1),
+		cpsCreated: cps.CachedInfo().Created}
 	if err := l.loadLatest(ctx); err != nil {
 		tree.Close()
 		return nil, err
 	}
+	l.probeWitnesses(ctx)
 	return l, nil
 }
 
@@ -140,6 +150,7 @@ func (l *Log) loadLatest(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	l.latest, l.latestCP, l.cpSeq, l.cpAt = m.Data, cp, m.Sequence, m.Time
+	l.cpHigh = max(l.cpHigh, cp.Size)
 	l.mu.Unlock()
 	return nil
 }
@@ -330,6 +341,11 @@ func (l *Log) checkpoint(ctx context.Context) error {
 	if !leader {
 		return ErrNotSequencer
 	}
+	if l.cfg.Gate != nil {
+		if err := l.cfg.Gate(); err != nil {
+			return fmt.Errorf("not signing: %w", err)
+		}
+	}
 	size := l.tree.Size()
 	if size == 0 || size < prev.Size {
 		return nil
@@ -365,6 +381,7 @@ func (l *Log) checkpoint(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	l.latest, l.latestCP, l.cpSeq, l.cpAt = signed, cp, ack.Sequence, l.cfg.Now()
+	l.cpHigh = max(l.cpHigh, cp.Size)
 	l.mu.Unlock()
 	l.cfg.Logger.Info("checkpoint published", "size", size, "root", fmt.Sprintf("%x", root[:8]))
 	return nil

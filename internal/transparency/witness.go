@@ -249,6 +249,7 @@ type WitnessClient struct {
 	URL  string
 	name string
 	size uint64 // what we believe the witness last cosigned
+	high uint64 // the largest size it ever said it had (see Size)
 	mu   sync.Mutex
 }
 
@@ -291,6 +292,7 @@ func (c *WitnessClient) Cosign(ctx context.Context, tree *Tree, signed []byte) (
 		switch resp.StatusCode {
 		case http.StatusOK:
 			c.size = cp.Size
+			c.high = max(c.high, c.size)
 			return b, nil
 		case http.StatusConflict:
 			if resp.Header.Get("Content-Type") != "text/x.tlog.size" {
@@ -301,6 +303,7 @@ func (c *WitnessClient) Cosign(ctx context.Context, tree *Tree, signed []byte) (
 				return nil, fmt.Errorf("witness conflict reply %q", b)
 			}
 			c.size = n
+			c.high = max(c.high, n)
 			continue
 		default:
 			return nil, fmt.Errorf("witness %s: %s: %s", c.URL, resp.Status, strings.TrimSpace(string(b)))

@@ -2,8 +2,11 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/gongkai/gongkai/internal/guard"
 )
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
@@ -65,13 +68,37 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	for _, rm := range rms {
 		ready = ready && rm.Ready
 	}
+	var reasons []string
+	writes := map[string]any{"ok": true}
+	if s.Guard != nil {
+		if err := s.Guard.Err(); err != nil {
+			ready = false
+			writes = map[string]any{"ok": false, "reason": err.Error()}
+			var be *guard.BlockedError
+			if errors.As(err, &be) {
+				writes["problems"] = be.Problems
+			}
+			reasons = append(reasons, err.Error())
+		}
+	}
+	demoLoading := s.DemoLoading != nil && s.DemoLoading()
+	if demoLoading {
+		ready = false
+		reasons = append(reasons, "the demo community is still loading")
+	}
 	code := http.StatusOK
 	if !ready {
 		code = http.StatusServiceUnavailable
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	body := map[string]any{"ready": ready, "fsync": s.Fsync, "commands_ready": s.Commands.Ready(),
-		"stream_last_seq": last, "read_models": rms}
+		"stream_last_seq": last, "read_models": rms, "writes": writes}
+	if demoLoading {
+		body["demo_loading"] = true
+	}
+	if len(reasons) > 0 {
+		body["reasons"] = reasons
+	}
 	if s.TLog != nil {
 		body["verifiable_log"] = s.TLog.Status()
 	}

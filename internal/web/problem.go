@@ -58,6 +58,7 @@ func problemFor(err error) Problem {
 		re  *domain.RuleError
 		nf  *domain.NotFoundError
 		ce  *eventstore.ConflictError
+		rf  *eventstore.RefusedError
 		why string
 	)
 	if p.CommandIndex != nil {
@@ -109,6 +110,11 @@ func problemFor(err error) Problem {
 	case errors.Is(err, command.ErrEmpty), errors.Is(err, eventstore.ErrInvalid):
 		p = badRequest("empty", err.Error(), "请求中没有可记录的指令。",
 			domain.FieldError{Field: "commands", Reason: err.Error(), ReasonZH: "没有可记录的指令"})
+	case errors.As(err, &rf):
+		p.Status, p.Code = http.StatusServiceUnavailable, "writes_refused"
+		p.Title, p.TitleZH = "Writes refused", "暂停写入"
+		p.Detail = "The ledger takes no writes until an operator has looked at its storage: " + rf.Reason.Error() + ". Nothing was recorded; /readyz says more."
+		p.DetailZH = "账本存储异常，暂停写入，等待管理员处理。未记录任何内容。原因：" + rf.Reason.Error()
 	default:
 		p.Status, p.Code = http.StatusServiceUnavailable, "unavailable"
 		p.Title, p.TitleZH = "Not recorded", "未能记录"

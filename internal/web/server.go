@@ -37,6 +37,16 @@ type Deps struct {
 	// TLog is the verifiable log (nil when not kept); LogKey its verifier key.
 	TLog   *transparency.Log
 	LogKey string
+	// Guard says whether the ledger may take writes (nil: always).
+	Guard WriteGuard
+	// DemoLoading, when set, reports that --demo is still loading.
+	DemoLoading func() bool
+}
+
+// WriteGuard says whether the ledger may take writes now: Err is nil when
+// it may, and otherwise says why not.
+type WriteGuard interface {
+	Err() error
 }
 
 // Server is the HTTP handler.
