@@ -275,8 +275,8 @@ func (*YearClosed) EventType() string       { return EvYearClosed }
 // lineIn is a voucher line as a command carries it.
 type lineIn struct {
 	Account string `json:"account"`
-	Debit   string `json:"debit"`
-	Credit  string `json:"credit"`
+	Debit   Yuan   `json:"debit"`
+	Credit  Yuan   `json:"credit"`
 }
 
 // voucherIn is the common input of a voucher command.
@@ -382,7 +382,7 @@ type (
 	// AssertBalance checks an account's balance on the effective date.
 	AssertBalance struct {
 		Account  string   `json:"account"`
-		Balance  string   `json:"balance"`
+		Balance  Yuan     `json:"balance"`
 		Evidence Evidence `json:"evidence"`
 		balance  Fen
 	}

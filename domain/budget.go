@@ -112,7 +112,7 @@ type lineInput struct {
 	Line   string `json:"line"`
 	Name   string `json:"name"`
 	Source string `json:"source"`
-	Amount string `json:"amount"`
+	Amount Yuan   `json:"amount"`
 }
 
 func parseLines(fe *fieldErrors, in []lineInput) []BudgetLine {
@@ -140,8 +140,8 @@ func parseLines(fe *fieldErrors, in []lineInput) []BudgetLine {
 }
 
 // parseAmount parses a required amount field in yuan.
-func parseAmount(fe *fieldErrors, field, s string, allowZero bool) Fen {
-	v, err := ParseYuan(s)
+func parseAmount(fe *fieldErrors, field string, s Yuan, allowZero bool) Fen {
+	v, err := ParseYuan(string(s))
 	switch {
 	case err != nil:
 		fe.add(field, err.Error(), "金额格式错误：须为不超过一万亿元的非负数，最多两位小数，使用半角数字，如 \"1234.56\"")
@@ -171,7 +171,7 @@ type (
 		Source   string `json:"source"`
 		Document string `json:"document"`
 		Line     string `json:"line"`
-		Amount   string `json:"amount"`
+		Amount   Yuan   `json:"amount"`
 		amount   Fen
 	}
 )

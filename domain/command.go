@@ -2,10 +2,8 @@ package domain
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 	"unicode"
@@ -158,36 +156,19 @@ func DecodeCommand(typ string, data []byte) (Command, error) {
 // ErrUnknownCommand is wrapped when a command type is not known.
 var ErrUnknownCommand = errors.New("unknown command type")
 
-// decodeStrict decodes one JSON value into v, refusing unknown fields and
-// trailing data, and reports problems as a *ValidationError on "data".
+// decodeStrict decodes a command's data into v with DecodeJSON and reports
+// what it refuses as a *ValidationError on "data" or one of its members.
 func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
-		// More would miss a stray "}" or "]"; only the end of input will do.
-		if _, terr := dec.Token(); terr != io.EOF {
-			err = errors.New("unexpected data after the JSON object")
-		}
-	}
-	if err == nil {
-		return nil
+	err := DecodeJSON(data, v)
+	var je *JSONError
+	if !errors.As(err, &je) {
+		return err
 	}
 	field := "data"
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &te) && te.Field != "":
-		field += "." + te.Field
-		return &ValidationError{Fields: []FieldError{{field, "must be a " + te.Type.String(), "类型错误，应为 " + te.Type.String()}}}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &ValidationError{Fields: []FieldError{{field + "." + name, "unknown field", "未知字段"}}}
-	case errors.Is(err, ErrAmount):
-		return &ValidationError{Fields: []FieldError{{field, err.Error(), "金额格式错误：须为非负数，最多两位小数，如 \"1234.56\""}}}
-	case errors.Is(err, ErrDate):
-		return &ValidationError{Fields: []FieldError{{field, err.Error(), "日期格式错误：须为真实日期 YYYY-MM-DD"}}}
+	if je.Path != "" {
+		field += "." + je.Path
 	}
-	return &ValidationError{Fields: []FieldError{{field, "malformed JSON: " + err.Error(), "JSON 格式错误"}}}
+	return &ValidationError{Fields: []FieldError{{field, je.Reason, je.ReasonZH}}}
 }
 
 // checkText validates a piece of user text: valid UTF-8, no control

@@ -178,7 +178,7 @@ type (
 		Title       string `json:"title"`
 		Description string `json:"description"`
 		Category    string `json:"category"`
-		Amount      string `json:"amount"`
+		Amount      Yuan   `json:"amount"`
 		amount      Fen
 	}
 	// ProposeMatter records the party organisation's proposal. Joint merges
@@ -244,7 +244,7 @@ func (c *RegisterMatter) Validate() error {
 	checkText(&fe, "data.category", c.Category, 0, 50, false)
 	if c.Amount != "" {
 		var err error
-		if c.amount, err = ParseYuan(c.Amount); err != nil {
+		if c.amount, err = ParseYuan(string(c.Amount)); err != nil {
 			fe.add("data.amount", err.Error(), "金额格式错误：须为不超过一万亿元的非负数，最多两位小数，使用半角数字，如 \"1234.56\"")
 		}
 	}

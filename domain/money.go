@@ -71,7 +71,7 @@ func (f Fen) String() string {
 func (f Fen) MarshalJSON() ([]byte, error) { return json.Marshal(f.String()) }
 
 // UnmarshalJSON reads an amount written as a JSON string in yuan; numbers are
-// refused so that no float ever carries money.
+// refused so that no float ever carries money, and so is the empty string.
 func (f *Fen) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
@@ -86,5 +86,29 @@ func (f *Fen) UnmarshalJSON(b []byte) error {
 		v = -v
 	}
 	*f = v
+	return nil
+}
+
+// Yuan is an amount in yuan as a command carries it, such as "1234.56",
+// before the command's Validate parses it with ParseYuan. Its JSON value must
+// be a string, and not an empty one: an empty string is not an amount. A
+// member left out (or null) leaves the Yuan empty, which an optional amount
+// takes for "no amount".
+type Yuan string
+
+// UnmarshalJSON accepts a non-empty JSON string or null; anything else is an
+// error wrapping ErrAmount.
+func (y *Yuan) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var s string
+	if len(b) == 0 || b[0] != '"' || json.Unmarshal(b, &s) != nil {
+		return fmt.Errorf("%w: write the amount as a string such as \"1234.56\"", ErrAmount)
+	}
+	if s == "" {
+		return fmt.Errorf("%w: an empty string is not an amount; leave the member out for none", ErrAmount)
+	}
+	*y = Yuan(s)
 	return nil
 }

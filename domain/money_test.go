@@ -131,6 +131,30 @@ func TestFenJSON(t *testing.T) {
 	}
 }
 
+// A Yuan is a non-empty JSON string or nothing: "" and numbers are not
+// amounts, and null or a left-out member leaves it empty.
+func TestYuanJSON(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want domain.Yuan
+	}{
+		{`"12.30"`, "12.30"},
+		{`"x"`, "x"}, // parsed by the command's Validate, which names the field
+		{`null`, ""},
+	} {
+		var got domain.Yuan
+		if err := json.Unmarshal([]byte(tc.in), &got); err != nil || got != tc.want {
+			t.Errorf("json.Unmarshal(%s) = %q, %v; want %q, nil", tc.in, got, err, tc.want)
+		}
+	}
+	for _, in := range []string{`""`, `12.30`, `0`, `true`, `{}`, `["1"]`} {
+		got := domain.Yuan("7")
+		if err := json.Unmarshal([]byte(in), &got); !errors.Is(err, domain.ErrAmount) || got != "7" {
+			t.Errorf("json.Unmarshal(%s) = %q, %v; want an error wrapping ErrAmount and no change", in, got, err)
+		}
+	}
+}
+
 // yuanRE is what every accepted amount looks like.
 var yuanRE = regexp.MustCompile(`^[0-9]+(\.[0-9]{1,2})?$`)
 
