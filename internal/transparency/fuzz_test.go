@@ -110,12 +110,15 @@ func checkpointSeeds(tb testing.TB, lk logKeys, wk witnessKeys) [][]byte {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return [][]byte{plain, append(bytes.Clone(plain), sigs...), ext, signedAt(tb, tr, origin, 0, lk.signer)}
+	empty := sizeZero(tb, origin, emptyRoot, lk.signer)
+	notEmpty := sizeZero(tb, origin, root, lk.signer)
+	return [][]byte{plain, append(bytes.Clone(plain), sigs...), ext, empty, notEmpty, withBadLine(plain, false)}
 }
 
 // The checkpoint body round-trips: what Checkpoint.Unmarshal reads,
 // Marshal writes back as the same prefix, or else OpenCheckpoint refuses
-// the note even when it is correctly signed. OpenCheckpoint never panics,
+// the note even when it is correctly signed (as it refuses a size-0
+// checkpoint without the empty tree's root). OpenCheckpoint never panics,
 // and it accepts a note only when it carries the log key's own signature
 // of the note's text, encoded as the log writes it.
 func FuzzCheckpoint(f *testing.F) {
@@ -148,7 +151,7 @@ func FuzzCheckpoint(f *testing.F) {
 					t.Fatalf("OpenCheckpoint accepted the body %q, which Marshal writes as %q", prefix, cp.Marshal())
 				case err == nil && (!reflect.DeepEqual(got, cp) || n.Text != string(b)):
 					t.Fatalf("OpenCheckpoint(sign(%q)) = %+v, %q, want %+v", b, got, n.Text, cp)
-				case err != nil && canonical && len(cp.Hash) == sha256.Size:
+				case err != nil && canonical && len(cp.Hash) == sha256.Size && (cp.Size != 0 || bytes.Equal(cp.Hash, emptyRoot)):
 					t.Fatalf("OpenCheckpoint refused the correctly signed canonical checkpoint %q: %v", signed, err)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -79,7 +80,7 @@ func ParseAddCheckpoint(body []byte) (AddCheckpointRequest, error) {
 // in a directory, one JSON file per log.
 type Witness struct {
 	signer *fnote.Signer
-	logs   map[string]note.Verifier // origin -> the log's key
+	logs   map[string][]note.Verifier // origin -> the log's keys (two across a rotation)
 	dir    string
 	mu     sync.Mutex
 }
@@ -90,19 +91,21 @@ type witnessState struct {
 }
 
 // NewWitness returns a witness that signs with skey (a note signer key) and
-// knows the logs whose verifier keys are given.
+// knows the logs whose verifier keys are given. A log's origin is its key's
+// name; several keys of one name (a log across a key rotation) are all
+// trusted for that origin.
 func NewWitness(skey string, logKeys []string, dir string) (*Witness, error) {
 	s, err := fnote.NewSignerForCosignatureV1(skey)
 	if err != nil {
 		return nil, fmt.Errorf("witness key: %w", err)
 	}
-	w := &Witness{signer: s, logs: map[string]note.Verifier{}, dir: dir}
+	w := &Witness{signer: s, logs: map[string][]note.Verifier{}, dir: dir}
 	for _, k := range logKeys {
-		v, err := note.NewVerifier(k)
+		v, err := note.NewVerifier(strings.TrimSpace(k))
 		if err != nil {
 			return nil, fmt.Errorf("log key %q: %w", k, err)
 		}
-		w.logs[v.Name()] = v
+		w.logs[v.Name()] = append(w.logs[v.Name()], v)
 	}
 	return w, os.MkdirAll(dir, 0o700)
 }
@@ -112,21 +115,34 @@ type ErrConflict struct{ Size uint64 }
 
 func (e ErrConflict) Error() string { return fmt.Sprintf("the witness is at size %d", e.Size) }
 
-// Refusals of Add, each answered with the status C2SP tlog-witness gives it.
+// Refusals of Add, each answered with the status that C2SP tlog-witness
+// (add-checkpoint, as revised in July 2026) gives it. The quoted words are
+// the specification's.
 var (
-	// ErrUnknownLog: the checkpoint's origin is not a log the witness knows (404).
+	// ErrUnknownLog (404): "If the checkpoint origin is unknown, the
+	// witness MUST respond with a "404 Not Found" HTTP status code."
 	ErrUnknownLog = errors.New("unknown log")
-	// ErrSignature: no signature by the log's key verifies (403).
-	ErrSignature = errors.New("no valid signature by the log's key")
-	// ErrOldSize: the old size is larger than the checkpoint's size (400).
+	// ErrSignature (403): "either no signature from a trusted key for the
+	// origin is present, or a signature line's key name and ID match a
+	// trusted key but the signature itself fails to verify".
+	ErrSignature = errors.New("not validly signed by the log's key")
+	// ErrOldSize (400): "The old size MUST be equal to or lower than the
+	// checkpoint size. Otherwise, the witness MUST respond with a "400 Bad
+	// Request" HTTP status code."
 	ErrOldSize = errors.New("old size larger than the checkpoint's size")
-	// ErrProof: the consistency proof does not verify (422).
+	// ErrProof (422): "If the proof is not empty when the old size is
+	// zero, or if a Merkle Consistency Proof doesn't verify, the witness
+	// MUST respond with a "422 Unprocessable Entity" HTTP status code."
 	ErrProof = errors.New("consistency proof does not verify")
-	// ErrFork: same size as the cosigned checkpoint, different root (409).
+	// ErrFork (422): "If the old size matches the checkpoint size, the
+	// witness MUST check that the root hashes are also identical. If they
+	// don't match, the witness MUST respond with a "422 Unprocessable
+	// Entity" HTTP status code." (Until July 2026 the text said 409.)
 	ErrFork = errors.New("fork: same size as the cosigned checkpoint, different root")
 )
 
-// refusalStatus is the HTTP status of an Add error.
+// refusalStatus is the HTTP status of an Add error other than ErrConflict
+// (409, answered with the witness's size by ServeHTTP).
 func refusalStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrUnknownLog):
@@ -135,30 +151,43 @@ func refusalStatus(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, ErrOldSize):
 		return http.StatusBadRequest
-	case errors.Is(err, ErrProof):
+	case errors.Is(err, ErrEmptyRoot):
+		// "A checkpoint of size zero MUST have the root hash of the empty
+		// tree [...] Otherwise, the witness MUST respond with a "422
+		// Unprocessable Entity" HTTP status code."
 		return http.StatusUnprocessableEntity
-	case errors.Is(err, ErrFork):
-		return http.StatusConflict
+	case errors.Is(err, ErrProof), errors.Is(err, ErrFork):
+		return http.StatusUnprocessableEntity
 	}
 	return http.StatusBadRequest // a checkpoint that does not parse
 }
 
 // Add checks a request and returns the cosignature line(s) to append. The
-// checks run in the order C2SP tlog-witness states them; a refusal is
-// ErrConflict or wraps one of the Err* values above (or is a parse error of
-// the checkpoint).
+// checks run in the order of C2SP tlog-witness, add-checkpoint: the origin
+// (404), the log's signatures (403), the old size against the checkpoint's
+// (400), the old size against the witness's (409), the empty tree's root at
+// size 0 (422), the consistency proof (422) and, at the same size, the root
+// (422). A refusal is ErrConflict or wraps one of the Err* values above or
+// ErrEmptyRoot, or else is an error about a checkpoint that does not parse
+// or is not in canonical form.
 func (w *Witness) Add(r AddCheckpointRequest) ([]byte, error) {
 	var origin Checkpoint
 	if _, err := origin.Unmarshal(r.Checkpoint); err != nil {
 		return nil, err
 	}
-	v, ok := w.logs[origin.Origin]
+	vs, ok := w.logs[origin.Origin]
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownLog, origin.Origin)
 	}
-	cp, _, err := OpenCheckpoint(r.Checkpoint, v)
+	// "it MUST ignore signatures from unknown keys"; every line by one of
+	// the log's keys must verify (C2SP signed-note, OpenNote).
+	n, err := OpenNote(r.Checkpoint, vs...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
+	}
+	cp, err := checkpointOf(n)
+	if err != nil {
+		return nil, err
 	}
 	if r.OldSize > cp.Size {
 		return nil, fmt.Errorf("%w: old %d, checkpoint %d", ErrOldSize, r.OldSize, cp.Size)
@@ -175,6 +204,9 @@ func (w *Witness) Add(r AddCheckpointRequest) ([]byte, error) {
 	if r.OldSize != st.Size {
 		return nil, ErrConflict{st.Size}
 	}
+	if err := checkEmptyRoot(cp); err != nil {
+		return nil, err
+	}
 	switch {
 	case r.OldSize == 0:
 		if len(r.Proof) != 0 {
@@ -188,10 +220,6 @@ func (w *Witness) Add(r AddCheckpointRequest) ([]byte, error) {
 		if err := proof.VerifyConsistency(rfc6962.DefaultHasher, st.Size, cp.Size, r.Proof, st.Root, cp.Hash); err != nil {
 			return nil, fmt.Errorf("%w: not consistent with the checkpoint cosigned at size %d: %v", ErrProof, st.Size, err)
 		}
-	}
-	n, err := note.Open(r.Checkpoint, note.VerifierList(v))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
 	}
 	signed, err := note.Sign(&note.Note{Text: n.Text}, w.signer)
 	if err != nil {
@@ -210,10 +238,13 @@ func (w *Witness) Add(r AddCheckpointRequest) ([]byte, error) {
 }
 
 // ServeHTTP implements POST /add-checkpoint with the status codes of C2SP
-// tlog-witness: 400 malformed request or old size past the checkpoint, 403
-// no valid signature by the log's key, 404 unknown log, 409 with the
-// witness's size (text/x.tlog.size) for a stale old size, 409 for a fork at
-// the cosigned size, 422 for a proof that does not verify.
+// tlog-witness, add-checkpoint: 400 for a malformed request or an old size
+// past the checkpoint's, 403 when the log's signature is missing or a line
+// by its key does not verify, 404 for an unknown log, 409 with the
+// witness's size as its body (text/x.tlog.size) when the old size is not
+// the witness's, 422 for a size-0 checkpoint without the empty tree's root,
+// a consistency proof that does not verify (or any proof from old size 0),
+// and a different root at the cosigned size (a fork).
 func (w *Witness) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost || req.URL.Path != "/add-checkpoint" {
 		http.NotFound(rw, req)
@@ -261,8 +292,19 @@ func NewWitnessClient(url, name string) *WitnessClient {
 // Name returns the witness's name.
 func (c *WitnessClient) Name() string { return c.name }
 
+// ErrWitnessAhead is returned by Cosign when the witness has cosigned a
+// larger size of the log than the checkpoint's: the log has lost entries it
+// once had (a restored backup, a truncated stream) or forked.
+var ErrWitnessAhead = errors.New("the witness has cosigned a larger size than this checkpoint")
+
 // Cosign sends a signed checkpoint with a consistency proof from the size
-// the witness last cosigned, and returns its cosignature lines.
+// the witness last cosigned, and returns its cosignature lines. On a 409
+// Conflict answered as C2SP tlog-witness says (Content-Type
+// text/x.tlog.size, the witness's size and a newline) it learns the
+// witness's size and tries once more from there; every other refusal is
+// an error naming the status and the witness's reason. It returns
+// ErrWitnessAhead, without a retry, when that size is larger than the
+// checkpoint's.
 func (c *WitnessClient) Cosign(ctx context.Context, tree *Tree, signed []byte) ([]byte, error) {
 	var cp Checkpoint
 	if _, err := cp.Unmarshal(signed); err != nil {
@@ -291,23 +333,56 @@ func (c *WitnessClient) Cosign(ctx context.Context, tree *Tree, signed []byte) (
 		resp.Body.Close()
 		switch resp.StatusCode {
 		case http.StatusOK:
+			if err := checkSignatureLines(b); err != nil {
+				return nil, fmt.Errorf("witness %s: reply: %w", c.URL, err)
+			}
 			c.size = cp.Size
 			c.high = max(c.high, c.size)
 			return b, nil
 		case http.StatusConflict:
-			if resp.Header.Get("Content-Type") != "text/x.tlog.size" {
+			// "If it doesn't match, the witness MUST respond with a "409
+			// Conflict" HTTP status code. The response body MUST consist
+			// of the tree size of the latest cosigned checkpoint in
+			// decimal, followed by a newline (U+000A). The response MUST
+			// have a Content-Type of text/x.tlog.size." (add-checkpoint)
+			if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/x.tlog.size" {
 				return nil, fmt.Errorf("witness %s: %s: %s", c.URL, resp.Status, strings.TrimSpace(string(b)))
 			}
-			n, err := strconv.ParseUint(strings.TrimSuffix(string(b), "\n"), 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("witness conflict reply %q", b)
+			text, ok := strings.CutSuffix(string(b), "\n")
+			n, err := strconv.ParseUint(text, 10, 64)
+			if !ok || err != nil || strconv.FormatUint(n, 10) != text {
+				return nil, fmt.Errorf("witness %s: conflict reply %q is not a size and a newline", c.URL, b)
 			}
 			c.size = n
 			c.high = max(c.high, n)
+			if n > cp.Size {
+				return nil, fmt.Errorf("witness %s: %w: %d, the checkpoint %d", c.URL, ErrWitnessAhead, n, cp.Size)
+			}
 			continue
 		default:
 			return nil, fmt.Errorf("witness %s: %s: %s", c.URL, resp.Status, strings.TrimSpace(string(b)))
 		}
 	}
 	return nil, errors.New("witness kept answering with a conflict")
+}
+
+// checkSignatureLines checks that an add-checkpoint reply is "a sequence of
+// one or more note signature lines, each starting with the — character
+// (U+2014) and ending with a newline character (U+000A)" (C2SP
+// tlog-witness), each in canonical base64: appended to the checkpoint, a
+// malformed line would make the whole note unreadable. Without the
+// witness's key the client cannot check the signatures themselves; a
+// verifier that trusts the witness does (OpenNote).
+func checkSignatureLines(b []byte) error {
+	_, err := note.Open(append([]byte("reply\n\n"), b...), note.VerifierList())
+	var unverified *note.UnverifiedNoteError
+	if !errors.As(err, &unverified) || unverified.Note.Text != "reply\n" {
+		return errors.New("not note signature lines")
+	}
+	for _, sig := range unverified.Note.UnverifiedSigs {
+		if raw, _ := base64.StdEncoding.DecodeString(sig.Base64); base64.StdEncoding.EncodeToString(raw) != sig.Base64 {
+			return fmt.Errorf("the signature by %s is not in canonical base64", sig.Name)
+		}
+	}
+	return nil
 }

@@ -2,10 +2,12 @@ package transparency_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,13 +77,16 @@ var accepted = outcome{accept: true}
 func conflictAt(n uint64) outcome { return outcome{conflict: n} }
 func refused(why error) outcome   { return outcome{refuse: why} }
 
-// specStatus is the status C2SP tlog-witness gives each refusal.
+// specStatus is the status C2SP tlog-witness (add-checkpoint, the text of
+// July 2026) gives each refusal. A fork at the cosigned size was 409 before
+// that revision; it is 422 now, and every 409 carries the witness's size.
 var specStatus = map[error]int{
 	transparency.ErrUnknownLog: http.StatusNotFound,
 	transparency.ErrSignature:  http.StatusForbidden,
 	transparency.ErrOldSize:    http.StatusBadRequest,
+	transparency.ErrEmptyRoot:  http.StatusUnprocessableEntity,
 	transparency.ErrProof:      http.StatusUnprocessableEntity,
-	transparency.ErrFork:       http.StatusConflict,
+	transparency.ErrFork:       http.StatusUnprocessableEntity,
 }
 
 // flipSignature changes one base64 digit in the middle of the first
@@ -98,6 +103,31 @@ func flipSignature(signed []byte) []byte {
 	return b
 }
 
+// withBadLine adds to a note signed by one key a second signature line with
+// the same key name and key ID whose signature does not verify: after the
+// valid line, or before it when first is set.
+func withBadLine(signed []byte, first bool) []byte {
+	text, good, _ := bytes.Cut(signed, []byte("\n\n"))
+	_, bad, _ := bytes.Cut(flipSignature(signed), []byte("\n\n"))
+	if first {
+		good, bad = bad, good
+	}
+	return slices.Concat(text, []byte("\n\n"), good, bad)
+}
+
+// sizeZero signs a checkpoint of size 0 with the given root.
+func sizeZero(tb testing.TB, origin string, root []byte, s note.Signer) []byte {
+	tb.Helper()
+	b, err := transparency.SignCheckpoint(transparency.Checkpoint{Origin: origin, Size: 0, Hash: root}, s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// emptyRoot is the root of the empty tree, SHA-256 of the empty string.
+var emptyRoot = func() []byte { h := sha256.Sum256(nil); return h[:] }()
+
 // flipRoot changes the first base64 digit of the root hash line.
 func flipRoot(signed []byte) []byte {
 	b := bytes.Clone(signed)
@@ -113,10 +143,13 @@ func flipRoot(signed []byte) []byte {
 
 // The witness cosigns only a correctly signed checkpoint of a log it knows
 // that is consistent with the one it cosigned last: it refuses a fork (at a
-// larger size with a proof, and at the same size), a bad signature, an
-// unknown log and a smaller size, and answers a wrong old size with the
-// size it is at. Each step runs against Witness.Add and, on another
-// witness, against its HTTP handler; both give the same answers.
+// larger size with a proof, and at the same size), a bad signature (also
+// when a valid line by the log's key comes with an invalid one, in either
+// order), an unknown log, a smaller size and a size-0 checkpoint without
+// the empty tree's root, and answers a wrong old size with the size it is
+// at. Each step runs against Witness.Add and, on another witness, against
+// its HTTP handler; both give the same answers, with the status codes of
+// the current C2SP tlog-witness text.
 func TestWitnessAddCheckpoint(t *testing.T) {
 	const origin = "gongkai.test/witnessed"
 	lk := mustLogKeys(t, origin)
@@ -140,14 +173,26 @@ func TestWitnessAddCheckpoint(t *testing.T) {
 		return transparency.AddCheckpointRequest{OldSize: old, Proof: pf, Checkpoint: signed}
 	}
 
+	otherRoot, _ := main.RootAt(1)
+	// The premise of the second-line steps: note.Open alone accepts a
+	// valid line followed by a bad one of the same key.
+	if _, err := note.Open(withBadLine(sign(main, 8), false), note.VerifierList(lk.verifier)); err != nil {
+		t.Fatalf("note.Open refuses a valid line followed by a bad one (%v): the steps below test nothing", err)
+	}
+
 	steps := []struct {
 		name string
 		req  transparency.AddCheckpointRequest
 		want outcome
 	}{
+		{"size 0 with a root that is not the empty tree's", req(0, nil, sizeZero(t, origin, otherRoot, lk.signer)), refused(transparency.ErrEmptyRoot)},
+		{"size 0 with the empty tree's root", req(0, nil, sizeZero(t, origin, emptyRoot, lk.signer)), accepted},
 		{"old size 0 with a proof", req(0, consistency(t, main, 4, 5), sign(main, 5)), refused(transparency.ErrProof)},
 		{"first checkpoint, old size 0", req(0, nil, sign(main, 5)), accepted},
 		{"old size 0 again", req(0, nil, sign(main, 8)), conflictAt(5)},
+		// The old size is checked against the witness's before the root
+		// of a size-0 checkpoint, in the order of the text.
+		{"size 0 with a wrong root, the witness at 5", req(0, nil, sizeZero(t, origin, otherRoot, lk.signer)), conflictAt(5)},
 		{"old size ahead of the witness", req(7, consistency(t, main, 7, 8), sign(main, 8)), conflictAt(5)},
 		{"fork with its own consistency proof", req(5, consistency(t, fork, 5, 8), sign(fork, 8)), refused(transparency.ErrProof)},
 		{"fork with the cosigned tree's proof", req(5, consistency(t, main, 5, 8), sign(fork, 8)), refused(transparency.ErrProof)},
@@ -156,11 +201,16 @@ func TestWitnessAddCheckpoint(t *testing.T) {
 		{"signed by another key with the log's name", req(5, consistency(t, main, 5, 8), signedAt(t, main, origin, 8, impostor.signer)), refused(transparency.ErrSignature)},
 		{"a byte of the signature flipped", req(5, consistency(t, main, 5, 8), flipSignature(sign(main, 8))), refused(transparency.ErrSignature)},
 		{"a byte of the root hash flipped", req(5, consistency(t, main, 5, 8), flipRoot(sign(main, 8))), refused(transparency.ErrSignature)},
+		{"a valid log signature, then a bad line of the log's key", req(5, consistency(t, main, 5, 8), withBadLine(sign(main, 8), false)), refused(transparency.ErrSignature)},
+		{"a bad line of the log's key, then a valid log signature", req(5, consistency(t, main, 5, 8), withBadLine(sign(main, 8), true)), refused(transparency.ErrSignature)},
 		{"a log the witness does not know", req(0, nil, signedAt(t, strangerTree, "gongkai.test/stranger", 4, stranger.signer)), refused(transparency.ErrUnknownLog)},
 		{"smaller size", req(5, nil, sign(main, 4)), refused(transparency.ErrOldSize)},
 		// Nothing refused above moved the witness: it is still at 5.
 		{"consistent", req(5, consistency(t, main, 5, 8), sign(main, 8)), accepted},
 		{"the same checkpoint again", req(8, nil, sign(main, 8)), accepted},
+		// A line by a key the witness does not know is ignored, even with
+		// the log's name (C2SP signed-note).
+		{"the same, also signed by another key with the log's name", req(8, nil, signedAt(t, main, origin, 8, lk.signer, impostor.signer)), accepted},
 		{"smaller than the new size", req(8, nil, sign(main, 5)), refused(transparency.ErrOldSize)},
 		{"old size of the smaller checkpoint", req(5, nil, sign(main, 5)), conflictAt(8)},
 		{"the fork, now far ahead", req(8, consistency(t, fork, 8, 16), sign(fork, 16)), refused(transparency.ErrProof)},
@@ -343,5 +393,93 @@ func TestWitnessClient(t *testing.T) {
 	}
 	if _, err := c.Cosign(bg, fork, signedAt(t, fork, origin, 20, lk.signer)); err == nil || !strings.Contains(err.Error(), "fork") {
 		t.Fatalf("Cosign of a fork = %v, want a refusal", err)
+	}
+}
+
+// tamper serves the witness w through change, which may alter its reply,
+// and counts the requests.
+type tamper struct {
+	w      http.Handler
+	change func(rec *httptest.ResponseRecorder)
+	n      int
+}
+
+func (p *tamper) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
+	p.n++
+	rec := httptest.NewRecorder()
+	p.w.ServeHTTP(rec, req)
+	if p.change != nil {
+		p.change(rec)
+	}
+	for k, v := range rec.Header() {
+		rw.Header()[k] = v
+	}
+	rw.WriteHeader(rec.Code)
+	rw.Write(rec.Body.Bytes())
+}
+
+// WitnessClient retries only on a 409 that carries the witness's size as
+// C2SP tlog-witness says (text/x.tlog.size, the size and a newline); it
+// does not retry from a size larger than its checkpoint's (ErrWitnessAhead)
+// and does not take a reply that is not note signature lines.
+func TestWitnessClientRefusals(t *testing.T) {
+	const origin = "gongkai.test/client-refusals"
+	lk := mustLogKeys(t, origin)
+	wk := mustWitnessKeys(t, "witness.test/town")
+	main := buildTree(t, origin, names("main", 12, "", 0))
+	w, err := transparency.NewWitness(wk.skey, []string{lk.vkey}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Add(transparency.AddCheckpointRequest{Checkpoint: signedAt(t, main, origin, 10, lk.signer)}); err != nil {
+		t.Fatal(err)
+	}
+	p := &tamper{w: w}
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	cosign := func(size uint64) error {
+		_, err := transparency.NewWitnessClient(srv.URL, "town").Cosign(bg, main, signedAt(t, main, origin, size, lk.signer))
+		return err
+	}
+
+	// The witness has cosigned 10; a checkpoint of 6 (the log restored
+	// from an older backup) is not sent again from 10.
+	p.n = 0
+	if err := cosign(6); !errors.Is(err, transparency.ErrWitnessAhead) || p.n != 1 {
+		t.Fatalf("Cosign(6) with the witness at 10 = %v after %d requests, want ErrWitnessAhead after 1", err, p.n)
+	}
+	// A 409 without the size's media type is a refusal, not a size.
+	p.n, p.change = 0, func(rec *httptest.ResponseRecorder) {
+		if rec.Code == http.StatusConflict {
+			rec.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		}
+	}
+	if err := cosign(12); err == nil || p.n != 1 {
+		t.Fatalf("Cosign after a text/plain 409 = %v after %d requests, want an error after 1", err, p.n)
+	}
+	// A 409 whose body is not a size and a newline.
+	p.n, p.change = 0, func(rec *httptest.ResponseRecorder) {
+		if rec.Code == http.StatusConflict {
+			rec.Body = bytes.NewBufferString("010\n")
+		}
+	}
+	if err := cosign(12); err == nil || p.n != 1 {
+		t.Fatalf("Cosign after a 409 of %q = %v after %d requests, want an error after 1", "010\n", err, p.n)
+	}
+	// A reply that is not signature lines would make the note unreadable.
+	for _, extra := range []string{"garbage\n", "\n— witness.test/town AAAA\n", "— witness.test/town !!!!\n"} {
+		p.n, p.change = 0, func(rec *httptest.ResponseRecorder) {
+			if rec.Code == http.StatusOK {
+				rec.Body.WriteString(extra)
+			}
+		}
+		if err := cosign(11); err == nil || !strings.Contains(err.Error(), "not note signature lines") {
+			t.Fatalf("Cosign with %q added to the reply = %v, want a refusal", extra, err)
+		}
+	}
+	// Unchanged, the same client learns the size and cosigns.
+	p.change = nil
+	if err := cosign(12); err != nil {
+		t.Fatalf("Cosign(12) = %v", err)
 	}
 }
