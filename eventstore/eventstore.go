@@ -86,6 +86,10 @@ type Stored struct {
 	// Pending is how many messages followed this one in the stream when it
 	// was delivered (set by Follow).
 	Pending uint64
+	// Rejected, when not empty, says why the message is not a fact: it
+	// has no valid writer signature, or it is a copy (see Validator).
+	// Readers pass over it; the Merkle tree still commits to it.
+	Rejected string
 }
 
 // Append is the events of one command on one aggregate.
@@ -98,6 +102,11 @@ type Append struct {
 	// request follow on from it.
 	ExpectedVersion uint64
 	Events          []Event
+	// keyOp is the HeaderKeyOp of a writer key event.
+	keyOp string
+	// expectSubject, when set, is the wildcard subject ExpectedVersion is
+	// checked against instead of the aggregate's own.
+	expectSubject string
 }
 
 // Request is everything that must commit together.
@@ -157,7 +166,17 @@ type Config struct {
 	// reason other than a conflict or a bad request (so that the guard can
 	// look at the storage at once).
 	OnWriteError func(error)
+	// Writer signs every appended message. Without one the store can read
+	// but refuses every append.
+	Writer WriterKey
+	// NoCreate makes Open fail with ErrStreamMissing instead of creating a
+	// missing stream (the instance's records say a longer ledger existed).
+	NoCreate bool
 }
+
+// ErrStreamMissing is returned by Open when the stream does not exist and
+// Config.NoCreate is set.
+var ErrStreamMissing = errors.New("the ledger stream does not exist")
 
 // Store is the event log. It is safe for concurrent use.
 type Store struct {
@@ -169,6 +188,9 @@ type Store struct {
 	keys   keyedMutex
 	gate   func() error
 	onErr  func(error)
+	writer WriterKey
+	// genesisMu serialises the registration of the first writer key.
+	genesisMu sync.Mutex
 	// created is when the stream Open found was created; a stream found
 	// later with another creation time was deleted and made anew.
 	created time.Time
@@ -203,6 +225,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		var err error
 		st, err = js.Stream(ctx, cfg.Stream)
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			if cfg.NoCreate {
+				return ErrStreamMissing
+			}
 			st, err = CreateStream(ctx, js, StreamConfig(cfg.Stream, cfg.Replicas, cfg.DuplicateWindow), cfg.Logger)
 		}
 		return err
@@ -214,13 +239,23 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		return nil, err
 	}
 	s := &Store{js: js, stream: st, name: cfg.Stream, log: cfg.Logger, idx: newIndex(), gate: cfg.Gate, onErr: cfg.OnWriteError,
-		created: st.CachedInfo().Created}
+		created: st.CachedInfo().Created, writer: cfg.Writer}
 	start := time.Now()
 	// syncIndex resumes after the last message it indexed.
 	if err := retry("index idempotency keys", func() error { return s.syncIndex(ctx) }); err != nil {
 		return nil, fmt.Errorf("index idempotency keys: %w", err)
 	}
 	s.log.Info("idempotency index loaded", "keys", s.idx.len(), "through_seq", s.idx.through(), "took", time.Since(start))
+	for _, r := range s.Rejected() {
+		s.log.Error("ALARM: a stored message is not a fact", "stream_seq", r.Seq, "subject", r.Subject, "reason", r.Reason)
+	}
+	if st.CachedInfo().State.Msgs == 0 && !s.writer.IsZero() && !cfg.NoCreate {
+		// A new ledger starts with its writer key: nothing before it can
+		// pass as legacy history.
+		if err := s.ensureGenesis(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -366,6 +401,13 @@ func (s *Store) Append(ctx context.Context, req Request) (Result, error) {
 			return Result{}, &RefusedError{Reason: err}
 		}
 	}
+	if err := s.ensureWriter(ctx); err != nil {
+		return Result{}, err
+	}
+	return s.append(ctx, req)
+}
+
+func (s *Store) append(ctx context.Context, req Request) (Result, error) {
 	ih := IdempotencyHash(req.Community, req.IdempotencyKey)
 	unlock := s.keys.lock(ih)
 	defer unlock()
@@ -407,7 +449,10 @@ func (s *Store) Append(ctx context.Context, req Request) (Result, error) {
 		}
 		return Result{}, err
 	}
-	s.idx.add(first, last, ih, req.Fingerprint)
+	for i, m := range msgs {
+		s.idx.observe(first+uint64(i), m.Subject, m.Header, m.Data)
+	}
+	_ = last
 	return resultOf(req, first), nil
 }
 
@@ -443,6 +488,10 @@ func validate(req Request) error {
 func (s *Store) messages(req Request, ih string) ([]*nats.Msg, error) {
 	var msgs []*nats.Msg
 	checked := map[string]bool{}
+	n := 0
+	for _, a := range req.Appends {
+		n += len(a.Events)
+	}
 	for i, a := range req.Appends {
 		for j, e := range a.Events {
 			e.IdempotencyKey = req.IdempotencyKey
@@ -462,7 +511,16 @@ func (s *Store) messages(req Request, ih string) ([]*nats.Msg, error) {
 			if j == 0 && !checked[m.Subject] {
 				checked[m.Subject] = true
 				m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(a.ExpectedVersion, 10))
+				if a.expectSubject != "" {
+					m.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, a.expectSubject)
+				}
 			}
+			m.Header.Set(HeaderPart, fmt.Sprintf("%d/%d", len(msgs), n))
+			if a.keyOp != "" {
+				m.Header.Set(HeaderKeyOp, a.keyOp)
+			}
+			m.Header.Set(HeaderWriter, s.writer.ID)
+			m.Header.Set(HeaderWriterSig, s.writer.Sign(signedMessageOf(m.Subject, m.Header)))
 			msgs = append(msgs, m)
 		}
 	}
@@ -653,6 +711,9 @@ func (s *Store) Load(ctx context.Context, community, aggregateType, aggregateID 
 	var out []Stored
 	err = s.read(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, version, func(m jetstream.Msg, seq uint64) error {
 		st, err := decode(m.Data(), seq, m.Subject(), time.Time{})
+		if err == nil {
+			st.Rejected, err = s.verdict(ctx, seq)
+		}
 		out = append(out, st)
 		return err
 	})
@@ -668,7 +729,13 @@ func (s *Store) Read(ctx context.Context, from uint64, fn func(Stored) error) er
 		return err
 	}
 	return s.read(ctx, startAt(from), last, func(m jetstream.Msg, seq uint64) error {
-		return fn(mustDecode(m, seq))
+		s.idx.observe(seq, m.Subject(), m.Headers(), m.Data())
+		st := mustDecode(m, seq)
+		var err error
+		if st.Rejected, err = s.verdict(ctx, seq); err != nil {
+			return err
+		}
+		return fn(st)
 	})
 }
 
@@ -700,9 +767,12 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(Stored) error) 
 		if err != nil {
 			return fmt.Errorf("follow: %w", err)
 		}
-		s.indexMsg(m.Headers(), md.Sequence.Stream)
+		s.idx.observe(md.Sequence.Stream, m.Subject(), m.Headers(), m.Data())
 		st := mustDecode(m, md.Sequence.Stream)
 		st.Pending = md.NumPending
+		if st.Rejected, err = s.verdict(ctx, st.Seq); err != nil {
+			return err
+		}
 		if err := fn(st); err != nil {
 			return err
 		}
@@ -775,13 +845,22 @@ func (s *Store) syncIndex(ctx context.Context) error {
 	cfg := startAt(from)
 	cfg.HeadersOnly = true
 	return s.read(ctx, cfg, last, func(m jetstream.Msg, seq uint64) error {
-		s.indexMsg(m.Headers(), seq)
+		s.idx.observe(seq, m.Subject(), m.Headers(), nil)
 		return nil
 	})
 }
 
-func (s *Store) indexMsg(h nats.Header, seq uint64) {
-	s.idx.add(seq, seq, h.Get(HeaderIdempotency), h.Get(HeaderRequest))
+// verdict returns why the message at seq is not a fact ("" if it is),
+// reading the stream into the index up to seq if it is not there yet.
+func (s *Store) verdict(ctx context.Context, seq uint64) (string, error) {
+	if r, ok := s.idx.verdict(seq); ok {
+		return r, nil
+	}
+	if err := s.syncIndex(ctx); err != nil {
+		return "", err
+	}
+	r, _ := s.idx.verdict(seq)
+	return r, nil
 }
 
 // ensureIndexed makes sure every message up to sequence upTo is indexed.

@@ -27,8 +27,21 @@ func startEmbedded(t *testing.T) jetstream.JetStream {
 	return js
 }
 
+// testWriter is the writer key of every store in these tests: a store
+// reopened on the same stream is the same instance restarted.
+var testWriter = func() eventstore.WriterKey {
+	k, err := eventstore.GenerateWriterKey()
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
 func openStore(t *testing.T, js jetstream.JetStream, cfg eventstore.Config) *eventstore.Store {
 	t.Helper()
+	if cfg.Writer.IsZero() {
+		cfg.Writer = testWriter
+	}
 	s, err := eventstore.Open(context.Background(), js, cfg)
 	if err != nil {
 		t.Fatalf("Open: %v", err)

@@ -1,64 +1,272 @@
 package eventstore
 
 import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"sync"
+
+	"github.com/nats-io/nats.go"
 )
 
-// index maps idempotency hashes to the stream sequences of their events and
-// knows through which sequence the stream is fully indexed.
-type index struct {
-	syncMu sync.Mutex // held while reading the stream into the index
+// Rejection is a stored message that is not a fact: it has no valid writer
+// signature of a registered key, or it is a copy of a signed message stored
+// where its request did not put it. The Merkle tree still commits to it
+// (the log is what it is); read models, the command cache and the
+// idempotency index pass over it, and /readyz, the metrics, the affected
+// community's pages and `gongkai verify` name it.
+type Rejection struct {
+	Seq       uint64 `json:"stream_seq"`
+	Subject   string `json:"subject"`
+	Community string `json:"community"`
+	Reason    string `json:"reason"`
+}
 
-	mu      sync.Mutex
-	keys    map[[32]byte]idxEntry // by the decoded idempotency hash
-	thru    uint64
-	pending map[uint64]uint64 // first -> last of ranges added beyond thru
+// Validator decides, message by message in stream order, which messages are
+// facts. It knows the registered writer keys (from the key events it has
+// seen) and every request's idempotency hash, first sequence and size.
+//
+// Messages stored before the first writer key registration (the genesis,
+// which is signed by the key it registers) were written before gongkai
+// signed its messages; they are accepted as legacy history. From the
+// genesis on, every message must be signed by a key registered at an
+// earlier sequence and not revoked before it.
+//
+// A Validator is not safe for concurrent use; index wraps it.
+type Validator struct {
+	keys     map[[32]byte]idxEntry
+	writers  map[string]*writerState
+	genesis  uint64
+	legacy   uint64
+	rejected map[uint64]Rejection
+	order    []uint64
 }
 
 type idxEntry struct {
 	first, last uint64
+	n           uint64 // parts of the request; 0 for legacy messages
 	fingerprint string
 }
 
-func newIndex() *index {
-	return &index{keys: map[[32]byte]idxEntry{}, pending: map[uint64]uint64{}}
+type writerState struct {
+	pub       ed25519.PublicKey
+	from      uint64 // sequence of its registration
+	revokedAt uint64 // 0 while active
 }
 
-// add records that sequences first..last are stored, with idempotency hash
-// ih ("" for a message without one).
-func (x *index) add(first, last uint64, ih, fingerprint string) {
+// NewValidator returns a validator for a stream read from sequence 1.
+func NewValidator() *Validator {
+	return &Validator{keys: map[[32]byte]idxEntry{}, writers: map[string]*writerState{}, rejected: map[uint64]Rejection{}}
+}
+
+// Check decides the message at seq (called for every sequence in order).
+// data is the stored payload, or nil when only the headers were read; then
+// the payload's hash is taken from its header, which the signature covers.
+// It returns "" for a fact and otherwise why the message is not one.
+func (v *Validator) Check(seq uint64, subject string, h nats.Header, data []byte) string {
+	reason := v.check(seq, subject, h, data)
+	if reason != "" {
+		community := ""
+		if t := tokens(subject); len(t) > 1 {
+			community = t[1]
+		}
+		v.rejected[seq] = Rejection{Seq: seq, Subject: subject, Community: community, Reason: reason}
+		v.order = append(v.order, seq)
+	}
+	return reason
+}
+
+func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte) string {
+	ih, fp := h.Get(HeaderIdempotency), h.Get(HeaderRequest)
+	writer := h.Get(HeaderWriter)
+	if data != nil {
+		sum := sha256.Sum256(data)
+		if got := h.Get(HeaderPayloadSHA256); got != "" && got != hex.EncodeToString(sum[:]) {
+			return "payload does not match its recorded SHA-256"
+		}
+	}
+	if writer == "" {
+		if v.genesis != 0 {
+			return "no writer signature"
+		}
+		// Legacy: written before gongkai signed its messages.
+		v.legacy++
+		if k, ok := key(ih); ok {
+			e, ok := v.keys[k]
+			if !ok {
+				e = idxEntry{first: seq, last: seq, fingerprint: fp}
+			}
+			e.first, e.last = min(e.first, seq), max(e.last, seq)
+			v.keys[k] = e
+		}
+		return ""
+	}
+	m := signedMessageOf(subject, h)
+	sig, err := base64.StdEncoding.DecodeString(h.Get(HeaderWriterSig))
+	if err != nil {
+		return "malformed writer signature"
+	}
+	var op, opID string
+	var opPub ed25519.PublicKey
+	if m.KeyOp != "" {
+		if op, opID, opPub, err = parseKeyOp(m.KeyOp); err != nil {
+			return "writer key event: " + err.Error()
+		}
+		if subject != writerSubjectPrefix+opID {
+			return "writer key event on the wrong subject"
+		}
+	} else if len(subject) >= len(writerSubjectPrefix) && subject[:len(writerSubjectPrefix)] == writerSubjectPrefix {
+		return "message on a writer key subject without a key operation"
+	}
+	w := v.writers[writer]
+	var pub ed25519.PublicKey
+	switch {
+	case w != nil && w.revokedAt == 0:
+		pub = w.pub
+	case w != nil:
+		return fmt.Sprintf("signed by writer key %s, revoked at sequence %d", writer, w.revokedAt)
+	case v.genesis == 0 && op == "register" && opID == writer:
+		pub = opPub // the genesis: signed by the key it registers
+	default:
+		return fmt.Sprintf("signed by writer key %s, which is not registered", writer)
+	}
+	if !ed25519.Verify(pub, m.SigningInput(), sig) {
+		return fmt.Sprintf("writer signature of key %s does not verify", writer)
+	}
+	k, n, ok := parsePart(m.Part)
+	ik, ok2 := key(ih)
+	if !ok || !ok2 {
+		return "signed message without a valid part or idempotency header"
+	}
+	e, seen := v.keys[ik]
+	switch {
+	case !seen && k != 0:
+		return fmt.Sprintf("part %d of %d of a request whose first part is not in the log (a copy)", k, n)
+	case seen && (e.n == 0 || seq != e.first+k || n != e.n || fp != e.fingerprint):
+		return fmt.Sprintf("copy of part %d of the request stored at sequence %d", k, e.first)
+	case !seen:
+		v.keys[ik] = idxEntry{first: seq, last: seq + n - 1, n: n, fingerprint: fp}
+	}
+	switch op {
+	case "register":
+		if v.writers[opID] == nil {
+			v.writers[opID] = &writerState{pub: opPub, from: seq}
+		}
+		if v.genesis == 0 {
+			v.genesis = seq
+		}
+	case "revoke":
+		if t := v.writers[opID]; t != nil && t.revokedAt == 0 {
+			t.revokedAt = seq
+		}
+	}
+	return ""
+}
+
+// Rejected returns the rejected messages in stream order.
+func (v *Validator) Rejected() []Rejection {
+	out := make([]Rejection, 0, len(v.order))
+	for _, s := range v.order {
+		out = append(out, v.rejected[s])
+	}
+	return out
+}
+
+// Legacy returns how many messages were accepted as written before writer
+// signatures (before the genesis).
+func (v *Validator) Legacy() uint64 { return v.legacy }
+
+// Genesis returns the sequence of the first writer key registration (0 if
+// none yet).
+func (v *Validator) Genesis() uint64 { return v.genesis }
+
+// Active reports whether writer key id is registered and not revoked.
+func (v *Validator) Active(id string) bool {
+	w := v.writers[id]
+	return w != nil && w.revokedAt == 0
+}
+
+// Writers returns the ids of the registered writer keys with the sequence
+// of their registration and of their revocation (0 while active).
+func (v *Validator) Writers() map[string][2]uint64 {
+	out := map[string][2]uint64{}
+	for id, w := range v.writers {
+		out[id] = [2]uint64{w.from, w.revokedAt}
+	}
+	return out
+}
+
+func tokens(subject string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(subject); i++ {
+		if subject[i] == '.' {
+			out = append(out, subject[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, subject[start:])
+}
+
+// index runs a Validator over the stream in order, whichever way each
+// message arrives (an append's own acknowledgement, the feed, a read of the
+// stream), and answers idempotency look-ups from it.
+type index struct {
+	syncMu sync.Mutex // held while reading the stream into the index
+
+	mu      sync.Mutex
+	v       *Validator
+	thru    uint64
+	pending map[uint64]pendingMsg // messages beyond thru+1, waiting for the gap
+}
+
+type pendingMsg struct {
+	subject string
+	header  nats.Header
+	data    []byte
+}
+
+func newIndex() *index {
+	return &index{v: NewValidator(), pending: map[uint64]pendingMsg{}}
+}
+
+// observe decides the message at seq once every earlier one is decided.
+func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if k, ok := key(ih); ok {
-		e, ok := x.keys[k]
-		if !ok {
-			e = idxEntry{first: first, last: last, fingerprint: fingerprint}
+	if seq <= x.thru {
+		return
+	}
+	if seq > x.thru+1 {
+		if _, ok := x.pending[seq]; !ok {
+			x.pending[seq] = pendingMsg{subject, h, data}
 		}
-		e.first, e.last = min(e.first, first), max(e.last, last)
-		x.keys[k] = e
-	}
-	if last <= x.thru {
 		return
 	}
-	if first > x.thru+1 {
-		x.pending[first] = max(x.pending[first], last)
-		return
-	}
-	x.thru = last
+	x.v.Check(seq, subject, h, data)
+	x.thru = seq
 	for {
-		l, ok := x.pending[x.thru+1]
+		p, ok := x.pending[x.thru+1]
 		if !ok {
 			break
 		}
 		delete(x.pending, x.thru+1)
-		x.thru = max(x.thru, l)
+		x.thru++
+		x.v.Check(x.thru, p.subject, p.header, p.data)
 	}
-	for f, l := range x.pending {
-		if l <= x.thru {
-			delete(x.pending, f)
-		}
+}
+
+// verdict returns why the message at seq is not a fact ("" if it is), and
+// false when the index has not reached seq yet.
+func (x *index) verdict(seq uint64) (string, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if seq > x.thru {
+		return "", false
 	}
+	return x.v.rejected[seq].Reason, true
 }
 
 func (x *index) get(ih string) (idxEntry, bool) {
@@ -68,7 +276,7 @@ func (x *index) get(ih string) (idxEntry, bool) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	e, ok := x.keys[k]
+	e, ok := x.v.keys[k]
 	return e, ok
 }
 
@@ -91,5 +299,11 @@ func (x *index) through() uint64 {
 func (x *index) len() int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return len(x.keys)
+	return len(x.v.keys)
+}
+
+func (x *index) with(fn func(v *Validator)) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	fn(x.v)
 }

@@ -95,7 +95,7 @@ func (m *Memory) Apply(_ context.Context, events []Event) error {
 		if e.Seq <= m.pos.Seq {
 			continue
 		}
-		if m.model.Wants(e) {
+		if Wanted(m.model, e) {
 			ev, err := domain.DecodeEvent(e.Type, e.Schema, e.Data)
 			if err != nil {
 				return fmt.Errorf("%s: event %d: %w", m.model.Name, e.Seq, err)

@@ -20,7 +20,14 @@ type Event struct {
 	EffectiveDate string
 	RecordedAt    time.Time
 	Data          json.RawMessage
+	// Rejected, when not empty, says why the stored message is not a fact
+	// (no valid writer signature; see eventstore.Validator). Every read
+	// model passes over it: it only moves the position.
+	Rejected string
 }
+
+// Wanted reports whether model m applies e: a fact it reads.
+func Wanted(m Model, e Event) bool { return e.Rejected == "" && m.Wants(e) }
 
 // ReadModel is a projection of the stream.
 type ReadModel interface {

@@ -46,8 +46,15 @@ type Config struct {
 	NATSURLs []string
 	// NATSCreds is a credentials file for the external cluster.
 	NATSCreds string
-	// NATSListen makes the embedded server accept network clients.
-	NATSListen string
+	// NATSListen makes the embedded server accept network clients, who
+	// must authenticate as the read-only user "reader" with the password
+	// in NATSReaderPasswordFile (default <data>/nats-reader.password,
+	// created with mode 0600 on first start). gongkai's own user may
+	// connect only in-process.
+	NATSListen             string
+	NATSReaderPasswordFile string
+	// NATSTLSCert and NATSTLSKey make the listener require TLS.
+	NATSTLSCert, NATSTLSKey string
 	// Stream is the stream name; Replicas its replicas when created.
 	Stream   string
 	Replicas int
@@ -81,6 +88,13 @@ type Config struct {
 	NoSync bool
 	// GuardEvery is how often the ledger's storage is checked (default 2 s).
 	GuardEvery time.Duration
+	// WriterKey is the writer key file that signs every message this
+	// instance appends (default <data>/writer.key, created on first start).
+	WriterKey string
+	// Init lets gongkai create an empty ledger stream although this
+	// instance's own records (its tree) say a longer one existed: the
+	// explicit, logged way to start a new log.
+	Init bool
 	// Now and NewID are the clock and id generator; defaults time.Now, UUIDv7.
 	Now   func() time.Time
 	NewID func() string
@@ -91,6 +105,9 @@ type Started struct {
 	// Addr is the HTTP address the server accepts connections on.
 	Addr  string
 	Store *eventstore.Store
+	// Conn is gongkai's own NATS connection, with its rights: on the
+	// embedded server the in-process user eventstore.GongkaiUser.
+	Conn *nats.Conn
 }
 
 // Run serves until ctx ends, then shuts down gracefully. When listening is
@@ -111,11 +128,33 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
+	writer, err := loadWriterKey(&cfg, log)
+	if err != nil {
+		return err
+	}
+	// This instance's tree says how long the ledger was: a missing stream
+	// is then never replaced by an empty one, unless --init says so.
+	cfg.TreeDir = treeDir(cfg)
+	known := transparency.TreeSizeIn(cfg.TreeDir)
+	if known > 0 && cfg.Init {
+		aside := cfg.TreeDir + ".replaced-" + cfg.Now().UTC().Format("20060102T150405Z")
+		if err := os.Rename(cfg.TreeDir, aside); err != nil {
+			return fmt.Errorf("--init: move the old tree aside: %w", err)
+		}
+		log.Warn("--init: starting a new log; the old tree is kept aside", "old_tree", aside, "old_size", known)
+		known = 0
+	}
 	// The guard blocks every write until it has checked the ledger's
 	// storage once, and again whenever a check fails.
 	g := guard.New(log, cfg.GuardEvery, cfg.Now)
 	store, err := eventstore.Open(ctx, js, eventstore.Config{Stream: cfg.Stream, Replicas: cfg.Replicas,
-		DuplicateWindow: cfg.DuplicateWindow, Logger: log, Gate: g.Err, OnWriteError: func(error) { g.Poke() }})
+		DuplicateWindow: cfg.DuplicateWindow, Logger: log, Gate: g.Err, OnWriteError: func(error) { g.Poke() },
+		Writer: writer, NoCreate: known > 0})
+	if errors.Is(err, eventstore.ErrStreamMissing) {
+		return fmt.Errorf("the ledger stream is missing, but this instance's tree (%s) holds %d entries: gongkai does not create an empty ledger in its place. "+
+			"Restore the stream (docs/deploy.md, \"The log is shorter than it was\"), or start a new, announced log with --init / "+
+			"账本数据流不存在，但本实例的记录显示账本曾有 %d 条记录：不会新建空账本。请恢复数据，或以 --init 明确开始新账本", cfg.TreeDir, known, known)
+	}
 	if err != nil {
 		return err
 	}
@@ -241,7 +280,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	})
 	log.Info("serving", "addr", ln.Addr().String(), "fsync", fsync, "stream_last_seq", startSeq)
 	if listening != nil {
-		listening(Started{Addr: ln.Addr().String(), Store: store})
+		listening(Started{Addr: ln.Addr().String(), Store: store, Conn: nc})
 	}
 
 	var runErr error
@@ -260,7 +299,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 
 func connect(cfg Config, log *slog.Logger) (nc *nats.Conn, fsync string, closeFn func(), err error) {
 	if len(cfg.NATSURLs) > 0 {
-		opts := []nats.Option{nats.Name("gongkai"), nats.MaxReconnects(-1)}
+		// Replies arrive under gongkai's own inbox prefix, which
+		// docs/deploy.md lets no reader subscribe to.
+		opts := []nats.Option{nats.Name("gongkai"), nats.MaxReconnects(-1), nats.CustomInboxPrefix(eventstore.GongkaiInboxPrefix)}
 		if cfg.NATSCreds != "" {
 			opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
 		}
@@ -274,15 +315,19 @@ func connect(cfg Config, log *slog.Logger) (nc *nats.Conn, fsync string, closeFn
 	if cfg.DataDir == "" {
 		return nil, "", nil, errors.New("--data is required for the embedded NATS server")
 	}
-	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: cfg.DataDir, Listen: cfg.NATSListen, NoSync: cfg.NoSync})
+	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: cfg.DataDir, Listen: cfg.NATSListen, NoSync: cfg.NoSync,
+		ReaderPasswordFile: cfg.NATSReaderPasswordFile, TLSCert: cfg.NATSTLSCert, TLSKey: cfg.NATSTLSKey})
 	if err != nil {
 		return nil, "", nil, err
+	}
+	if e.ReaderPasswordCreated {
+		log.Info("created the NATS reader password", "file", e.ReaderPasswordFile, "user", eventstore.ReaderUser)
 	}
 	fsync = "always (embedded, fsync on every write)"
 	if cfg.NoSync {
 		fsync = "OFF (benchmark mode: acknowledged writes may be lost)"
 	}
-	log.Info("embedded NATS started", "dir", cfg.DataDir, "listen", cfg.NATSListen)
+	log.Info("embedded NATS started", "dir", cfg.DataDir, "listen", cfg.NATSListen, "tls", cfg.NATSTLSCert != "")
 	return e.Conn, fsync, e.Close, nil
 }
 
@@ -296,12 +341,7 @@ func openLog(ctx context.Context, js jetstream.JetStream, store *eventstore.Stor
 	if cfg.Origin == "" {
 		cfg.Origin = "gongkai/" + strings.ToLower(stream)
 	}
-	if cfg.TreeDir == "" {
-		cfg.TreeDir = "gongkai-tree"
-		if cfg.DataDir != "" {
-			cfg.TreeDir = filepath.Join(cfg.DataDir, "tree")
-		}
-	}
+	cfg.TreeDir = treeDir(cfg)
 	if cfg.SignerKey == "" && cfg.DataDir != "" {
 		cfg.SignerKey = filepath.Join(cfg.DataDir, "signer.key")
 		_, err := os.Stat(cfg.SignerKey)
@@ -351,4 +391,37 @@ func openLog(ctx context.Context, js jetstream.JetStream, store *eventstore.Stor
 	tl, err := transparency.Open(ctx, js, store, transparency.Config{Origin: cfg.Origin, Stream: stream, TreeDir: cfg.TreeDir,
 		Signers: signers, Witnesses: witnesses, WitnessQuorum: cfg.WitnessQuorum, MinInterval: cfg.CheckpointEvery, Replicas: cfg.Replicas, Now: cfg.Now, Logger: log, Gate: gate})
 	return tl, vkey, err
+}
+
+// treeDir is where the instance keeps its Merkle tree.
+func treeDir(cfg Config) string {
+	switch {
+	case cfg.TreeDir != "":
+		return cfg.TreeDir
+	case cfg.DataDir != "":
+		return filepath.Join(cfg.DataDir, "tree")
+	}
+	return "gongkai-tree"
+}
+
+// loadWriterKey reads the instance's writer key, creating it on first start.
+func loadWriterKey(cfg *Config, log *slog.Logger) (eventstore.WriterKey, error) {
+	if cfg.WriterKey == "" {
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "."
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return eventstore.WriterKey{}, err
+		}
+		cfg.WriterKey = filepath.Join(dir, "writer.key")
+	}
+	k, created, err := eventstore.LoadOrCreateWriterKey(cfg.WriterKey, true)
+	if err != nil {
+		return k, err
+	}
+	if created {
+		log.Info("created a writer key: every message this instance appends is signed with it", "file", cfg.WriterKey, "writer_key", k.ID)
+	}
+	return k, nil
 }

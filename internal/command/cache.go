@@ -41,6 +41,16 @@ func (c *cache) applyStored(st eventstore.Stored) {
 	defer c.mu.Unlock()
 	c.pos = st.Seq
 	defer c.cond.Broadcast()
+	if st.Rejected != "" {
+		// Not a fact: the aggregate's state ignores it, but its subject's
+		// last sequence (what an append checks) has moved.
+		if a := c.aggs[st.Subject]; a != nil && a.version < st.Seq {
+			a.version = st.Seq
+		} else if a == nil {
+			c.aggs[st.Subject] = &aggregate{version: st.Seq}
+		}
+		return
+	}
 	ev, err := domain.DecodeEvent(st.Type, st.Schema, st.Data)
 	if err != nil {
 		return // not a domain event (a token); read models report the rest

@@ -101,8 +101,10 @@ func (s *Service) Start(_ context.Context, target uint64) (uint64, error) {
 // Handle applies one event to the aggregate cache and passes it to Also.
 func (s *Service) Handle(_ context.Context, st eventstore.Stored) error {
 	s.cache.applyStored(st)
-	for _, fn := range s.Also {
-		fn(st)
+	if st.Rejected == "" {
+		for _, fn := range s.Also {
+			fn(st)
+		}
 	}
 	if st.Seq == s.target {
 		s.cache.setReady()

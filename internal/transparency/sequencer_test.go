@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/mod/sumdb/note"
@@ -22,7 +21,7 @@ import (
 // ledger is an embedded JetStream server with the ledger stream, and the
 // test's own connection to it.
 type ledger struct {
-	srv   *server.Server
+	emb   *eventstore.Embedded
 	js    jetstream.JetStream
 	store *eventstore.Store
 	n     int // events appended by appendEvents
@@ -39,11 +38,11 @@ func startLedger(t *testing.T) *ledger {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := eventstore.Open(bg, js, eventstore.Config{})
+	store, err := eventstore.Open(bg, js, eventstore.Config{Writer: testWriter})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &ledger{srv: e.Server, js: js, store: store}
+	return &ledger{emb: e, js: js, store: store}
 }
 
 // appendEvents appends n events, one request each, and returns the
@@ -138,7 +137,7 @@ type node struct {
 
 func startNode(t *testing.T, l *ledger, name string, lk logKeys) *node {
 	t.Helper()
-	nc, err := nats.Connect("", nats.InProcessServer(l.srv), nats.Name(name))
+	nc, err := l.emb.Connect(nats.Name(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +145,7 @@ func startNode(t *testing.T, l *ledger, name string, lk logKeys) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := eventstore.Open(bg, js, eventstore.Config{})
+	store, err := eventstore.Open(bg, js, eventstore.Config{Writer: testWriter})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,3 +409,12 @@ func TestSequencerRecoversFromFailedPublish(t *testing.T) {
 	cps, _ := l.checkpoints(t, lk.verifier)
 	checkConsistent(t, cps, leader.log.Tree(), true)
 }
+
+// testWriter signs the appends of these tests.
+var testWriter = func() eventstore.WriterKey {
+	k, err := eventstore.GenerateWriterKey()
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()

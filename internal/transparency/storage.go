@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -72,4 +74,15 @@ func (l *Log) probeWitnesses(ctx context.Context) {
 			l.cfg.Logger.Warn("witness probe at start", "witness", w.Name(), "witness_size", w.Size(), "err", err)
 		}
 	}
+}
+
+// TreeSizeIn returns the number of leaves of the tree kept in dir, without
+// opening or creating it (0 when there is none): what this instance's own
+// files say the ledger's size was.
+func TreeSizeIn(dir string) uint64 {
+	st, err := os.Stat(filepath.Join(dir, "level-00"))
+	if err != nil {
+		return 0
+	}
+	return uint64(st.Size()) / 32
 }

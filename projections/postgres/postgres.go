@@ -340,7 +340,7 @@ func (b *Backend) applyTo(ctx context.Context, schema string, events []projectio
 			continue
 		}
 		last = e
-		if !b.model.Wants(e) {
+		if !projections.Wanted(b.model, e) {
 			continue
 		}
 		st := wstate[e.Community]

@@ -1,0 +1,171 @@
+package eventstore
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ErrNoWriterKey is wrapped in the *RefusedError of an append by a store
+// without a writer key.
+var ErrNoWriterKey = errors.New("this instance has no writer key")
+
+// WriterNotRegisteredError is wrapped in the *RefusedError of an append
+// whose writer key is not (or no longer) registered in the log.
+type WriterNotRegisteredError struct{ KeyID string }
+
+func (e *WriterNotRegisteredError) Error() string {
+	return fmt.Sprintf("writer key %s is not registered in the log (or was revoked): an administrator registers it through an instance "+
+		"whose key is (POST /api/v1/writers, docs/deploy.md \"Writer keys\")", e.KeyID)
+}
+
+// WriterID returns the id of the store's writer key ("" without one).
+func (s *Store) WriterID() string { return s.writer.ID }
+
+// WriterActive reports whether the store's writer key is registered and not
+// revoked, as far as the index has read the stream.
+func (s *Store) WriterActive() bool {
+	active := false
+	s.idx.with(func(v *Validator) { active = v.Active(s.writer.ID) })
+	return !s.writer.IsZero() && active
+}
+
+// Rejected returns the stored messages found not to be facts so far, in
+// stream order.
+func (s *Store) Rejected() []Rejection {
+	var out []Rejection
+	s.idx.with(func(v *Validator) { out = v.Rejected() })
+	return out
+}
+
+// Legacy returns how many messages were stored before the log's first
+// writer key registration and accepted as legacy history.
+func (s *Store) Legacy() uint64 {
+	var n uint64
+	s.idx.with(func(v *Validator) { n = v.Legacy() })
+	return n
+}
+
+// ensureWriter makes sure this store may sign appends: it registers its key
+// as the log's first (the genesis) when the log has none yet, and refuses
+// when the log has writer keys and this one is not among the active ones.
+func (s *Store) ensureWriter(ctx context.Context) error {
+	if s.writer.IsZero() {
+		return &RefusedError{Reason: ErrNoWriterKey}
+	}
+	if s.WriterActive() {
+		return nil
+	}
+	if err := s.syncIndex(ctx); err != nil {
+		return err
+	}
+	if s.WriterActive() {
+		return nil
+	}
+	var genesis uint64
+	s.idx.with(func(v *Validator) { genesis = v.Genesis() })
+	if genesis != 0 {
+		return &RefusedError{Reason: &WriterNotRegisteredError{KeyID: s.writer.ID}}
+	}
+	if err := s.ensureGenesis(ctx); err != nil {
+		return err
+	}
+	if !s.WriterActive() {
+		return &RefusedError{Reason: &WriterNotRegisteredError{KeyID: s.writer.ID}}
+	}
+	return nil
+}
+
+// ensureGenesis registers the store's writer key as the log's first, signed
+// by itself, unless some writer key is registered already. The append
+// expects no message on any writer key subject, so of two instances racing
+// only one genesis is stored.
+func (s *Store) ensureGenesis(ctx context.Context) error {
+	s.genesisMu.Lock()
+	defer s.genesisMu.Unlock()
+	var genesis uint64
+	s.idx.with(func(v *Validator) { genesis = v.Genesis() })
+	if genesis != 0 {
+		return nil
+	}
+	legacy, err := s.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	req := s.keyOpRequest("register", s.writer.ID, s.writer.Public(), "genesis: the log's first writer key", "system")
+	req.Appends[0].expectSubject = genesisHeader
+	_, err = s.append(ctx, req)
+	if errors.Is(err, ErrConflict) {
+		return s.syncIndex(ctx) // another instance registered first
+	}
+	if err != nil {
+		return fmt.Errorf("register the first writer key: %w", err)
+	}
+	s.log.Info("registered this instance's writer key as the log's first", "writer_key", s.writer.ID, "legacy_messages", legacy)
+	return nil
+}
+
+// keyOpRequest builds the request of a writer key event.
+func (s *Store) keyOpRequest(op, id, pub, label, actor string) Request {
+	typ, keyOp := EvWriterRegistered, "register "+id+" "+pub
+	if op == "revoke" {
+		typ, keyOp = EvWriterRevoked, "revoke "+id
+	}
+	data, _ := json.Marshal(WriterKeyData{KeyID: id, PublicKey: pub, Label: label})
+	now := time.Now().UTC()
+	ikey := op + "-writer-key-" + id + "-" + uuid.NewString()
+	return Request{
+		Community: WriterCommunity, IdempotencyKey: ikey, Fingerprint: ikey,
+		Appends: []Append{{AggregateType: AggregateWriter, AggregateID: id, keyOp: keyOp,
+			ExpectedVersion: 0, Events: []Event{{
+				ID: uuid.Must(uuid.NewV7()).String(), Type: typ, Schema: 1, Community: WriterCommunity,
+				AggregateType: AggregateWriter, AggregateID: id, EffectiveDate: now.In(shanghai).Format(time.DateOnly),
+				RecordedAt: now, Actor: actor, Data: data}}}},
+	}
+}
+
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return l
+}()
+
+// RegisterWriter records another writer key (standard base64 Ed25519
+// public key), signed by this store's key. The administrator does this
+// before another instance with its own key starts writing.
+func (s *Store) RegisterWriter(ctx context.Context, publicKey, label, actor string) (string, Result, error) {
+	b, err := base64.StdEncoding.DecodeString(publicKey)
+	if err != nil || len(b) != ed25519.PublicKeySize {
+		return "", Result{}, fmt.Errorf("%w: the public key must be 32 bytes of Ed25519 key in standard base64", ErrInvalid)
+	}
+	id := WriterKeyID(ed25519.PublicKey(b))
+	req := s.keyOpRequest("register", id, publicKey, label, actor)
+	req.Appends[0].ExpectedVersion = 0
+	res, err := s.Append(ctx, req)
+	return id, res, err
+}
+
+// RevokeWriter records that a writer key signs no more facts from now on.
+func (s *Store) RevokeWriter(ctx context.Context, id, actor string) (Result, error) {
+	v, err := s.Version(ctx, writerSubjectPrefix+id)
+	if err != nil {
+		return Result{}, err
+	}
+	if v == 0 {
+		return Result{}, fmt.Errorf("%w: writer key %s is not registered", ErrInvalid, id)
+	}
+	req := s.keyOpRequest("revoke", id, "", "", actor)
+	req.Appends[0].ExpectedVersion = v
+	return s.Append(ctx, req)
+}
+
+// genesisHeader is the wildcard subject the genesis expects to be empty.
+const genesisHeader = writerSubjectPrefix + "*"
