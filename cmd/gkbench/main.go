@@ -34,7 +34,9 @@ import (
 	"github.com/gongkai/gongkai/projections"
 )
 
-const token = "bench-admin"
+// token is the administrator token of the servers gkbench starts (long and
+// random-looking, as gongkai requires).
+const token = "gkbench-admin-7Qx2Vb9LmR4tZc8NpW3sYk6HdJ5"
 
 func main() {
 	n := flag.Int("n", 3000, "appends per measurement")
@@ -249,16 +251,16 @@ type server struct {
 	stop  func()
 }
 
-// start runs gongkai serve in-process on dir with fsync on, and listens for
-// NATS on a loopback port so that the baseline can use its own connection.
+// start runs gongkai serve in-process on dir with fsync on. The baseline
+// and the preload use gongkai's own in-process NATS connection: the
+// embedded server's listener admits only a reader.
 func start(ctx context.Context, dir string) (*server, error) {
-	natsAddr := "127.0.0.1:14299"
 	cctx, cancel := context.WithCancel(ctx)
 	started := make(chan app.Started, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	go func() {
-		done <- app.Run(cctx, app.Config{Addr: "127.0.0.1:0", DataDir: dir, NATSListen: natsAddr, AdminToken: token}, log,
+		done <- app.Run(cctx, app.Config{Addr: "127.0.0.1:0", DataDir: dir, AdminToken: token}, log,
 			func(s app.Started) { started <- s })
 	}()
 	var s app.Started
@@ -279,16 +281,12 @@ func start(ctx context.Context, dir string) (*server, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	nc, err := nats.Connect("nats://" + natsAddr)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
+	nc := s.Conn
 	if code, err := post(url, "bench-community", `{"type":"community.register","aggregate_id":"bench","effective_date":"2025-01-01","data":{"name":"基准社区","kind":"社区","town":"镇","county":"县"}}`); err != nil || code/100 != 2 {
 		cancel()
 		return nil, fmt.Errorf("register community: %d %v", code, err)
 	}
-	return &server{url: url, nc: nc, store: s.Store, stop: func() { nc.Close(); cancel(); <-done }}, nil
+	return &server{url: url, nc: nc, store: s.Store, stop: func() { cancel(); <-done }}, nil
 }
 
 var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

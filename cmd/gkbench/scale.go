@@ -375,14 +375,11 @@ func postSeq(url, community, key, body string) (uint64, error) {
 	return reply.Version, err
 }
 
-// startWith runs gongkai in-process with cfg and a NATS connection of its
-// own for baselines (to the cluster, or through the embedded listener).
+// startWith runs gongkai in-process with cfg, and a NATS connection for
+// baselines: its own to the cluster, or gongkai's in-process one to the
+// embedded server (whose listener admits only a reader).
 func startWith(ctx context.Context, cfg app.Config) (*server, error) {
 	natsURL := strings.Join(cfg.NATSURLs, ",")
-	if natsURL == "" {
-		addr := fmt.Sprintf("127.0.0.1:%d", freePort())
-		cfg.NATSListen, natsURL = addr, "nats://"+addr
-	}
 	cctx, cancel := context.WithCancel(ctx)
 	started := make(chan app.Started, 1)
 	done := make(chan error, 1)
@@ -398,6 +395,9 @@ func startWith(ctx context.Context, cfg app.Config) (*server, error) {
 	url := "http://" + s.Addr
 	for readyzOf(url).ReadModels == nil {
 		time.Sleep(20 * time.Millisecond)
+	}
+	if natsURL == "" {
+		return &server{url: url, nc: s.Conn, store: s.Store, stop: func() { cancel(); <-done }}, nil
 	}
 	nc, err := nats.Connect(natsURL)
 	if err != nil {

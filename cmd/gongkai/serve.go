@@ -71,7 +71,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.str(&cfg.DataDir, "data", "GONGKAI_DATA", "./data", "directory of the embedded JetStream files")
 	fs.str(&natsURLs, "nats", "GONGKAI_NATS", "", "comma-separated URLs of an external NATS cluster (instead of the embedded server)")
 	fs.str(&cfg.NATSCreds, "nats-creds", "GONGKAI_NATS_CREDS", "", "credentials file for the external NATS cluster")
-	fs.str(&cfg.NATSListen, "nats-listen", "GONGKAI_NATS_LISTEN", "", "host:port on which the embedded NATS server accepts clients (default: none, in-process only)")
+	fs.str(&cfg.NATSListen, "nats-listen", "GONGKAI_NATS_LISTEN", "", "host:port on which the embedded NATS server accepts clients, as the read-only user \"reader\" only (default: none, in-process only)")
+	fs.str(&cfg.NATSReaderPasswordFile, "nats-reader-password-file", "GONGKAI_NATS_READER_PASSWORD_FILE", "", "file with the password of the NATS user \"reader\" on --nats-listen, one line (default <data>/nats-reader.password, created with mode 0600 when missing)")
+	fs.str(&cfg.NATSTLSCert, "nats-tls-cert", "GONGKAI_NATS_TLS_CERT", "", "PEM certificate file: --nats-listen then requires TLS (with --nats-tls-key)")
+	fs.str(&cfg.NATSTLSKey, "nats-tls-key", "GONGKAI_NATS_TLS_KEY", "", "PEM private key file of --nats-tls-cert")
 	fs.str(&cfg.Stream, "stream", "GONGKAI_STREAM", "GONGKAI", "JetStream stream name")
 	replicas := fs.Int("replicas", 1, "replicas of the stream when gongkai creates it (3 in a cluster)")
 	fs.duration(&cfg.DuplicateWindow, "duplicate-window", "GONGKAI_DUPLICATE_WINDOW", 2*time.Minute, "JetStream duplicate window of a new stream")
@@ -85,6 +88,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.str(&cfg.TreeDir, "tree", "GONGKAI_TREE", "", "directory of the Merkle tree's node hashes, one per instance (default <data>/tree)")
 	fs.str(&witnesses, "witness", "GONGKAI_WITNESSES", "", "comma-separated URLs of witnesses asked to cosign each checkpoint")
 	quorum := fs.Int("witness-quorum", 0, "cosignatures each checkpoint should get; fewer raise an alarm in /readyz")
+	fs.str(&cfg.WriterKey, "writer-key", "GONGKAI_WRITER_KEY", "", "writer key file that signs every message this instance appends (default <data>/writer.key, created on first start; see docs/deploy.md \"Writer keys\")")
+	fs.BoolVar(&cfg.Init, "init", false, "start a new, empty ledger although this instance's tree says a longer one existed (the old tree is moved aside; announce the new log)")
 	fs.duration(&cfg.CheckpointEvery, "checkpoint-every", "GONGKAI_CHECKPOINT_EVERY", time.Minute, "least time between checkpoints while events arrive")
 	if err := fs.parse(args); err != nil {
 		return err
