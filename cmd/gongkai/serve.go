@@ -68,6 +68,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var natsURLs, logFormat string
 	fs := newFlags("serve", getenv, stderr)
 	fs.str(&cfg.Addr, "addr", "GONGKAI_ADDR", "127.0.0.1:8080", "HTTP listen address")
+	fs.str(&cfg.PublicURL, "public-url", "GONGKAI_PUBLIC_URL", "", "the address the public reaches this server at, such as https://ledger.example.org: the checkpoint link and QR code on pages are built from it (default: a relative link and no QR code; the request's Host is never used)")
 	fs.str(&cfg.DataDir, "data", "GONGKAI_DATA", "./data", "directory of the embedded JetStream files")
 	fs.str(&natsURLs, "nats", "GONGKAI_NATS", "", "comma-separated URLs of an external NATS cluster (instead of the embedded server)")
 	fs.str(&cfg.NATSCreds, "nats-creds", "GONGKAI_NATS_CREDS", "", "credentials file for the external NATS cluster")

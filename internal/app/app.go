@@ -60,8 +60,13 @@ type Config struct {
 	Replicas int
 	// DuplicateWindow is JetStream's duplicate window (tests shorten it).
 	DuplicateWindow time.Duration
-	// AdminToken bootstraps the administrator.
+	// AdminToken bootstraps the administrator. Run refuses one that
+	// auth.CheckAdminToken finds weak; empty means no administrator.
 	AdminToken string
+	// PublicURL is the address the public reaches the server at, such as
+	// https://ledger.example.org (see web.ParsePublicURL): absolute links
+	// and QR codes are built from it, never from a request's Host header.
+	PublicURL string
 	// Demo loads the demo community when the log is empty.
 	Demo bool
 	// Postgres, when set, keeps the read models in PostgreSQL (a pgx DSN)
@@ -113,13 +118,23 @@ type Started struct {
 // Run serves until ctx ends, then shuts down gracefully. When listening is
 // set it is called once the server accepts connections.
 func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Started)) error {
+	if err := auth.CheckAdminToken(cfg.AdminToken); err != nil {
+		return err
+	}
+	publicURL, err := web.ParsePublicURL(cfg.PublicURL)
+	if err != nil {
+		return err
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.NewID == nil {
 		cfg.NewID = func() string { return uuid.Must(uuid.NewV7()).String() }
 	}
-	nc, fsync, closeNATS, err := connect(cfg, log)
+	// The guard blocks every write until it has checked the ledger's
+	// storage once, and again whenever a check fails.
+	g := guard.New(log, cfg.GuardEvery, cfg.Now)
+	nc, fsync, closeNATS, err := connect(cfg, log, g)
 	if err != nil {
 		return err
 	}
@@ -144,9 +159,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		log.Warn("--init: starting a new log; the old tree is kept aside", "old_tree", aside, "old_size", known)
 		known = 0
 	}
-	// The guard blocks every write until it has checked the ledger's
-	// storage once, and again whenever a check fails.
-	g := guard.New(log, cfg.GuardEvery, cfg.Now)
 	store, err := eventstore.Open(ctx, js, eventstore.Config{Stream: cfg.Stream, Replicas: cfg.Replicas,
 		DuplicateWindow: cfg.DuplicateWindow, Logger: log, Gate: g.Err, OnWriteError: func(error) { g.Poke() },
 		Writer: writer, NoCreate: known > 0})
@@ -240,7 +252,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	g.Add(guard.Check{Name: "checkpoint_stream", Run: tlog.CheckStorage})
 	goRun("guard", g.Run)
 	var demoLoading atomic.Bool
-	if cfg.Demo && startSeq == 0 {
+	// The demo loads into a ledger that holds nothing but writer keys.
+	empty := startSeq <= 10
+	for seq := uint64(1); empty && seq <= startSeq; seq++ {
+		m, err := store.Message(ctx, seq)
+		empty = err == nil && m.Community == eventstore.WriterCommunity
+	}
+	if cfg.Demo && empty {
 		demoLoading.Store(true)
 		goRun("demo", func(ctx context.Context) error {
 			defer demoLoading.Store(false)
@@ -267,7 +285,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	srv := &http.Server{
 		Handler: web.NewServer(web.Deps{Commands: svc, Store: store, Board: projections.BoardOn{Backend: boardB}, Finance: projections.FinanceOn{Backend: financeB},
 			Runners: runners, Writers: writers, Tokens: tokens, TLog: tlog, LogKey: logKey,
-			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync, Guard: g, DemoLoading: demoLoading.Load}),
+			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync, Guard: g, DemoLoading: demoLoading.Load, PublicURL: publicURL}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -297,7 +315,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	return runErr
 }
 
-func connect(cfg Config, log *slog.Logger) (nc *nats.Conn, fsync string, closeFn func(), err error) {
+// connect connects to the external cluster, or starts the embedded server
+// and adds the check of its disk to g (and the watch that restarts
+// JetStream once a full disk has room again).
+func connect(cfg Config, log *slog.Logger, g *guard.Guard) (nc *nats.Conn, fsync string, closeFn func(), err error) {
 	if len(cfg.NATSURLs) > 0 {
 		// Replies arrive under gongkai's own inbox prefix, which
 		// docs/deploy.md lets no reader subscribe to.
@@ -323,6 +344,7 @@ func connect(cfg Config, log *slog.Logger) (nc *nats.Conn, fsync string, closeFn
 	if e.ReaderPasswordCreated {
 		log.Info("created the NATS reader password", "file", e.ReaderPasswordFile, "user", eventstore.ReaderUser)
 	}
+	g.Add(guard.Check{Name: "storage", Run: e.WatchStorage(cfg.DataDir, log)})
 	fsync = "always (embedded, fsync on every write)"
 	if cfg.NoSync {
 		fsync = "OFF (benchmark mode: acknowledged writes may be lost)"
