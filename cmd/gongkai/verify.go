@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -195,6 +196,9 @@ func verifyLog(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		appendLeaf(seq, transparency.Leaf{Origin: origin, Stream: stream, Seq: seq, Gap: true}.Hash())
 	}
+	// Writer signatures: which messages are facts (eventstore.Validator,
+	// in stream order; docs/verification.md, "Writer signatures").
+	val := eventstore.NewValidator()
 	message := func(seq uint64, subject string, hdr nats.Header, data []byte) {
 		for next < seq && !stopped {
 			missing(next)
@@ -202,6 +206,7 @@ func verifyLog(ctx context.Context, args []string, getenv func(string) string, s
 		if stopped || seq < next {
 			return
 		}
+		val.Check(seq, subject, hdr, data)
 		var ev eventstore.Event
 		if json.Unmarshal(data, &ev) != nil {
 			bad(seq, "the payload is not an event envelope")
@@ -259,6 +264,26 @@ func verifyLog(ctx context.Context, args []string, getenv func(string) string, s
 	if firstBad != 0 {
 		fmt.Fprintf(stdout, "BAD: first bad sequence %d: %s\n", firstBad, why)
 		return errVerify
+	}
+	// The instance's own tree (in the data directory) says how long the
+	// log was: a stream shorter than it was truncated or replaced.
+	if data != "" {
+		if n := transparency.TreeSizeIn(filepath.Join(data, "tree")); n > next-1 {
+			fmt.Fprintf(stdout, "BAD: the stream holds %d events but this data directory's tree holds %d: the log was truncated, replaced or restored from an older backup\n", next-1, n)
+			return errVerify
+		}
+	}
+	if rej := val.Rejected(); len(rej) > 0 {
+		for _, r := range rej {
+			fmt.Fprintf(stdout, "BAD: stream sequence %d (%s) is not a fact: %s\n", r.Seq, r.Subject, r.Reason)
+		}
+		fmt.Fprintf(stdout, "BAD: %d stored message(s) without a valid writer signature; the tree commits to them but no read model uses them\n", len(rej))
+		return errVerify
+	}
+	if val.Genesis() == 0 && next > 1 {
+		fmt.Fprintf(stdout, "note: no writer key is registered in this log: all %d events were written before writer signatures\n", next-1)
+	} else if val.Legacy() > 0 {
+		fmt.Fprintf(stdout, "note: %d events before the first writer key (sequence %d) were written before writer signatures\n", val.Legacy(), val.Genesis())
 	}
 	if maxCP > 0 && lastGood != maxCP {
 		fmt.Fprintf(stdout, "BAD: checkpoint at size %d could not be checked\n", maxCP)

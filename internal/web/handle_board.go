@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/projections"
 )
 
@@ -22,13 +23,30 @@ func (s *Server) handleBoardPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "board.html", boardPage{BoardView: v, Checkpoint: s.checkpointOf(r)})
+	s.render(w, r, http.StatusOK, "board.html", boardPage{BoardView: v, Checkpoint: s.checkpointOf(), Rejected: s.rejectedIn(v.Community)})
 }
 
 // boardPage is the board with the latest checkpoint.
 type boardPage struct {
 	projections.BoardView
 	Checkpoint *checkpointPanel
+	// Rejected are messages on this community's subjects that are not
+	// facts (no valid writer signature): the page says they were left out.
+	Rejected []eventstore.Rejection
+}
+
+// rejectedIn returns the rejected messages on a community's subjects.
+func (s *Server) rejectedIn(community string) []eventstore.Rejection {
+	var out []eventstore.Rejection
+	if s.Store == nil {
+		return nil
+	}
+	for _, r := range s.Store.Rejected() {
+		if r.Community == community {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request, fail func(Problem)) (projections.BoardView, bool) {

@@ -99,6 +99,12 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	if len(reasons) > 0 {
 		body["reasons"] = reasons
 	}
+	if rej := s.Store.Rejected(); len(rej) > 0 {
+		// An alarm, not a reason to refuse writes: these messages are
+		// left out of everything gongkai shows (docs/deploy.md, "Alarms").
+		body["alarm"] = fmt.Sprintf("%d stored message(s) are not facts (no valid writer signature or a copy); first at stream sequence %d", len(rej), rej[0].Seq)
+		body["rejected_messages"] = rej[:min(len(rej), 50)]
+	}
 	if s.TLog != nil {
 		body["verifiable_log"] = s.TLog.Status()
 	}

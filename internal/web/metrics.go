@@ -22,6 +22,7 @@ type metrics struct {
 	tree     *prometheus.Desc
 	cpSize   *prometheus.Desc
 	gaps     *prometheus.Desc
+	rejected *prometheus.Desc
 }
 
 func newMetricsHandler(s *Server) http.Handler {
@@ -38,12 +39,13 @@ func newMetricsHandler(s *Server) http.Handler {
 		tree:     prometheus.NewDesc("gongkai_tree_size", "Leaves in this instance's Merkle tree of the log.", nil, nil),
 		cpSize:   prometheus.NewDesc("gongkai_checkpoint_size", "Size of the latest signed checkpoint.", nil, nil),
 		gaps:     prometheus.NewDesc("gongkai_tree_gaps", "Stream sequences found missing and recorded as gap leaves (an alarm).", nil, nil),
+		rejected: prometheus.NewDesc("gongkai_rejected_messages", "Stored messages that are not facts: no valid writer signature, or a copy (an alarm).", nil, nil),
 	})
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.last, m.position, m.lagN, m.lagS, m.writer, m.tree, m.cpSize, m.gaps} {
+	for _, d := range []*prometheus.Desc{m.last, m.position, m.lagN, m.lagS, m.writer, m.tree, m.cpSize, m.gaps, m.rejected} {
 		ch <- d
 	}
 }
@@ -59,6 +61,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.gaps, prometheus.GaugeValue, float64(len(st.Gaps)))
 	}
 	ch <- prometheus.MustNewConstMetric(m.last, prometheus.GaugeValue, float64(last))
+	ch <- prometheus.MustNewConstMetric(m.rejected, prometheus.GaugeValue, float64(len(m.s.Store.Rejected())))
 	for _, rm := range rms {
 		l := []string{rm.Name, rm.Backend}
 		ch <- prometheus.MustNewConstMetric(m.position, prometheus.GaugeValue, float64(rm.Position), l...)
