@@ -28,6 +28,7 @@ Usage:
                                  rebuild a PostgreSQL read model (board, finance)
                                  into a fresh schema without downtime
   gongkai keygen [flags]         write a checkpoint signer key, print its verifier key
+  gongkai keygen --admin-token   print a new random administrator token
   gongkai verify --data DIR | --nats URL --key PUBKEY
                                  rebuild the tree from the raw stream, check every checkpoint
   gongkai verify proof BUNDLE --key PUBKEY [--witness KEY,...]
@@ -38,6 +39,9 @@ Usage:
                                  check a year-end segment: the log between two
                                  checkpoints, complete and unaltered
   gongkai witness [flags]        cosign another party's log (the town's witness)
+  gongkai writer keygen --out FILE
+                                 make a writer key for another instance; print
+                                 its public key to register (POST /api/v1/writers)
   gongkai help                   show this text
 
 Run "gongkai COMMAND -h" for a command's flags. Every flag also reads a
@@ -62,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runVerify(ctx, args[2:], getenv, stdout, stderr)
 	case "witness":
 		return runWitness(ctx, args[2:], getenv, stderr)
+	case "writer":
+		return runWriter(args[2:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

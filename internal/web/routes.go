@@ -10,6 +10,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/communities/{community}/board", s.handleBoardJSON)
 	s.mux.HandleFunc("POST /api/v1/tokens", s.handleCreateToken)
 	s.mux.HandleFunc("DELETE /api/v1/communities/{community}/tokens/{id}", s.handleRevokeToken)
+	s.mux.HandleFunc("POST /api/v1/writers", s.handleRegisterWriter)
+	s.mux.HandleFunc("DELETE /api/v1/writers/{id}", s.handleRevokeWriter)
 	s.mux.HandleFunc("GET /api/v1/log/checkpoint", s.handleCheckpoint)
 	s.mux.HandleFunc("GET /api/v1/log/key", s.handleLogKey)
 	s.mux.HandleFunc("GET /api/v1/log/inclusion", s.handleInclusion)

@@ -1,0 +1,67 @@
+package web
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/eventstore"
+)
+
+// handleRegisterWriter registers another writer key (administrator only):
+// the instance that receives the request signs the registration with its
+// own, already registered key.
+func (s *Server) handleRegisterWriter(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.admin(w, r, "register writer keys", "登记写入密钥")
+	if !ok {
+		return
+	}
+	var body struct {
+		PublicKey string `json:"public_key"`
+		Label     string `json:"label"`
+	}
+	if !decodeBody(w, r, 64<<10, &body) {
+		return
+	}
+	if n := utf8.RuneCountInString(body.Label); n == 0 || n > 100 || strings.ContainsAny(body.Label, "<>") || strings.IndexFunc(body.Label, unicode.IsControl) >= 0 {
+		writeProblem(w, problemFor(&domain.ValidationError{Fields: []domain.FieldError{{Field: "label",
+			Reason: "required: at most 100 characters, one line, no < or >", ReasonZH: "必填：最多100个字符，单行，不能包含 < 或 >"}}}))
+		return
+	}
+	if b, err := base64.StdEncoding.DecodeString(body.PublicKey); err != nil || len(b) != ed25519.PublicKeySize {
+		writeProblem(w, problemFor(&domain.ValidationError{Fields: []domain.FieldError{{Field: "public_key",
+			Reason: "an Ed25519 public key in standard base64 (gongkai writer keygen prints it)", ReasonZH: "须为标准 base64 编码的 Ed25519 公钥（gongkai writer keygen 会输出）"}}}))
+		return
+	}
+	id, res, err := s.Commands.RegisterWriter(r.Context(), p.ID, body.PublicKey, body.Label)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status(res), map[string]any{"key_id": id, "label": body.Label, "stream_seq": res.Appends[0].Version})
+}
+
+// handleRevokeWriter revokes a writer key (administrator only): messages
+// it signs from now on are not facts.
+func (s *Server) handleRevokeWriter(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.admin(w, r, "revoke writer keys", "吊销写入密钥")
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	if v, err := s.Store.Version(r.Context(), eventstore.Subject(eventstore.WriterCommunity, eventstore.AggregateWriter, id)); err != nil || v == 0 {
+		writeProblem(w, Problem{Status: http.StatusNotFound, Title: "Not found", TitleZH: "未找到", Code: "not_found",
+			Detail: "No writer key " + id + " is registered.", DetailZH: "没有登记该写入密钥。"})
+		return
+	}
+	res, err := s.Commands.RevokeWriter(r.Context(), p.ID, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"key_id": r.PathValue("id"), "revoked": true, "stream_seq": res.Appends[0].Version})
+}
