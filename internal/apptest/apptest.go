@@ -13,20 +13,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/app"
 )
 
 // AdminToken is the administrator token of every test server.
-const AdminToken = "test-admin-token"
+const AdminToken = "apptest-8Rz3Kq7Wn2Lx5Vb9Ht4Jc6Mp1Fd0Sg"
 
 // Server is a running test server.
 type Server struct {
 	URL   string
 	Dir   string
 	Store *eventstore.Store
-	stop  context.CancelFunc
-	done  chan error
+	// Conn is the server's own NATS connection (its rights: a compromised
+	// account in a test).
+	Conn *nats.Conn
+	stop context.CancelFunc
+	done chan error
 }
 
 // Start runs a server on a fresh data directory until the test ends.
@@ -38,8 +43,18 @@ func Start(tb testing.TB, cfg app.Config) *Server {
 	return StartOn(tb, cfg)
 }
 
-// StartOn runs a server with cfg as given (to restart on the same data).
+// StartOn runs a server with cfg as given (to restart on the same data)
+// and waits until it is ready.
 func StartOn(tb testing.TB, cfg app.Config) *Server {
+	tb.Helper()
+	s := Launch(tb, cfg)
+	s.WaitReady(tb)
+	return s
+}
+
+// Launch runs a server with cfg as given and returns once it accepts
+// connections, ready or not.
+func Launch(tb testing.TB, cfg app.Config) *Server {
 	tb.Helper()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
@@ -58,7 +73,7 @@ func StartOn(tb testing.TB, cfg app.Config) *Server {
 	go func() { s.done <- app.Run(ctx, cfg, log, func(st app.Started) { started <- st }) }()
 	select {
 	case st := <-started:
-		s.URL, s.Store = "http://"+st.Addr, st.Store
+		s.URL, s.Store, s.Conn = "http://"+st.Addr, st.Store, st.Conn
 	case err := <-s.done:
 		cancel()
 		tb.Fatalf("server did not start: %v", err)
@@ -67,7 +82,6 @@ func StartOn(tb testing.TB, cfg app.Config) *Server {
 		tb.Fatalf("server did not start within 30s")
 	}
 	tb.Cleanup(func() { s.Stop(tb) })
-	s.WaitReady(tb)
 	return s
 }
 
@@ -135,7 +149,9 @@ func (r Response) JSON(tb testing.TB) map[string]any {
 }
 
 // Do sends a request with the given headers ("Authorization",
-// "Idempotency-Key", ...) and reads the reply.
+// "Idempotency-Key", ...) and reads the reply. An empty value removes the
+// header (Content-Type is application/json when there is a body); "Host"
+// sets the request's Host.
 func Do(tb testing.TB, method, url string, body []byte, headers map[string]string) Response {
 	tb.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
@@ -146,6 +162,10 @@ func Do(tb testing.TB, method, url string, body []byte, headers map[string]strin
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		if v == "" {
 			req.Header.Del(k)
 			continue
