@@ -27,6 +27,10 @@ const (
 	// stream info, direct get, ordered and ephemeral consumers. Its
 	// password is in ReaderPasswordFile.
 	ReaderUser = "reader"
+	// AdminUser may do anything, in-process only, with a random password
+	// made at each start. gongkai never uses it: it is for tests that play
+	// an operator or an attacker holding the server (ConnectAdmin).
+	AdminUser = "gongkai-admin"
 	// ReaderPasswordFile is the default file, in the data directory, that
 	// holds the reader's password.
 	ReaderPasswordFile = "nats-reader.password"
@@ -97,7 +101,7 @@ type Embedded struct {
 	ReaderPasswordFile    string
 	ReaderPasswordCreated bool
 
-	password string // gongkai's, for Connect
+	password, adminPassword string // for Connect and ConnectAdmin
 }
 
 // StartEmbedded starts an in-process nats-server with JetStream file storage
@@ -115,14 +119,19 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		NoSigs:     true,
 		NoLog:      true,
 	}
-	e := &Embedded{password: rand.Text()}
+	e := &Embedded{password: rand.Text(), adminPassword: rand.Text()}
+	inProcess := map[string]struct{}{connectionTypeInProcess: {}}
 	opts.Users = []*server.User{{
 		Username: GongkaiUser,
 		Password: e.password,
 		Permissions: &server.Permissions{
 			Publish: &server.SubjectPermission{Allow: []string{">"}, Deny: GongkaiDeny},
 		},
-		AllowedConnectionTypes: map[string]struct{}{connectionTypeInProcess: {}},
+		AllowedConnectionTypes: inProcess,
+	}, {
+		Username:               AdminUser,
+		Password:               e.adminPassword,
+		AllowedConnectionTypes: inProcess,
 	}}
 	if cfg.Listen == "" && (cfg.TLSCert != "" || cfg.TLSKey != "") {
 		return nil, errors.New("NATS TLS 需要 --nats-listen / NATS TLS certificate and key need --nats-listen")
@@ -186,6 +195,13 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 func (e *Embedded) Connect(opts ...nats.Option) (*nats.Conn, error) {
 	base := []nats.Option{nats.InProcessServer(e.Server), nats.UserInfo(GongkaiUser, e.password),
 		nats.CustomInboxPrefix(GongkaiInboxPrefix)}
+	return nats.Connect("", append(base, opts...)...)
+}
+
+// ConnectAdmin makes an in-process connection as AdminUser, which may do
+// anything, including what GongkaiDeny refuses gongkai. Only tests call it.
+func (e *Embedded) ConnectAdmin(opts ...nats.Option) (*nats.Conn, error) {
+	base := []nats.Option{nats.InProcessServer(e.Server), nats.UserInfo(AdminUser, e.adminPassword), nats.Name("gongkai-admin")}
 	return nats.Connect("", append(base, opts...)...)
 }
 

@@ -118,8 +118,21 @@ func TestOpenRefusesWeakStream(t *testing.T) {
 
 // The stream Open creates really refuses deletes and purges.
 func TestStreamDeniesDeleteAndPurge(t *testing.T) {
-	js := startEmbedded(t)
+	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	js, _ := jetstream.New(e.Conn)
 	s := openStore(t, js, eventstore.Config{})
+	// gongkai's own user may not delete or purge at all (TestGongkaiRights);
+	// the server's administrator may, so what refuses it is the stream.
+	nc, err := e.ConnectAdmin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ = jetstream.New(nc)
 	ctx := context.Background()
 	res, err := s.Append(ctx, eventstore.Request{Community: "c1", IdempotencyKey: "k", Fingerprint: "f",
 		Appends: []eventstore.Append{{AggregateType: "test", AggregateID: "a", Events: []eventstore.Event{storetest.Event("c1", "a", 1)}}}})

@@ -391,15 +391,22 @@ func TestSequencerRecoversFromFailedPublish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// gongkai's own user may not update a stream; the operator may.
+	nc, err := l.emb.ConnectAdmin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	admin, _ := jetstream.New(nc)
 	cfg := st.CachedInfo().Config
 	cfg.MaxMsgSize = 16
-	if _, err := l.js.UpdateStream(bg, cfg); err != nil {
+	if _, err := admin.UpdateStream(bg, cfg); err != nil {
 		t.Fatal(err)
 	}
 	l.appendEvents(t, 2)
 	waitFor(t, 10*time.Second, "the leader's publish to fail", func() bool { return leader.logs.Contains("publish checkpoint") })
 	cfg.MaxMsgSize = -1
-	if _, err := l.js.UpdateStream(bg, cfg); err != nil {
+	if _, err := admin.UpdateStream(bg, cfg); err != nil {
 		t.Fatal(err)
 	}
 	last = l.appendEvents(t, 1)
