@@ -20,7 +20,9 @@ import (
 	"github.com/gongkai/gongkai/eventstore"
 )
 
-const admin = "e2e-admin-token"
+// admin is the administrator token of every server the tests start: long
+// and random, as gongkai serve requires.
+const admin = "e2e-3Jq8ZtW1xKc6VbN9mRp2LfH7sDy4GuA0"
 
 // bin is the gongkai binary and natsBin nats-server at the version in
 // go.mod, both built once by TestMain.

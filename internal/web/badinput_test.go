@@ -21,6 +21,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 	withAmount := func(amount string) string {
 		return fmt.Sprintf(`{"type":"matter.register","aggregate_id":"m9","effective_date":"2025-02-01","data":{"title":"t","amount":%s}}`, amount)
 	}
+	titled := func(title string) string {
+		return step("matter.register", "m9", "2025-02-01", `{"title":"`+title+`"}`)
+	}
 	var big strings.Builder
 	big.WriteString(`{"type":"matter.register","aggregate_id":"m9","effective_date":"2025-02-01","data":{"title":"t","description":"`)
 	big.WriteString(strings.Repeat("x", 2<<20))
@@ -39,6 +42,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		name      string
 		community string
 		path      string // default "/commands"
+		url       string // instead of /api/v1/communities/{community}{path}
 		body      string
 		headers   map[string]string
 		status    int
@@ -84,6 +88,30 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{name: "bad token", body: register("m9", "2025-02-01"), headers: map[string]string{"Authorization": "Bearer x"}, status: 401},
 		{name: "bad If-Match", body: step("matter.propose", "m1", "2025-02-02", `{}`), headers: map[string]string{"If-Match": "abc"}, status: 400, field: "If-Match"},
 		{name: "form content type", body: register("m9", "2025-02-01"), headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, status: 415},
+		{name: "no content type", body: register("m9", "2025-02-01"), headers: map[string]string{"Content-Type": ""}, status: 415},
+		{name: "content type jsonx", body: register("m9", "2025-02-01"), headers: map[string]string{"Content-Type": "application/jsonx"}, status: 415},
+		{name: "content type latin1", body: register("m9", "2025-02-01"), headers: map[string]string{"Content-Type": "application/json; charset=latin1"}, status: 415},
+		{name: "content type text/plain", body: register("m9", "2025-02-01"), headers: map[string]string{"Content-Type": "text/plain"}, status: 415},
+		{name: "content type with another parameter", body: register("m9", "2025-02-01"), headers: map[string]string{"Content-Type": "application/json; charset=utf-8; profile=x"}, status: 415},
+		{name: "content type json-seq", body: register("m9", "2025-02-01"), headers: map[string]string{"Content-Type": "application/json-seq"}, status: 415},
+		{name: "invalid UTF-8 byte", body: titled("路灯\xff维修"), status: 400, field: "body"},
+		{name: "overlong encoding", body: titled("\xc0\xaf"), status: 400, field: "body"},
+		{name: "UTF-8 encoded surrogate", body: titled("\xed\xa0\x80"), status: 400, field: "body"},
+		{name: "escaped lone high surrogate", body: titled(`\ud800`), status: 400, field: "body"},
+		{name: "escaped lone low surrogate", body: titled(`\udc00`), status: 400, field: "body"},
+		{name: "escaped high surrogate without its pair", body: titled(`\uD83D路灯`), status: 400, field: "body"},
+		{name: "lone surrogate in a batch", path: "/commands:batch", body: `{"commands":[` + titled(`\udfff`) + `]}`, status: 400, field: "body"},
+		{name: "data name in upper case", body: step("matter.register", "m9", "2025-02-01", `{"TITLE":"t"}`), status: 422, field: "data.TITLE"},
+		{name: "data name capitalised", body: step("matter.register", "m9", "2025-02-01", `{"title":"t","Amount":"1.00"}`), status: 422, field: "data.Amount"},
+		{name: "nested data name in another case", body: resolve(`{"Expected":15,"present":12,"for":10}`), status: 422, field: "data.votes.Expected"},
+		{name: "envelope name in upper case", body: `{"TYPE":"matter.register","aggregate_id":"m9","effective_date":"2025-02-01","data":{"title":"t"}}`, status: 400, field: "TYPE"},
+		{name: "envelope name with long s", path: "/commands:batch", body: `{"command\u017f":[` + register("m9", "2025-02-01") + `]}`, status: 400, field: "command\u017f"},
+		{name: "envelope name given twice", body: `{"type":"matter.register","type":"matter.propose","aggregate_id":"m9","effective_date":"2025-02-01","data":{"title":"t"}}`, status: 400, field: "type"},
+		{name: "data name given twice", body: step("matter.register", "m9", "2025-02-01", `{"title":"t","title":"u"}`), status: 422, field: "data.title"},
+		{name: "token request name in upper case", url: "/api/v1/tokens", body: `{"COMMUNITY":"c1","label":"文书"}`, status: 400, field: "COMMUNITY"},
+		{name: "token request not UTF-8", url: "/api/v1/tokens", body: "{\"community\":\"c1\",\"label\":\"\xe6\x96\"}", status: 400, field: "body"},
+		{name: "token request without content type", url: "/api/v1/tokens", body: `{"community":"c1","label":"文书"}`, headers: map[string]string{"Content-Type": ""}, status: 415},
+		{name: "empty amount", body: withAmount(`""`), status: 422, field: "data.amount"},
 		{name: "empty batch", path: "/commands:batch", body: `{"commands":[]}`, status: 400, field: "commands"},
 		{name: "batch of 1001", path: "/commands:batch", body: many.String(), status: 400, field: "commands"},
 		{name: "register community twice", body: community, status: 422, field: "aggregate_id"},
@@ -108,7 +136,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 			for k, v := range tc.headers {
 				h[k] = v
 			}
-			r := apptest.Do(t, http.MethodPost, s.URL+"/api/v1/communities/"+c+path, []byte(tc.body), h)
+			url := s.URL + "/api/v1/communities/" + c + path
+			if tc.url != "" {
+				url = s.URL + tc.url
+			}
+			r := apptest.Do(t, http.MethodPost, url, []byte(tc.body), h)
 			if r.Status != tc.status {
 				t.Fatalf("status = %d, want %d: %s", r.Status, tc.status, r.Body)
 			}
@@ -162,5 +194,15 @@ func TestHostileTextIsEscaped(t *testing.T) {
 		if !strings.Contains(html, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") || !strings.Contains(html, "路灯 &amp; 道路") {
 			t.Fatalf("page does not show the text escaped:\n%s", html)
 		}
+	}
+}
+
+// The media type is application/json, in any case, with no parameter but
+// charset=utf-8.
+func TestJSONMediaTypes(t *testing.T) {
+	s := setup(t, app.Config{})
+	for i, ct := range []string{"application/json", "Application/JSON", "application/json; charset=utf-8", `application/json;charset="UTF-8"`} {
+		body := register(fmt.Sprint("mt", i), "2025-02-01")
+		mustStatus(t, s.Command(t, "c1", fmt.Sprint("media-type-", i), body, "Content-Type", ct), http.StatusCreated)
 	}
 }

@@ -51,7 +51,7 @@ func browse(t *testing.T, bin, url string, mode ...string) []byte {
 // checkpoint; the finance pages with their SVG charts and 大写.
 func TestPagesInBrowser(t *testing.T) {
 	bin := chromium(t)
-	s := apptest.Start(t, app.Config{Demo: true, CheckpointEvery: 100 * time.Millisecond})
+	s := apptest.Start(t, app.Config{Demo: true, CheckpointEvery: 100 * time.Millisecond, PublicURL: "https://ledger.example.org"})
 	waitSeq(t, s, "/api/v1/communities/"+demo.Community+"/board", uint64(len(demo.Commands())))
 	for deadline := time.Now().Add(15 * time.Second); ; {
 		if apptest.Do(t, "GET", s.URL+"/api/v1/log/checkpoint", nil, nil).Status == 200 {

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"html/template"
-	"net/http"
 	"strings"
 	"time"
 
@@ -19,12 +18,12 @@ type checkpointPanel struct {
 	RootPrefix string
 	Signers    []string
 	At         time.Time
-	URL        string
-	QR         template.URL // a data: URL of a PNG QR code of URL
+	URL        string       // absolute with Deps.PublicURL, else relative
+	QR         template.URL // a data: URL of a PNG QR code of URL; empty without Deps.PublicURL
 }
 
 // checkpointOf returns the panel for the latest checkpoint, or nil.
-func (s *Server) checkpointOf(r *http.Request) *checkpointPanel {
+func (s *Server) checkpointOf() *checkpointPanel {
 	if s.TLog == nil {
 		return nil
 	}
@@ -38,13 +37,13 @@ func (s *Server) checkpointOf(r *http.Request) *checkpointPanel {
 			p.Signers = append(p.Signers, f[1])
 		}
 	}
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	p.URL = scheme + "://" + r.Host + "/api/v1/log/checkpoint"
-	if png, err := qrcode.Encode(p.URL, qrcode.Medium, 160); err == nil {
-		p.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+	// The link is absolute, and has a QR code, only with the configured
+	// public URL: the request's Host header is the client's to choose.
+	p.URL = s.PublicURL + "/api/v1/log/checkpoint"
+	if s.PublicURL != "" {
+		if png, err := qrcode.Encode(p.URL, qrcode.Medium, 160); err == nil {
+			p.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+		}
 	}
 	return p
 }

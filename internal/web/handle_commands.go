@@ -1,14 +1,15 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gongkai/gongkai/domain"
@@ -110,11 +111,14 @@ func (s *Server) writeRequest(w http.ResponseWriter, r *http.Request, limit int6
 	return command.Request{Community: community, IdempotencyKey: key, Actor: p.ID, Admin: p.Admin}, true
 }
 
-// decodeBody reads a JSON body of at most limit bytes into v, strictly.
+// decodeBody reads a JSON body of at most limit bytes into v with
+// domain.DecodeJSON: the one place every JSON write is decoded. The media
+// type must be application/json, with no parameter but charset=utf-8.
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+	if !jsonMediaType(r.Header.Get("Content-Type")) {
 		writeProblem(w, Problem{Status: http.StatusUnsupportedMediaType, Title: "Unsupported media type", TitleZH: "不支持的内容类型",
-			Code: "content_type", Detail: "Send application/json.", DetailZH: "请以 application/json 格式提交。"})
+			Code: "content_type", Detail: "Send the body as Content-Type: application/json (charset=utf-8 is the only parameter allowed).",
+			DetailZH: "请以 Content-Type: application/json 提交请求体（仅可附加 charset=utf-8）。"})
 		return false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
@@ -128,31 +132,63 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool
 		writeProblem(w, badRequest("read_body", "Could not read the body.", "无法读取请求体。"))
 		return false
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err = dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("unexpected data after the JSON object")
+	err = domain.DecodeJSON(body, v)
+	var je *domain.JSONError
+	if errors.As(err, &je) {
+		field, code := je.Path, "malformed_json"
+		if field == "" {
+			field = "body"
+		}
+		if errors.Is(err, domain.ErrNotUTF8) {
+			code = "invalid_utf8"
+		}
+		writeProblem(w, badRequest(code, "The body is not a valid request: "+je.Error()+"; nothing was recorded.",
+			"请求体不是有效的 JSON 请求："+je.ReasonZH+"。未记录任何内容。",
+			domain.FieldError{Field: field, Reason: je.Reason, ReasonZH: je.ReasonZH}))
+		return false
 	}
 	if err != nil {
-		field := "body"
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			field = te.Field
-		} else if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			field = strings.Trim(name, `"`)
-		}
-		writeProblem(w, badRequest("malformed_json", "The body is not a valid command: "+err.Error(), "请求体不是有效的 JSON 指令。",
-			domain.FieldError{Field: field, Reason: err.Error(), ReasonZH: "JSON 格式或字段错误"}))
-		return false
+		panic(err) // v is not a pointer: a bug in the handler
 	}
 	return true
 }
 
+// jsonMediaType reports whether a Content-Type is application/json, with at
+// most a charset=utf-8 parameter (type, subtype and charset compared without
+// regard to case, RFC 9110 §8.3.1). An absent Content-Type is not JSON.
+func jsonMediaType(ct string) bool {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return false
+		}
+	}
+	return true
+}
+
+// authenticate returns the principal of the request's bearer token. It
+// answers 401 to a missing or wrong token, and 429 to any token from an
+// address with too many recent failures (see throttle).
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
+	client := clientOf(r)
+	if wait := s.authFailures.blocked(client); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeProblem(w, Problem{Status: http.StatusTooManyRequests, Title: "Too many failed attempts", TitleZH: "认证失败次数过多",
+			Code: "too_many_auth_failures",
+			Detail: fmt.Sprintf("Requests from this address failed authentication %d times within %d seconds; for the next %d seconds no token from it is accepted. Nothing was recorded.",
+				AuthFailureLimit, int(AuthFailureWindow/time.Second), secs),
+			DetailZH: fmt.Sprintf("此地址在 %d 秒内认证失败已达 %d 次，接下来 %d 秒内不受理其任何令牌。未记录任何内容。",
+				int(AuthFailureWindow/time.Second), AuthFailureLimit, secs)})
+		return auth.Principal{}, false
+	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	p, valid := s.Tokens.Authenticate(strings.TrimSpace(token))
 	if !ok || !valid {
+		s.authFailures.fail(client)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gongkai"`)
 		writeProblem(w, Problem{Status: http.StatusUnauthorized, Title: "Unauthorized", TitleZH: "未授权", Code: "unauthorized",
 			Detail: "Writes need a valid bearer token.", DetailZH: "写入请求须提供有效的令牌（Bearer token）。"})
@@ -169,8 +205,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeProblem(w, p)
 }
 
+// writeJSON writes v as the reply. A reply whose handler set no
+// Cache-Control is not stored by any cache (it may hold a token or a
+// write's result).
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

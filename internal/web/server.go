@@ -41,6 +41,11 @@ type Deps struct {
 	Guard WriteGuard
 	// DemoLoading, when set, reports that --demo is still loading.
 	DemoLoading func() bool
+	// PublicURL is the address the public reaches this server at, such as
+	// "https://ledger.example.org" (see ParsePublicURL): every absolute
+	// link and QR code is built from it, never from the request's Host.
+	// Without it pages carry relative links and no QR code.
+	PublicURL string
 }
 
 // WriteGuard says whether the ledger may take writes now: Err is nil when
@@ -53,16 +58,24 @@ type WriteGuard interface {
 type Server struct {
 	Deps
 	mux *http.ServeMux
+	// authFailures throttles failed authentication per client address.
+	authFailures *throttle
 }
 
 // NewServer returns the handler with every route.
 func NewServer(d Deps) http.Handler {
-	s := &Server{Deps: d, mux: http.NewServeMux()}
+	s := &Server{Deps: d, mux: http.NewServeMux(),
+		// Real time, not d.Now: under a test's fixed clock a blocked
+		// address would stay blocked.
+		authFailures: newThrottle(AuthFailureLimit, AuthFailureWindow, maxThrottled, time.Now)}
 	s.routes()
 	return s
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// No reply of gongkai is meant to be framed; pages also say so in
+	// their Content-Security-Policy (frame-ancestors 'none').
+	w.Header().Set("X-Frame-Options", "DENY")
 	s.mux.ServeHTTP(w, r)
 }
