@@ -21,7 +21,7 @@ func runWitness(ctx context.Context, args []string, getenv func(string) string, 
 	var keyFile, logKeys, state, addr string
 	fs := newFlags("witness", getenv, stderr)
 	fs.str(&keyFile, "key", "GONGKAI_WITNESS_KEY", "witness.key", "the witness's signer key file (gongkai keygen --origin <witness name>)")
-	fs.str(&logKeys, "log-key", "GONGKAI_WITNESS_LOG_KEYS", "", "verifier keys of the logs it witnesses, comma-separated")
+	fs.str(&logKeys, "log-key", "GONGKAI_WITNESS_LOG_KEYS", "", "verifier keys of the logs it witnesses, comma-separated (a log's origin is its key's name; give both keys of a log during a key rotation)")
 	fs.str(&state, "state", "GONGKAI_WITNESS_STATE", "witness-state", "directory for the last cosigned size of each log")
 	fs.str(&addr, "addr", "GONGKAI_WITNESS_ADDR", "127.0.0.1:8090", "HTTP listen address")
 	if err := fs.parse(args); err != nil {
