@@ -25,6 +25,18 @@ func (e *WriterNotRegisteredError) Error() string {
 		"whose key is (POST /api/v1/writers, docs/deploy.md \"Writer keys\")", e.KeyID)
 }
 
+// Writable returns a *RefusedError when appends are refused now (the
+// guard's verdict on the storage), so that a command is refused for that
+// reason before it is decided on a state that may be wrong.
+func (s *Store) Writable() error {
+	if s.gate != nil {
+		if err := s.gate(); err != nil {
+			return &RefusedError{Reason: err}
+		}
+	}
+	return nil
+}
+
 // WriterID returns the id of the store's writer key ("" without one).
 func (s *Store) WriterID() string { return s.writer.ID }
 

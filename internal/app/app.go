@@ -151,12 +151,24 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	// is then never replaced by an empty one, unless --init says so.
 	cfg.TreeDir = treeDir(cfg)
 	known := transparency.TreeSizeIn(cfg.TreeDir)
+	stream := cfg.Stream
+	if stream == "" {
+		stream = "GONGKAI"
+	}
+	err = eventstore.RetryTransient(ctx, log, "read the latest checkpoint", 30*time.Second, func() error {
+		n, err := transparency.StoredSize(ctx, js, stream)
+		known = max(known, n)
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	if known > 0 && cfg.Init {
 		aside := cfg.TreeDir + ".replaced-" + cfg.Now().UTC().Format("20060102T150405Z")
-		if err := os.Rename(cfg.TreeDir, aside); err != nil {
+		if err := os.Rename(cfg.TreeDir, aside); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--init: move the old tree aside: %w", err)
 		}
-		log.Warn("--init: starting a new log; the old tree is kept aside", "old_tree", aside, "old_size", known)
+		log.Warn("--init: starting a new log where the records say one of this size existed; the old tree is kept aside", "old_tree", aside, "old_size", known)
 		known = 0
 	}
 	store, err := eventstore.Open(ctx, js, eventstore.Config{Stream: cfg.Stream, Replicas: cfg.Replicas,

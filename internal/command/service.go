@@ -151,6 +151,9 @@ func (s *Service) Execute(ctx context.Context, req Request) (eventstore.Result, 
 	if err := s.cache.waitReady(ctx); err != nil {
 		return eventstore.Result{}, err
 	}
+	if err := s.store.Writable(); err != nil {
+		return eventstore.Result{}, err
+	}
 	cmds := make([]decoded, len(req.Commands))
 	subjects := make([]string, 0, len(req.Commands))
 	for i, c := range req.Commands {

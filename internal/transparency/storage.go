@@ -76,6 +76,31 @@ func (l *Log) probeWitnesses(ctx context.Context) {
 	}
 }
 
+// StoredSize returns the size of the latest checkpoint stored for the
+// ledger stream named stream (0 when there is none, or no checkpoint
+// stream): what the log's own signed records say its size was.
+func StoredSize(ctx context.Context, js jetstream.JetStream, stream string) (uint64, error) {
+	cps, err := js.Stream(ctx, CheckpointStream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	m, err := cps.GetLastMsgForSubject(ctx, "gongkai-checkpoints."+stream)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var cp Checkpoint
+	if _, err := cp.Unmarshal(m.Data); err != nil {
+		return 0, fmt.Errorf("latest checkpoint: %w", err)
+	}
+	return cp.Size, nil
+}
+
 // TreeSizeIn returns the number of leaves of the tree kept in dir, without
 // opening or creating it (0 when there is none): what this instance's own
 // files say the ledger's size was.
