@@ -19,7 +19,8 @@ import (
 	"github.com/gongkai/gongkai/internal/app"
 )
 
-// AdminToken is the administrator token of every test server.
+// AdminToken is the administrator token of every test server: long and
+// random, as app.Run requires (auth.CheckAdminToken).
 const AdminToken = "apptest-8Rz3Kq7Wn2Lx5Vb9Ht4Jc6Mp1Fd0Sg"
 
 // Server is a running test server.
