@@ -90,6 +90,8 @@ type EmbeddedConfig struct {
 	// NoSync turns off fsync on every write. Only benchmarks set it, to
 	// measure what fsync costs; an acknowledged write may then be lost.
 	NoSync bool
+	// ConnOptions are more options for Conn, such as an error handler.
+	ConnOptions []nats.Option
 }
 
 // Embedded is a running in-process NATS server and gongkai's connection to it.
@@ -183,7 +185,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		return nil, fmt.Errorf("embedded nats: not ready after 30s")
 	}
 	e.Server = srv
-	if e.Conn, err = e.Connect(nats.Name("gongkai")); err != nil {
+	if e.Conn, err = e.Connect(append([]nats.Option{nats.Name("gongkai")}, cfg.ConnOptions...)...); err != nil {
 		srv.Shutdown()
 		return nil, fmt.Errorf("embedded nats connect: %w", err)
 	}

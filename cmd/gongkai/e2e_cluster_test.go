@@ -25,6 +25,7 @@ type natsNode struct {
 	name, conf, url string
 	cmd             *exec.Cmd
 	logs            *bytes.Buffer
+	opts            []nats.Option // how connectCluster connects
 }
 
 func (n *natsNode) start(t *testing.T) {
@@ -39,21 +40,51 @@ func (n *natsNode) start(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 }
 
+// natsAuth is the authentication of a test cluster.
+type natsAuth struct {
+	// accounts is the text of accounts.conf, which every node includes.
+	accounts string
+	// routeUser and routePass authenticate the routes between nodes.
+	routeUser, routePass string
+	// connect are the options the test waits for the cluster with.
+	connect []nats.Option
+}
+
 // startCluster starts three nats-server processes with JetStream (fsync on
-// every write) clustered on loopback ports.
-func startCluster(t *testing.T) []*natsNode {
+// every write) clustered on loopback ports, with no authentication.
+func startCluster(t *testing.T) []*natsNode { return startNATSNodes(t, 3, nil) }
+
+// startNATS starts one nats-server process with JetStream (fsync on every
+// write) and no authentication.
+func startNATS(t *testing.T) *natsNode { return startNATSNodes(t, 1, nil)[0] }
+
+// startNATSNodes starts n nats-server processes with JetStream (fsync on
+// every write), clustered on loopback ports when n > 1, with auth when it
+// is not nil, and waits for JetStream to answer.
+func startNATSNodes(t *testing.T, n int, auth *natsAuth) []*natsNode {
 	t.Helper()
 	dir := t.TempDir()
-	var client, route [3]string
-	for i := range 3 {
+	client, route := make([]string, n), make([]string, n)
+	for i := range n {
 		client[i], route[i] = freeAddr(t), freeAddr(t)
 	}
-	nodes := make([]*natsNode, 3)
-	for i := range 3 {
+	var include, routeAuth, routeCreds string
+	var opts []nats.Option
+	if auth != nil {
+		if err := os.WriteFile(filepath.Join(dir, "accounts.conf"), []byte(auth.accounts), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		include = "include accounts.conf\n"
+		routeAuth = fmt.Sprintf("authorization { user: %s, password: %q }, ", auth.routeUser, auth.routePass)
+		routeCreds = auth.routeUser + ":" + auth.routePass + "@"
+		opts = auth.connect
+	}
+	nodes := make([]*natsNode, n)
+	for i := range n {
 		var routes []string
-		for j := range 3 {
+		for j := range n {
 			if j != i {
-				routes = append(routes, "nats-route://"+route[j])
+				routes = append(routes, "nats-route://"+routeCreds+route[j])
 			}
 		}
 		name := fmt.Sprintf("n%d", i+1)
@@ -64,15 +95,19 @@ func startCluster(t *testing.T) []*natsNode {
 host: %s
 port: %s
 jetstream { store_dir: %q, sync_interval: always }
-cluster { name: gongkai-test, host: %s, port: %s, routes: [%s] }
-`, name, host, port, filepath.Join(dir, name), rhost, rport, strings.Join(routes, ", "))
-		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+`, name, host, port, filepath.Join(dir, name))
+		if n > 1 {
+			body += fmt.Sprintf("cluster { name: gongkai-test, host: %s, port: %s, %sroutes: [%s] }\n",
+				rhost, rport, routeAuth, strings.Join(routes, ", "))
+		}
+		body += include
+		if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		nodes[i] = &natsNode{name: name, conf: conf, url: "nats://" + client[i]}
+		nodes[i] = &natsNode{name: name, conf: conf, url: "nats://" + client[i], opts: opts}
 		nodes[i].start(t)
 	}
-	// Wait for a JetStream meta leader.
+	// Wait for JetStream (in a cluster, a meta leader).
 	nc := connectCluster(t, nodes)
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
@@ -85,7 +120,7 @@ cluster { name: gongkai-test, host: %s, port: %s, routes: [%s] }
 			return nodes
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("JetStream cluster not ready: %v\n%s", err, nodes[0].logs.String())
+			t.Fatalf("JetStream not ready: %v\n%s", err, nodes[0].logs.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -101,7 +136,7 @@ func urls(nodes []*natsNode) string {
 
 func connectCluster(t *testing.T, nodes []*natsNode) *nats.Conn {
 	t.Helper()
-	nc, err := nats.Connect(urls(nodes), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
+	nc, err := nats.Connect(urls(nodes), append([]nats.Option{nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true)}, nodes[0].opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

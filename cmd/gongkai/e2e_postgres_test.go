@@ -15,7 +15,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/pgtest"
 )
 
@@ -272,12 +271,7 @@ func TestPostgresDownWhileAppending(t *testing.T) {
 // killing it moves the writing to the other within seconds; the results
 // equal a fresh rebuild.
 func TestTwoInstancesOneWriter(t *testing.T) {
-	nats, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: t.TempDir(), Listen: freeAddr(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nats.Close)
-	natsURL := nats.Server.ClientURL()
+	natsURL := startNATS(t).url
 	pg := pgtest.Start(t)
 	dsn := pg.NewDatabase(t)
 	a := startServe(t, bin, "", freeAddr(t), "--nats", natsURL, "--postgres", dsn)
@@ -373,12 +367,7 @@ func TestDemoSameOnBothBackends(t *testing.T) {
 // while a server serves and writes it, switches, and drops the old schema;
 // a read model whose stored code version differs rebuilds itself at start.
 func TestRebuildWithoutDowntime(t *testing.T) {
-	nats, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: t.TempDir(), Listen: freeAddr(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nats.Close)
-	natsURL := nats.Server.ClientURL()
+	natsURL := startNATS(t).url
 	pg := pgtest.Start(t)
 	dsn := pg.NewDatabase(t)
 	p := startServe(t, bin, "", freeAddr(t), "--nats", natsURL, "--postgres", dsn)

@@ -334,7 +334,8 @@ func connect(cfg Config, log *slog.Logger, g *guard.Guard) (nc *nats.Conn, fsync
 	if len(cfg.NATSURLs) > 0 {
 		// Replies arrive under gongkai's own inbox prefix, which
 		// docs/deploy.md lets no reader subscribe to.
-		opts := []nats.Option{nats.Name("gongkai"), nats.MaxReconnects(-1), nats.CustomInboxPrefix(eventstore.GongkaiInboxPrefix)}
+		opts := []nats.Option{nats.Name("gongkai"), nats.MaxReconnects(-1), nats.CustomInboxPrefix(eventstore.GongkaiInboxPrefix),
+			natsErrors(log)}
 		if cfg.NATSCreds != "" {
 			opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
 		}
@@ -349,7 +350,8 @@ func connect(cfg Config, log *slog.Logger, g *guard.Guard) (nc *nats.Conn, fsync
 		return nil, "", nil, errors.New("--data is required for the embedded NATS server")
 	}
 	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: cfg.DataDir, Listen: cfg.NATSListen, NoSync: cfg.NoSync,
-		ReaderPasswordFile: cfg.NATSReaderPasswordFile, TLSCert: cfg.NATSTLSCert, TLSKey: cfg.NATSTLSKey})
+		ReaderPasswordFile: cfg.NATSReaderPasswordFile, TLSCert: cfg.NATSTLSCert, TLSKey: cfg.NATSTLSKey,
+		ConnOptions: []nats.Option{natsErrors(log)}})
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -363,6 +365,18 @@ func connect(cfg Config, log *slog.Logger, g *guard.Guard) (nc *nats.Conn, fsync
 	}
 	log.Info("embedded NATS started", "dir", cfg.DataDir, "listen", cfg.NATSListen, "tls", cfg.NATSTLSCert != "")
 	return e.Conn, fsync, e.Close, nil
+}
+
+// natsErrors logs what the NATS server reports asynchronously, such as a
+// permissions violation, which the caller otherwise sees only as a timeout.
+func natsErrors(log *slog.Logger) nats.Option {
+	return nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+		if sub != nil {
+			log.Warn("NATS error", "err", err, "subject", sub.Subject)
+			return
+		}
+		log.Warn("NATS error", "err", err)
+	})
 }
 
 // openLog opens the verifiable log, loading (or, with the embedded server,
