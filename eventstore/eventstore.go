@@ -172,6 +172,10 @@ type Config struct {
 	// NoCreate makes Open fail with ErrStreamMissing instead of creating a
 	// missing stream (the instance's records say a longer ledger existed).
 	NoCreate bool
+	// VerifiedFile, when set, is a file of this instance's where the store
+	// keeps how far it has verified writer signatures on this stream, so
+	// that a restart does not verify them all again (see SaveVerified).
+	VerifiedFile string
 }
 
 // ErrStreamMissing is returned by Open when the stream does not exist and
@@ -191,6 +195,9 @@ type Store struct {
 	writer WriterKey
 	// genesisMu serialises the registration of the first writer key.
 	genesisMu sync.Mutex
+	// verifiedFile keeps how far signatures were verified (SaveVerified).
+	verifiedFile string
+	savedThrough uint64
 	// created is when the stream Open found was created; a stream found
 	// later with another creation time was deleted and made anew.
 	created time.Time
@@ -241,6 +248,10 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	s := &Store{js: js, stream: st, name: cfg.Stream, log: cfg.Logger, idx: newIndex(), gate: cfg.Gate, onErr: cfg.OnWriteError,
 		created: st.CachedInfo().Created, writer: cfg.Writer}
 	start := time.Now()
+	s.verifiedFile = cfg.VerifiedFile
+	if n, rejected := s.loadVerified(); n > 0 {
+		s.idx.with(func(v *Validator) { v.verifiedThrough, v.reverify = n, rejected })
+	}
 	// syncIndex resumes after the last message it indexed.
 	if err := retry("index idempotency keys", func() error { return s.syncIndex(ctx) }); err != nil {
 		return nil, fmt.Errorf("index idempotency keys: %w", err)

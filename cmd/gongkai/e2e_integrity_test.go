@@ -7,6 +7,9 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -127,6 +130,20 @@ func TestForgedEventsAreNotFacts(t *testing.T) {
 		}
 	}
 	forged = append(forged, publishRaw(t, js, orig.Subject, h, orig.Data))
+	// 5. A message naming the real writer key, with a signature that does
+	// not verify (also after a restart, when verified signatures are not
+	// verified again).
+	bad := forge("matter", "forged-5", "matter.registered", `{"title":"伪造签名"}`)
+	sum := sha256.Sum256(bad)
+	forged = append(forged, publishRaw(t, js, "ledger.e2e.matter.forged-5", nats.Header{
+		eventstore.HeaderIdempotency:   {eventstore.IdempotencyHash("e2e", "forged-5")},
+		eventstore.HeaderRequest:       {"forged-5"},
+		eventstore.HeaderCommand:       {"0"},
+		eventstore.HeaderPart:          {"0/1"},
+		eventstore.HeaderPayloadSHA256: {hex.EncodeToString(sum[:])},
+		eventstore.HeaderWriter:        {orig.Header.Get(eventstore.HeaderWriter)},
+		eventstore.HeaderWriterSig:     {base64.StdEncoding.EncodeToString(make([]byte, 64))},
+	}, bad))
 
 	// The victim's real command is recorded, not answered as a replay.
 	r := srv.Command(t, "e2e", "victim-key", victim)

@@ -173,7 +173,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	}
 	store, err := eventstore.Open(ctx, js, eventstore.Config{Stream: cfg.Stream, Replicas: cfg.Replicas,
 		DuplicateWindow: cfg.DuplicateWindow, Logger: log, Gate: g.Err, OnWriteError: func(error) { g.Poke() },
-		Writer: writer, NoCreate: known > 0})
+		Writer: writer, NoCreate: known > 0, VerifiedFile: filepath.Join(cfg.TreeDir, "verified")})
 	if errors.Is(err, eventstore.ErrStreamMissing) {
 		return fmt.Errorf("the ledger stream is missing, but this instance's tree (%s) holds %d entries: gongkai does not create an empty ledger in its place. "+
 			"Restore the stream (docs/deploy.md, \"The log is shorter than it was\"), or start a new, announced log with --init / "+
@@ -259,7 +259,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	}
 	goRun("verifiable log", tlog.Run)
 	g.Add(guard.Check{Name: "ledger_stream", Run: func(ctx context.Context) error {
-		return store.CheckIntegrity(ctx, tlog.KnownSize())
+		err := store.CheckIntegrity(ctx, tlog.KnownSize())
+		if err == nil {
+			// While the stream is sound, remember how far its writer
+			// signatures are verified, so that a restart need not verify
+			// them all again.
+			if serr := store.SaveVerified(1000); serr != nil {
+				log.Warn("could not save how far signatures are verified", "err", serr)
+			}
+		}
+		return err
 	}})
 	g.Add(guard.Check{Name: "checkpoint_stream", Run: tlog.CheckStorage})
 	goRun("guard", g.Run)
@@ -324,6 +333,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	_ = srv.Shutdown(sctx)
 	cancel()
 	wg.Wait()
+	if g.Err() == nil {
+		if err := store.SaveVerified(0); err != nil {
+			log.Warn("could not save how far signatures are verified", "err", err)
+		}
+	}
 	return runErr
 }
 
