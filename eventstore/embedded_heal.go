@@ -157,14 +157,14 @@ func (w *storageWatch) heal(why error) {
 func (w *storageWatch) state() storageState {
 	free, total, err := diskSpace(w.dir)
 	if err != nil {
-		return storageState{problem: fmt.Errorf("cannot read the free space of %s: %v", w.dir, err)}
+		return storageState{problem: fmt.Errorf("cannot read the free space of %s: %v / 无法读取磁盘可用空间", w.dir, err)}
 	}
 	room := free >= healMinFree(total)
-	where := fmt.Sprintf("%s free of %s on %s", mib(free), mib(total), w.dir)
+	where := fmt.Sprintf("%s free of %s on %s", size(free), size(total), w.dir)
 	if !w.srv.JetStreamEnabled() {
-		return storageState{healable: room, problem: fmt.Errorf(
-			"JetStream has stopped and the ledger takes no writes (%s); %s / JetStream 已停止，账本暂停写入",
-			where, whatToDo(room))}
+		return storageState{healable: room, problem: bilingual(room,
+			"JetStream has stopped and the ledger takes no writes; "+where,
+			"JetStream 已停止，账本暂停写入。")}
 	}
 	hs := w.srv.Healthz(&server.HealthzOptions{Details: true})
 	for _, he := range hs.Errors {
@@ -175,12 +175,12 @@ func (w *storageWatch) state() storageState {
 			// Not a full disk: restarting JetStream would hide a failing
 			// disk, so this is left to an operator.
 			return storageState{problem: fmt.Errorf(
-				"JetStream cannot write stream %s: %s; check the disk and restart gongkai (docs/deploy.md, \"Disk full\") / 账本无法写入磁盘，请检查磁盘后重启",
-				he.Stream, he.Error)}
+				"JetStream cannot write stream %s (%s), and the disk is not full: check the disk, then restart gongkai / "+
+					"账本无法写入磁盘（并非磁盘已满），请检查磁盘后重启 gongkai。", he.Stream, he.Error)}
 		}
-		return storageState{healable: room, problem: fmt.Errorf(
-			"the disk holding the ledger is full: JetStream could not write stream %s (no space left on device) and takes no writes; %s; %s / 账本所在磁盘已满，暂停写入",
-			he.Stream, where, whatToDo(room))}
+		return storageState{healable: room, problem: bilingual(room,
+			fmt.Sprintf("the disk holding the ledger is full: JetStream could not write stream %s (no space left on device) and takes no writes; %s", he.Stream, where),
+			"账本所在磁盘已满，暂停写入。")}
 	}
 	jsz, err := w.srv.Jsz(nil)
 	if err != nil || jsz.Config.MaxStore <= 0 {
@@ -195,16 +195,19 @@ func (w *storageWatch) state() storageState {
 	// what is stored.
 	next := free/4*3 + used/4*3
 	room = next >= used+healMinFree(total)
-	return storageState{healable: room, problem: fmt.Errorf(
-		"the ledger's storage is full: JetStream has stored %s and allows itself %s (three quarters of the disk space free when it started and of what it held then); %s; %s / 账本存储空间已满，暂停写入",
-		mib(used), mib(limit), where, whatToDo(room))}
+	return storageState{healable: room, problem: bilingual(room,
+		fmt.Sprintf("the ledger's storage is full: JetStream has stored %s and allows itself %s "+
+			"(three quarters of the disk space free when it started, and of what it held then); %s", size(used), size(limit), where),
+		"账本存储已达 JetStream 的上限（启动时可用磁盘空间的四分之三），暂停写入。")}
 }
 
-func whatToDo(room bool) string {
+// bilingual is a storage problem in English and Chinese, with what to do.
+func bilingual(room bool, en, zh string) error {
 	if room {
-		return "there is room again: JetStream is being restarted and writes resume within seconds, without restarting gongkai / 磁盘已有空间，数秒内自动恢复写入"
+		return fmt.Errorf("%s. There is room again: JetStream is being restarted in the process and writes resume within seconds / %s磁盘已有空间，正在重新启动 JetStream，数秒内恢复写入。", en, zh)
 	}
-	return "free space on that disk or grow it: writes resume by themselves within seconds, without restarting gongkai (docs/deploy.md, \"Disk full\") / 请清理或扩容该磁盘，空间恢复后数秒内自动恢复写入，无需重启"
+	return fmt.Errorf("%s. Free space on that disk or grow it: writes then resume by themselves within seconds, without restarting gongkai (docs/deploy.md, \"Disk full\") / "+
+		"%s请清理或扩容该磁盘：空间恢复后数秒内自动恢复写入，无需重启 gongkai。", en, zh)
 }
 
 // diskSpace returns the bytes an unprivileged process may still write on
@@ -225,4 +228,13 @@ func diskSpace(dir string) (free, total uint64, err error) {
 	}
 }
 
-func mib(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+// size formats a number of bytes for an operator.
+func size(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
