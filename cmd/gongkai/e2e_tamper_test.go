@@ -53,7 +53,7 @@ func buildTamperLog(t *testing.T) tamperLog {
 	p := startServe(t, bin, l.dir, freeAddr(t), "--checkpoint-every", "1s")
 	cmdURL := p.url + "/api/v1/communities/e2e/commands"
 	l.last = tamperPost(t, cmdURL, "community", registerE2E)
-	for round, n := range []int{19, 30} {
+	for round, n := range []int{18, 30} { // after the writer key and the community: checkpoints at 20 and 50
 		for range n {
 			i := int(l.last)
 			seq := tamperPost(t, cmdURL, fmt.Sprintf("tamper-%d", i), fmt.Sprintf(

@@ -113,13 +113,13 @@ func problemFor(err error) Problem {
 	case errors.As(err, &rf):
 		p.Status, p.Code = http.StatusServiceUnavailable, "writes_refused"
 		p.Title, p.TitleZH = "Writes refused", "暂停写入"
-		p.Detail = "The ledger takes no writes until an operator has looked at its storage: " + rf.Reason.Error() + ". Nothing was recorded; /readyz says more."
-		p.DetailZH = "账本存储异常，暂停写入，等待管理员处理。未记录任何内容。原因：" + rf.Reason.Error()
+		p.Detail = "The ledger takes no writes now: " + rf.Reason.Error() + ". Nothing was recorded; retry with the same Idempotency-Key once /readyz answers 200."
+		p.DetailZH = "账本存储异常，暂停写入，未记录任何内容。请在 /readyz 恢复正常后使用相同的 Idempotency-Key 重试。原因：" + rf.Reason.Error()
 	default:
 		p.Status, p.Code = http.StatusServiceUnavailable, "unavailable"
 		p.Title, p.TitleZH = "Not recorded", "未能记录"
-		p.Detail = "The ledger could not record the request; nothing was recorded. Retry with the same Idempotency-Key."
-		p.DetailZH = "账本暂时无法记录，未记录任何内容。请使用相同的 Idempotency-Key 重试。"
+		p.Detail = "The ledger could not confirm that it recorded the request: it may or may not be recorded. Retry with the same Idempotency-Key: a recorded request is answered as before and never recorded twice."
+		p.DetailZH = "账本未能确认是否已记录此请求。请使用相同的 Idempotency-Key 重试：已记录的请求会按原结果答复，不会重复记录。"
 	}
 	return p
 }
