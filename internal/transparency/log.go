@@ -212,7 +212,7 @@ func (l *Log) Start(context.Context, uint64) (uint64, error) { return l.tree.Siz
 // Handle appends the leaf of one stored message to the tree, in sequence
 // order. A missing sequence becomes a gap leaf and an alarm, never a silent
 // skip.
-func (l *Log) Handle(_ context.Context, st eventstore.Stored) error {
+func (l *Log) Handle(ctx context.Context, st eventstore.Stored) error {
 	if st.Seq < l.tree.Size()+1 {
 		return nil
 	}
@@ -222,8 +222,24 @@ func (l *Log) Handle(_ context.Context, st eventstore.Stored) error {
 		l.gapAlarm(seq)
 	}
 	hashes = append(hashes, NewLeaf(l.cfg.Origin, l.cfg.Stream, st.Seq, st.Subject, st.ID, st.Raw).Hash())
-	if err := l.tree.Append(hashes...); err != nil {
-		return fmt.Errorf("tree: %w", err)
+	// A failed write (a full disk) leaves the tree as it was: try again
+	// until it works, holding up the feed rather than ending the process.
+	for try := 0; ; try++ {
+		err := l.tree.Append(hashes...)
+		if err == nil {
+			break
+		}
+		if try == 0 {
+			l.cfg.Logger.Error("tree write failed; trying again every second", "stream_seq", st.Seq, "err", err)
+		}
+		l.mu.Lock()
+		l.alarm = fmt.Sprintf("tree write failed at stream sequence %d: %v", st.Seq, err)
+		l.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("tree: %w", err)
+		case <-time.After(time.Second):
+		}
 	}
 	if st.Type == domain.EvMonthClosed || st.Type == domain.EvYearClosed {
 		l.Wake()

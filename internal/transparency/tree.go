@@ -87,10 +87,24 @@ func (t *Tree) Size() uint64 {
 	return t.rng.End()
 }
 
-// Append adds leaf hashes at the end and writes the new nodes.
-func (t *Tree) Append(leafHashes ...[]byte) error {
+// Append adds leaf hashes at the end and writes the new nodes. When a write
+// fails (a full disk) the tree stays as it was, in memory and on disk, so
+// that the same leaves can be appended again.
+func (t *Tree) Append(leafHashes ...[]byte) (err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	old, err := rf.NewRange(t.rng.Begin(), t.rng.End(), append([][]byte(nil), t.rng.Hashes()...))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			t.rng = old
+			for l, f := range t.levels {
+				_ = f.Truncate(int64(old.End()>>uint(l)) * 32)
+			}
+		}
+	}()
 	var werr error
 	visit := func(id compact.NodeID, h []byte) {
 		f, err := t.level(id.Level)
