@@ -56,8 +56,10 @@ var GongkaiDeny = []string{
 
 // ReaderAllow are the only subjects the reader may publish to: account
 // and stream info, stream names, getting messages (direct or through the
-// stream leader), and creating, reading from and asking about a consumer.
-// It may subscribe only to _INBOX.>, where its replies arrive.
+// stream leader), creating, reading from and asking about a consumer, and
+// answering a push consumer's flow control and acknowledging its messages
+// (which in the ledger's streams deletes nothing). It may subscribe only to
+// _INBOX.>, where its replies and deliveries arrive.
 var ReaderAllow = []string{
 	"$JS.API.INFO",
 	"$JS.API.STREAM.NAMES",
@@ -70,6 +72,8 @@ var ReaderAllow = []string{
 	"$JS.API.CONSUMER.CREATE.*.>",
 	"$JS.API.CONSUMER.MSG.NEXT.*.*",
 	"$JS.API.CONSUMER.INFO.*.*",
+	"$JS.FC.>",
+	"$JS.ACK.>",
 }
 
 // EmbeddedConfig configures an in-process NATS server with JetStream.

@@ -365,3 +365,71 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
+
+// The reader consumes in every way a NATS client does: a push ordered
+// consumer (the older nats.go API and the nats tool), which stalls once the
+// server asks for flow control unless the reader may answer it, and a pull
+// consumer with explicit acknowledgements.
+func TestReaderConsumes(t *testing.T) {
+	addr := freeTCPAddr(t)
+	e := startEmbeddedT(t, EmbeddedConfig{Listen: addr, NoSync: true})
+	js, _ := jetstream.New(e.Conn)
+	bg := context.Background()
+	if _, err := js.CreateStream(bg, jetstream.StreamConfig{Name: "S", Subjects: []string{"s.>"}}); err != nil {
+		t.Fatal(err)
+	}
+	// 30 MB: well past the point where a push consumer asks for flow
+	// control (under 2,000 messages of this size).
+	const n = 30_000
+	payload := make([]byte, 1024)
+	for range n {
+		if _, err := js.PublishAsync("s.x", payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(time.Minute):
+		t.Fatal("publishing took over a minute")
+	}
+	var perms permErrors
+	nc, err := nats.Connect("nats://"+addr, nats.UserInfo(ReaderUser, readFileT(t, e.ReaderPasswordFile)), nats.ErrorHandler(perms.handler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+
+	legacy, _ := nc.JetStream()
+	sub, err := legacy.SubscribeSync("s.>", nats.OrderedConsumer(), nats.BindStream("S"))
+	if err != nil {
+		t.Fatalf("push ordered consumer: %v", err)
+	}
+	for got := range n {
+		if _, err := sub.NextMsg(5 * time.Second); err != nil {
+			t.Fatalf("push ordered consumer stalled after %d of %d messages: %v; violations %q", got, n, err, perms.errs)
+		}
+	}
+	_ = sub.Unsubscribe()
+
+	rjs, _ := jetstream.New(nc)
+	cons, err := rjs.CreateConsumer(bg, "S", jetstream.ConsumerConfig{AckPolicy: jetstream.AckExplicitPolicy})
+	if err != nil {
+		t.Fatalf("pull consumer: %v", err)
+	}
+	m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(bg, 5*time.Second)
+	defer cancel()
+	if err := m.DoubleAck(ctx); err != nil {
+		t.Fatalf("acknowledge: %v; violations %q", err, perms.errs)
+	}
+	info, err := js.Stream(bg, "S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs := info.CachedInfo().State.Msgs; msgs != n {
+		t.Fatalf("the stream holds %d messages after the reader's acknowledgement, want %d", msgs, n)
+	}
+}

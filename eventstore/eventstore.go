@@ -463,7 +463,21 @@ func (s *Store) append(ctx context.Context, req Request) (Result, error) {
 	for i, m := range msgs {
 		s.idx.observe(first+uint64(i), m.Subject, m.Header, m.Data)
 	}
-	_ = last
+	// Stored is not yet recorded: if the log revoked this instance's key
+	// meanwhile, the message is not a fact and the client must not be
+	// told otherwise.
+	why, ok := s.idx.waitVerdict(ctx, last, time.Second)
+	if !ok {
+		if why, err = s.verdict(ctx, last); err != nil {
+			return Result{}, err
+		}
+	}
+	for seq := first; seq < last && why == ""; seq++ {
+		why, _ = s.idx.verdict(seq)
+	}
+	if why != "" {
+		return Result{}, &RefusedError{Reason: fmt.Errorf("stored at sequences %d to %d but not a fact: %s", first, last, why)}
+	}
 	return resultOf(req, first), nil
 }
 
@@ -499,6 +513,7 @@ func validate(req Request) error {
 func (s *Store) messages(req Request, ih string) ([]*nats.Msg, error) {
 	var msgs []*nats.Msg
 	checked := map[string]bool{}
+	lastPart := map[string]int{} // subject -> part of its latest message in this request
 	n := 0
 	for _, a := range req.Appends {
 		n += len(a.Events)
@@ -526,6 +541,12 @@ func (s *Store) messages(req Request, ih string) ([]*nats.Msg, error) {
 					m.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, a.expectSubject)
 				}
 			}
+			if k, ok := lastPart[m.Subject]; ok {
+				m.Header.Set(HeaderPrev, "^"+strconv.Itoa(k))
+			} else {
+				m.Header.Set(HeaderPrev, strconv.FormatUint(a.ExpectedVersion, 10))
+			}
+			lastPart[m.Subject] = len(msgs)
 			m.Header.Set(HeaderPart, fmt.Sprintf("%d/%d", len(msgs), n))
 			if a.keyOp != "" {
 				m.Header.Set(HeaderKeyOp, a.keyOp)

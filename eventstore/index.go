@@ -1,12 +1,16 @@
 package eventstore
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -47,6 +51,9 @@ type Validator struct {
 	// not verified again. Everything else is still checked.
 	verifiedThrough uint64
 	reverify        map[uint64]bool // found not to be facts then: checked in full
+	// last is every subject's last sequence, of any message (as JetStream
+	// counts it for an append's expected version).
+	last map[string]uint64
 }
 
 type idxEntry struct {
@@ -63,7 +70,8 @@ type writerState struct {
 
 // NewValidator returns a validator for a stream read from sequence 1.
 func NewValidator() *Validator {
-	return &Validator{keys: map[[32]byte]idxEntry{}, writers: map[string]*writerState{}, rejected: map[uint64]Rejection{}}
+	return &Validator{keys: map[[32]byte]idxEntry{}, writers: map[string]*writerState{}, rejected: map[uint64]Rejection{},
+		last: map[string]uint64{}}
 }
 
 // Check decides the message at seq (called for every sequence in order).
@@ -72,6 +80,7 @@ func NewValidator() *Validator {
 // It returns "" for a fact and otherwise why the message is not one.
 func (v *Validator) Check(seq uint64, subject string, h nats.Header, data []byte) string {
 	reason := v.check(seq, subject, h, data)
+	v.last[subject] = seq
 	if reason != "" {
 		community := ""
 		if t := tokens(subject); len(t) > 1 {
@@ -151,7 +160,26 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 		return fmt.Sprintf("part %d of %d of a request whose first part is not in the log (a copy)", k, n)
 	case seen && (e.n == 0 || seq != e.first+k || n != e.n || fp != e.fingerprint):
 		return fmt.Sprintf("copy of part %d of the request stored at sequence %d", k, e.first)
-	case !seen:
+	}
+	// The version it was decided on: a message JetStream refused, stored
+	// later by someone else, lands where its subject has moved on.
+	if m.Prev != "" {
+		want, ok := uint64(0), false
+		if rel, isRel := strings.CutPrefix(m.Prev, "^"); isRel {
+			if p, err := strconv.ParseUint(rel, 10, 32); err == nil && p < k {
+				want, ok = seq-k+p, true
+			}
+		} else if p, err := strconv.ParseUint(m.Prev, 10, 64); err == nil {
+			want, ok = p, true
+		}
+		if !ok {
+			return "malformed " + HeaderPrev
+		}
+		if got := v.last[subject]; got != want {
+			return fmt.Sprintf("decided on its aggregate at version %d, but the aggregate was at %d when it was stored", want, got)
+		}
+	}
+	if !seen {
 		v.keys[ik] = idxEntry{first: seq, last: seq + n - 1, n: n, fingerprint: fp}
 	}
 	switch op {
@@ -225,6 +253,7 @@ type index struct {
 	v       *Validator
 	thru    uint64
 	pending map[uint64]pendingMsg // messages beyond thru+1, waiting for the gap
+	moved   chan struct{}         // closed and replaced whenever thru moves
 }
 
 type pendingMsg struct {
@@ -234,7 +263,7 @@ type pendingMsg struct {
 }
 
 func newIndex() *index {
-	return &index{v: NewValidator(), pending: map[uint64]pendingMsg{}}
+	return &index{v: NewValidator(), pending: map[uint64]pendingMsg{}, moved: make(chan struct{})}
 }
 
 // observe decides the message at seq once every earlier one is decided.
@@ -252,6 +281,10 @@ func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte) 
 	}
 	x.v.Check(seq, subject, h, data)
 	x.thru = seq
+	defer func() {
+		close(x.moved)
+		x.moved = make(chan struct{})
+	}()
 	for {
 		p, ok := x.pending[x.thru+1]
 		if !ok {
@@ -272,6 +305,30 @@ func (x *index) verdict(seq uint64) (string, bool) {
 		return "", false
 	}
 	return x.v.rejected[seq].Reason, true
+}
+
+// waitVerdict is verdict, waiting up to d for the index to reach seq (the
+// feed fills a gap left by other instances' appends within milliseconds).
+func (x *index) waitVerdict(ctx context.Context, seq uint64, d time.Duration) (string, bool) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		x.mu.Lock()
+		if seq <= x.thru {
+			r := x.v.rejected[seq].Reason
+			x.mu.Unlock()
+			return r, true
+		}
+		moved := x.moved
+		x.mu.Unlock()
+		select {
+		case <-moved:
+		case <-timer.C:
+			return "", false
+		case <-ctx.Done():
+			return "", false
+		}
+	}
 }
 
 func (x *index) get(ih string) (idxEntry, bool) {

@@ -22,6 +22,13 @@ const (
 	// HeaderPart is "k/n": the message is part k (from 0) of the n
 	// messages its request stored together.
 	HeaderPart = "Gongkai-Part"
+	// HeaderPrev is the aggregate version the message was decided on: the
+	// sequence its subject's last message must have had (the first
+	// message of a subject in its request, as JetStream's expected last
+	// subject sequence), or "^k" when the message follows part k of the
+	// same request on the same subject. It binds a signed message to the
+	// one place in the log where it was meant to go.
+	HeaderPrev = "Gongkai-Prev"
 	// HeaderKeyOp is set on writer key registrations and revocations:
 	// "register <key id> <public key>" or "revoke <key id>".
 	HeaderKeyOp = "Gongkai-Key-Op"
@@ -134,12 +141,13 @@ type SignedMessage struct {
 	Request       string // HeaderRequest
 	Command       string // HeaderCommand
 	Part          string // HeaderPart
+	Prev          string // HeaderPrev
 	KeyOp         string // HeaderKeyOp, "" for most messages
 }
 
 func signedMessageOf(subject string, h interface{ Get(string) string }) SignedMessage {
 	return SignedMessage{Subject: subject, PayloadSHA256: h.Get(HeaderPayloadSHA256), Idempotency: h.Get(HeaderIdempotency),
-		Request: h.Get(HeaderRequest), Command: h.Get(HeaderCommand), Part: h.Get(HeaderPart), KeyOp: h.Get(HeaderKeyOp)}
+		Request: h.Get(HeaderRequest), Command: h.Get(HeaderCommand), Part: h.Get(HeaderPart), Prev: h.Get(HeaderPrev), KeyOp: h.Get(HeaderKeyOp)}
 }
 
 // SigningInput is the exact text a writer signs, version 1:
@@ -151,17 +159,19 @@ func signedMessageOf(subject string, h interface{ Get(string) string }) SignedMe
 //	request <Gongkai-Request>
 //	command <Gongkai-Command>
 //	part <k>/<n>
+//	prev <Gongkai-Prev>
 //	key-op <Gongkai-Key-Op, or empty>
 //
 // each line ending in a newline. The stream sequence is not in it (it is
 // not known before the message is stored); the part and the idempotency
-// hash bind the message to its request, so that a copy stored elsewhere is
-// found (see Validator).
+// hash bind the message to its request, and prev to the version it was
+// decided on, so that a copy stored elsewhere, or a message JetStream
+// refused and someone stored later, is found (see Validator).
 func (m SignedMessage) SigningInput() []byte {
 	var b strings.Builder
 	b.WriteString("gongkai writer signature v1\n")
 	for _, kv := range [][2]string{{"subject", m.Subject}, {"payload-sha256", m.PayloadSHA256}, {"idempotency", m.Idempotency},
-		{"request", m.Request}, {"command", m.Command}, {"part", m.Part}, {"key-op", m.KeyOp}} {
+		{"request", m.Request}, {"command", m.Command}, {"part", m.Part}, {"prev", m.Prev}, {"key-op", m.KeyOp}} {
 		b.WriteString(kv[0] + " " + kv[1] + "\n")
 	}
 	return []byte(b.String())

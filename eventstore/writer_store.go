@@ -37,6 +37,23 @@ func (s *Store) Writable() error {
 	return nil
 }
 
+// CheckWriter returns why this instance cannot sign a fact now: it has no
+// writer key, or the log has writer keys and this one is not (or no
+// longer) registered among them. A log without any writer key yet (written
+// before writer signatures) is fine: the first append registers the key.
+func (s *Store) CheckWriter() error {
+	if s.writer.IsZero() {
+		return ErrNoWriterKey
+	}
+	var genesis uint64
+	var active bool
+	s.idx.with(func(v *Validator) { genesis, active = v.Genesis(), v.Active(s.writer.ID) })
+	if genesis != 0 && !active {
+		return &WriterNotRegisteredError{KeyID: s.writer.ID}
+	}
+	return nil
+}
+
 // WriterID returns the id of the store's writer key ("" without one).
 func (s *Store) WriterID() string { return s.writer.ID }
 

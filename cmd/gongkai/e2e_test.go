@@ -70,8 +70,10 @@ func startServe(t *testing.T, bin, dir, addr string, extra ...string) *proc {
 		args = append(args, "--data", dir)
 	} else {
 		// On an external cluster each instance keeps its own tree, here
-		// rather than in ./data/tree beside the test.
-		args = append(args, "--tree", t.TempDir())
+		// rather than in ./data/tree beside the test, and the test's
+		// instances share one writer key (as instances of one deployment
+		// do), rather than one in ./data beside the test.
+		args = append(args, "--tree", t.TempDir(), "--writer-key", testWriterKey(t))
 	}
 	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Env = append(os.Environ(), "GONGKAI_ADMIN_TOKEN="+admin)
@@ -290,4 +292,16 @@ func TestServeRefusesStreamWithoutDenyDelete(t *testing.T) {
 	if !bytes.Contains(out, []byte("deny_delete is false, must be true")) {
 		t.Fatalf("serve's message does not name deny_delete:\n%s", out)
 	}
+}
+
+var writerKeys sync.Map // test name -> writer key file
+
+// testWriterKey returns the writer key file of a test's instances.
+func testWriterKey(t *testing.T) string {
+	if f, ok := writerKeys.Load(t.Name()); ok {
+		return f.(string)
+	}
+	f := filepath.Join(t.TempDir(), "writer.key")
+	writerKeys.Store(t.Name(), f)
+	return f
 }

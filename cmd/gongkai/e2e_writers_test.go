@@ -108,12 +108,15 @@ func TestWriterKeyRotation(t *testing.T) {
 		t.Fatal("writer keygen overwrote an existing key file")
 	}
 
-	b := apptest.Start(t, app.Config{NATSURLs: []string{n.url}, DataDir: t.TempDir(), WriterKey: keyFile})
+	// B starts but is not ready: its key is not registered.
+	b := apptest.Launch(t, app.Config{NATSURLs: []string{n.url}, DataDir: t.TempDir(), WriterKey: keyFile, GuardEvery: 200 * time.Millisecond})
 	if b.Store.WriterID() != bID {
 		t.Fatalf("instance B's writer key = %s, want %s from the key file", b.Store.WriterID(), bID)
 	}
 
-	// Not registered: B refuses to write, and nothing is stored.
+	// Not registered: /readyz says so, B refuses to write, and nothing is
+	// stored.
+	waitRefusing(t, b, "not registered")
 	last := a.LastSeq(t)
 	r := b.Command(t, "e2e", "b-0", matterJSON("m-b-0", "乙实例未登记"))
 	if r.Status != http.StatusServiceUnavailable || r.JSON(t)["code"] != "writes_refused" ||
@@ -135,6 +138,7 @@ func TestWriterKeyRotation(t *testing.T) {
 	}
 
 	// B's writes are facts, shown by A.
+	b.WaitReady(t)
 	mustCommand(t, b, "b-1", matterJSON("m-b-1", "乙实例事项"), http.StatusCreated)
 	deadline := time.Now().Add(10 * time.Second)
 	for !boardShows(t, a, "m-b-1") {

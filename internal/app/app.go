@@ -271,6 +271,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		return err
 	}})
 	g.Add(guard.Check{Name: "checkpoint_stream", Run: tlog.CheckStorage})
+	g.Add(guard.Check{Name: "writer_key", Run: func(context.Context) error { return store.CheckWriter() }})
 	goRun("guard", g.Run)
 	var demoLoading atomic.Bool
 	// The demo loads into a ledger that holds nothing but writer keys.
