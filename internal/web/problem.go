@@ -114,7 +114,7 @@ func problemFor(err error) Problem {
 		p.Status, p.Code = http.StatusServiceUnavailable, "writes_refused"
 		p.Title, p.TitleZH = "Writes refused", "暂停写入"
 		p.Detail = "The ledger takes no writes now: " + rf.Reason.Error() + ". Nothing was recorded; retry with the same Idempotency-Key once /readyz answers 200."
-		p.DetailZH = "账本存储异常，暂停写入，未记录任何内容。请在 /readyz 恢复正常后使用相同的 Idempotency-Key 重试。原因：" + rf.Reason.Error()
+		p.DetailZH = "账本暂停写入（存储或写入密钥异常，须由管理员处理），未记录任何内容。请在 /readyz 恢复正常后使用相同的 Idempotency-Key 重试。原因（英文）：" + rf.Reason.Error()
 	default:
 		p.Status, p.Code = http.StatusServiceUnavailable, "unavailable"
 		p.Title, p.TitleZH = "Not recorded", "未能记录"
