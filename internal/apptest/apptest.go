@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -40,6 +41,10 @@ func Start(tb testing.TB, cfg app.Config) *Server {
 	tb.Helper()
 	if cfg.DataDir == "" && len(cfg.NATSURLs) == 0 {
 		cfg.DataDir = tb.TempDir()
+	}
+	if cfg.DataDir == "" && cfg.WriterKey == "" {
+		// Not beside the test, where ./writer.key would be made.
+		cfg.WriterKey = filepath.Join(tb.TempDir(), "writer.key")
 	}
 	return StartOn(tb, cfg)
 }
