@@ -955,6 +955,9 @@ func (s *Store) CheckIntegrity(ctx context.Context, atLeast uint64) error {
 	if err := CheckStreamConfig(info.Config); err != nil {
 		return err
 	}
+	if err := CheckQuorum(info); err != nil {
+		return err
+	}
 	if !s.created.IsZero() && !info.Created.Equal(s.created) {
 		return fmt.Errorf("stream %s was replaced: it was created at %s, the one found now at %s",
 			s.name, s.created.UTC().Format(time.RFC3339Nano), info.Created.UTC().Format(time.RFC3339Nano))
@@ -968,6 +971,29 @@ func (s *Store) CheckIntegrity(ctx context.Context, atLeast uint64) error {
 	}
 	if st.LastSeq < atLeast {
 		return &ShrunkError{Stream: s.name, Have: st.LastSeq, Known: atLeast}
+	}
+	return nil
+}
+
+// CheckQuorum returns an error when a replicated stream has no leader, or
+// its leader does not hear from a majority of its replicas: it cannot
+// store a write then, although it may still answer for its state.
+func CheckQuorum(info *jetstream.StreamInfo) error {
+	c := info.Cluster
+	if c == nil || info.Config.Replicas <= 1 {
+		return nil
+	}
+	if c.Leader == "" {
+		return fmt.Errorf("stream %s has no leader (no quorum: a majority of its %d replicas is down or electing)", info.Config.Name, info.Config.Replicas)
+	}
+	alive := 1 // the leader
+	for _, p := range c.Replicas {
+		if !p.Offline && p.Active < 5*time.Second {
+			alive++
+		}
+	}
+	if total := len(c.Replicas) + 1; alive*2 <= total {
+		return fmt.Errorf("stream %s does not answer for writes: no quorum, its leader %s hears from %d of %d replicas", info.Config.Name, c.Leader, alive, total)
 	}
 	return nil
 }

@@ -439,3 +439,23 @@ func newHTTPServer(t *testing.T, h http.Handler) string {
 	t.Cleanup(s.Close)
 	return s.URL
 }
+
+// Without a quorum (two of three nodes down) the ledger takes no writes:
+// /readyz is 503 with the reason and a write is refused at once; when the
+// nodes are back, writes resume without restarting gongkai.
+func TestNoQuorumThenBack(t *testing.T) {
+	nodes := startCluster(t)
+	cfg := app.Config{NATSURLs: strings.Split(urls(nodes), ","), Replicas: 3, DataDir: t.TempDir(), GuardEvery: 200 * time.Millisecond}
+	srv := apptest.Start(t, cfg)
+	mustCommand(t, srv, "community", registerE2E, http.StatusCreated)
+	for _, n := range nodes[1:] {
+		_ = n.cmd.Process.Kill()
+		_ = n.cmd.Wait()
+	}
+	waitRefusing(t, srv, "quorum")
+	for _, n := range nodes[1:] {
+		n.start(t)
+	}
+	srv.WaitReady(t)
+	mustCommand(t, srv, "after-quorum", matterJSON("m-q", "法定人数恢复后"), http.StatusCreated)
+}

@@ -41,6 +41,9 @@ func (l *Log) CheckStorage(ctx context.Context) error {
 	if err := eventstore.CheckStreamConfig(info.Config); err != nil {
 		return err
 	}
+	if err := eventstore.CheckQuorum(info); err != nil {
+		return err
+	}
 	if !l.cpsCreated.IsZero() && !info.Created.Equal(l.cpsCreated) {
 		return fmt.Errorf("checkpoint stream %s was replaced: it was created at %s, the one found now at %s", CheckpointStream,
 			l.cpsCreated.UTC().Format(time.RFC3339Nano), info.Created.UTC().Format(time.RFC3339Nano))
