@@ -328,15 +328,20 @@ func (d natsDoor) check(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reader: ordered consumer: %v", err)
 	}
+	it, err := cons.Messages() // as gongkai and verify read
+	if err != nil {
+		t.Fatalf("reader: ordered consumer: %v", err)
+	}
 	for seq := uint64(1); seq <= before.LastSeq; seq++ {
-		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		m, err := it.Next(jetstream.NextMaxWait(10 * time.Second))
 		if err != nil {
-			t.Fatalf("reader: ordered consumer at %d: %v", seq, err)
+			t.Fatalf("reader: ordered consumer at %d: %v; violations %q", seq, err, perms.errs)
 		}
 		if md, _ := m.Metadata(); md.Sequence.Stream != seq {
 			t.Fatalf("reader: ordered consumer gave %d, want %d", md.Sequence.Stream, seq)
 		}
 	}
+	it.Stop()
 	first, err := st.GetMsg(ctx, 1)
 	if err != nil {
 		t.Fatalf("reader: direct get: %v", err)
