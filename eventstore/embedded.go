@@ -233,19 +233,19 @@ func readerPassword(path string) (password string, created bool, err error) {
 		password = rand.Text()
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
-			return "", false, fmt.Errorf("write the NATS reader password: %w", err)
+			return "", false, fmt.Errorf("无法写入 NATS 读者密码 / write the NATS reader password: %w", err)
 		}
 		_, err = f.WriteString(password + "\n")
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return "", false, fmt.Errorf("write the NATS reader password: %w", err)
+			return "", false, fmt.Errorf("无法写入 NATS 读者密码 / write the NATS reader password: %w", err)
 		}
 		return password, true, nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("NATS reader password: %w", err)
+		return "", false, fmt.Errorf("无法读取 NATS 读者密码 / NATS reader password: %w", err)
 	}
 	if fi.Mode().Perm()&0o007 != 0 {
 		return "", false, fmt.Errorf("NATS 读者密码文件 %s 的权限 %v 允许其他用户访问，请执行 chmod 600 / "+
@@ -253,7 +253,7 @@ func readerPassword(path string) (password string, created bool, err error) {
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", false, fmt.Errorf("NATS reader password: %w", err)
+		return "", false, fmt.Errorf("无法读取 NATS 读者密码 / NATS reader password: %w", err)
 	}
 	password = strings.TrimSpace(string(b))
 	if len(password) < minReaderPassword || strings.ContainsAny(password, "\n\r") {
