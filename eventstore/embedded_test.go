@@ -15,12 +15,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/gongkai/gongkai/internal/natstest"
 )
 
 func freeTCPAddr(t *testing.T) string {
@@ -87,40 +88,6 @@ func TestEmbeddedListenerAuthentication(t *testing.T) {
 	nc.Close()
 }
 
-// permErrors collects the permission violations a connection is told of.
-type permErrors struct {
-	mu   sync.Mutex
-	errs []string
-}
-
-func (p *permErrors) handler(_ *nats.Conn, _ *nats.Subscription, err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.errs = append(p.errs, err.Error())
-}
-
-// waitFor waits up to 5 s for a violation naming subject.
-func (p *permErrors) waitFor(t *testing.T, what, subject string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		p.mu.Lock()
-		for _, e := range p.errs {
-			if strings.Contains(e, "Permissions Violation") && strings.Contains(e, `"`+subject+`"`) {
-				p.mu.Unlock()
-				return
-			}
-		}
-		errs := append([]string(nil), p.errs...)
-		p.mu.Unlock()
-		if time.Now().After(deadline) {
-			t.Errorf("%s: no permissions violation for %s; violations: %q", what, subject, errs)
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // gongkai's own user creates streams, publishes, keeps a lease in a
 // key-value bucket and reads with ordered consumers, but may not update,
 // seal, purge or delete a stream or delete a message. The stream it tries
@@ -128,8 +95,8 @@ func (p *permErrors) waitFor(t *testing.T, what, subject string) {
 // administrator then does the same to show the attempts could succeed.
 func TestGongkaiRights(t *testing.T) {
 	e := startEmbeddedT(t, EmbeddedConfig{})
-	var perms permErrors
-	nc, err := e.Connect(nats.ErrorHandler(perms.handler))
+	var perms natstest.Violations
+	nc, err := e.Connect(nats.ErrorHandler(perms.Handler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +159,7 @@ func TestGongkaiRights(t *testing.T) {
 		if err == nil {
 			t.Errorf("gongkai's user could %s", d.what)
 		}
-		perms.waitFor(t, d.what, d.subject)
+		perms.WaitFor(t, d.what, d.subject)
 	}
 	info, err := st.Info(bg)
 	if err != nil {
@@ -392,8 +359,8 @@ func TestReaderConsumes(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("publishing took over a minute")
 	}
-	var perms permErrors
-	nc, err := nats.Connect("nats://"+addr, nats.UserInfo(ReaderUser, readFileT(t, e.ReaderPasswordFile)), nats.ErrorHandler(perms.handler))
+	var perms natstest.Violations
+	nc, err := nats.Connect("nats://"+addr, nats.UserInfo(ReaderUser, readFileT(t, e.ReaderPasswordFile)), nats.ErrorHandler(perms.Handler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +373,7 @@ func TestReaderConsumes(t *testing.T) {
 	}
 	for got := range n {
 		if _, err := sub.NextMsg(5 * time.Second); err != nil {
-			t.Fatalf("push ordered consumer stalled after %d of %d messages: %v; violations %q", got, n, err, perms.errs)
+			t.Fatalf("push ordered consumer stalled after %d of %d messages: %v; violations %q", got, n, err, perms.Errors())
 		}
 	}
 	_ = sub.Unsubscribe()
@@ -423,7 +390,7 @@ func TestReaderConsumes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(bg, 5*time.Second)
 	defer cancel()
 	if err := m.DoubleAck(ctx); err != nil {
-		t.Fatalf("acknowledge: %v; violations %q", err, perms.errs)
+		t.Fatalf("acknowledge: %v; violations %q", err, perms.Errors())
 	}
 	info, err := js.Stream(bg, "S")
 	if err != nil {

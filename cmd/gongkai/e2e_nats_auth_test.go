@@ -18,7 +18,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +27,8 @@ import (
 
 	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/transparency"
+
+	"github.com/gongkai/gongkai/internal/natstest"
 )
 
 // Through `gongkai serve --nats-listen`: no client gets in without the
@@ -146,8 +147,8 @@ func TestClusterNATSAuth(t *testing.T) {
 	waitCheckpoint(t, p, last)
 
 	// gongkai's own user may not change the streams either.
-	var gperms permViolations
-	gnc, err := nats.Connect(withUser("gongkai", gongkaiPW), nats.CustomInboxPrefix(eventstore.GongkaiInboxPrefix), nats.ErrorHandler(gperms.handler))
+	var gperms natstest.Violations
+	gnc, err := nats.Connect(withUser("gongkai", gongkaiPW), nats.CustomInboxPrefix(eventstore.GongkaiInboxPrefix), nats.ErrorHandler(gperms.Handler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,8 +245,8 @@ func (d natsDoor) check(t *testing.T) {
 		}
 	}
 
-	var perms permViolations
-	nc, err := nats.Connect(d.url, append(d.reader, nats.ErrorHandler(perms.handler))...)
+	var perms natstest.Violations
+	nc, err := nats.Connect(d.url, append(d.reader, nats.ErrorHandler(perms.Handler))...)
 	if err != nil {
 		t.Fatalf("reader: %v", err)
 	}
@@ -335,7 +336,7 @@ func (d natsDoor) check(t *testing.T) {
 	for seq := uint64(1); seq <= before.LastSeq; seq++ {
 		m, err := it.Next(jetstream.NextMaxWait(10 * time.Second))
 		if err != nil {
-			t.Fatalf("reader: ordered consumer at %d: %v; violations %q", seq, err, perms.errs)
+			t.Fatalf("reader: ordered consumer at %d: %v; violations %q", seq, err, perms.Errors())
 		}
 		if md, _ := m.Metadata(); md.Sequence.Stream != seq {
 			t.Fatalf("reader: ordered consumer gave %d, want %d", md.Sequence.Stream, seq)
@@ -395,7 +396,7 @@ type attempt struct {
 	async bool
 }
 
-func (a attempt) try(t *testing.T, who string, perms *permViolations) {
+func (a attempt) try(t *testing.T, who string, perms *natstest.Violations) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	err := a.do(ctx)
@@ -403,7 +404,7 @@ func (a attempt) try(t *testing.T, who string, perms *permViolations) {
 	if err == nil && !a.async {
 		t.Errorf("%s could %s", who, a.what)
 	}
-	perms.waitFor(t, who+": "+a.what, a.subject)
+	perms.WaitFor(t, who+": "+a.what, a.subject)
 }
 
 // streamChanges are the changes to stream no user but an administrator
@@ -444,40 +445,6 @@ func unchanged(t *testing.T, st jetstream.Stream, last uint64) {
 	}
 	if _, err := st.GetMsg(context.Background(), 1); err != nil {
 		t.Errorf("message 1: %v", err)
-	}
-}
-
-// permViolations collects the permissions violations a connection is told of.
-type permViolations struct {
-	mu   sync.Mutex
-	errs []string
-}
-
-func (p *permViolations) handler(_ *nats.Conn, _ *nats.Subscription, err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.errs = append(p.errs, err.Error())
-}
-
-// waitFor waits up to 5 s for a violation naming subject.
-func (p *permViolations) waitFor(t *testing.T, what, subject string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		p.mu.Lock()
-		for _, e := range p.errs {
-			if strings.Contains(e, "Permissions Violation") && strings.Contains(e, `"`+subject+`"`) {
-				p.mu.Unlock()
-				return
-			}
-		}
-		errs := append([]string(nil), p.errs...)
-		p.mu.Unlock()
-		if time.Now().After(deadline) {
-			t.Errorf("%s: no permissions violation for %s; violations: %q", what, subject, errs)
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -30,8 +30,8 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 	if !domain.ValidCommunityID(body.Community) {
 		fe = append(fe, domain.FieldError{Field: "community", Reason: "invalid community id", ReasonZH: "社区编号无效"})
 	}
-	if n := utf8.RuneCountInString(body.Label); n == 0 || n > 100 || strings.ContainsAny(body.Label, "<>") || strings.IndexFunc(body.Label, unicode.IsControl) >= 0 {
-		fe = append(fe, domain.FieldError{Field: "label", Reason: "required: at most 100 characters, one line, no < or >", ReasonZH: "必填：最多100个字符，单行，不能包含 < 或 >"})
+	if fe1, ok := checkLabel(body.Label); !ok {
+		fe = append(fe, fe1)
 	}
 	if len(fe) > 0 {
 		writeProblem(w, problemFor(&domain.ValidationError{Fields: fe}))
@@ -85,6 +85,15 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Tokens.Apply(eventstore.Stored{Event: ev, Seq: res.Appends[0].Version})
 	writeJSON(w, http.StatusOK, map[string]any{"token_id": id, "community": community, "revoked": true, "stream_seq": res.Appends[0].Version})
+}
+
+// checkLabel checks a person's label for a token or a writer key: 1 to
+// 100 characters, one line, no < or >.
+func checkLabel(label string) (domain.FieldError, bool) {
+	if n := utf8.RuneCountInString(label); n == 0 || n > 100 || strings.ContainsAny(label, "<>") || strings.IndexFunc(label, unicode.IsControl) >= 0 {
+		return domain.FieldError{Field: "label", Reason: "required: at most 100 characters, one line, no < or >", ReasonZH: "必填：最多100个字符，单行，不能包含 < 或 >"}, false
+	}
+	return domain.FieldError{}, true
 }
 
 // admin authenticates the administrator; anyone else gets 401 or 403.

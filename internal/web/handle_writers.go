@@ -4,9 +4,6 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"net/http"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/eventstore"
@@ -27,9 +24,8 @@ func (s *Server) handleRegisterWriter(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, 64<<10, &body) {
 		return
 	}
-	if n := utf8.RuneCountInString(body.Label); n == 0 || n > 100 || strings.ContainsAny(body.Label, "<>") || strings.IndexFunc(body.Label, unicode.IsControl) >= 0 {
-		writeProblem(w, problemFor(&domain.ValidationError{Fields: []domain.FieldError{{Field: "label",
-			Reason: "required: at most 100 characters, one line, no < or >", ReasonZH: "必填：最多100个字符，单行，不能包含 < 或 >"}}}))
+	if fe, ok := checkLabel(body.Label); !ok {
+		writeProblem(w, problemFor(&domain.ValidationError{Fields: []domain.FieldError{fe}}))
 		return
 	}
 	if b, err := base64.StdEncoding.DecodeString(body.PublicKey); err != nil || len(b) != ed25519.PublicKeySize {
