@@ -31,6 +31,7 @@ import (
 	"github.com/gongkai/gongkai/internal/apptest"
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/command"
+	"github.com/gongkai/gongkai/internal/demo"
 	"github.com/gongkai/gongkai/internal/transparency"
 )
 
@@ -458,4 +459,31 @@ func TestNoQuorumThenBack(t *testing.T) {
 	}
 	srv.WaitReady(t)
 	mustCommand(t, srv, "after-quorum", matterJSON("m-q", "法定人数恢复后"), http.StatusCreated)
+}
+
+// /readyz is not 200 before --demo has finished loading: the first 200
+// already counts every demo event in the stream.
+func TestReadyOnlyAfterDemo(t *testing.T) {
+	srv := apptest.Launch(t, app.Config{DataDir: t.TempDir(), Demo: true})
+	want := uint64(len(demo.Commands())) + 1 // and the writer key's registration
+	sawLoading := false
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		code, body := readyzOf(t, srv.URL)
+		if body["demo_loading"] == true {
+			sawLoading = true
+			if code != http.StatusServiceUnavailable {
+				t.Fatalf("/readyz %d while the demo is loading: %v", code, body)
+			}
+		}
+		if code == http.StatusOK {
+			if got := uint64(body["stream_last_seq"].(float64)); got < want {
+				t.Fatalf("/readyz 200 with %d events in the stream; the demo has %d", got, want)
+			}
+			t.Logf("ready with %d events; saw demo_loading: %v", uint64(body["stream_last_seq"].(float64)), sawLoading)
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatal("/readyz not 200 within 30s")
 }
