@@ -944,7 +944,7 @@ func (k *keyedMutex) lock(key string) (unlock func()) {
 // starts at sequence 1 with no message removed, and it holds at least
 // atLeast messages (the largest size gongkai has signed, stored or seen
 // cosigned). It returns an error saying what is wrong, for /readyz.
-func (s *Store) CheckIntegrity(ctx context.Context, atLeast uint64) error {
+func (s *Store) CheckIntegrity(ctx context.Context, atLeast uint64, why string) error {
 	info, err := s.stream.Info(ctx)
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound):
@@ -970,7 +970,7 @@ func (s *Store) CheckIntegrity(ctx context.Context, atLeast uint64) error {
 		return fmt.Errorf("stream %s holds %d messages up to sequence %d: %d were deleted", s.name, st.Msgs, st.LastSeq, st.LastSeq-st.Msgs)
 	}
 	if st.LastSeq < atLeast {
-		return &ShrunkError{Stream: s.name, Have: st.LastSeq, Known: atLeast}
+		return &ShrunkError{Stream: s.name, Have: st.LastSeq, Known: atLeast, Why: why}
 	}
 	return nil
 }
@@ -1003,10 +1003,12 @@ func CheckQuorum(info *jetstream.StreamInfo) error {
 type ShrunkError struct {
 	Stream      string
 	Have, Known uint64
+	// Why says where the known sizes come from.
+	Why string
 }
 
 func (e *ShrunkError) Error() string {
-	return fmt.Sprintf("stream %s holds %d messages but the ledger is known to have had at least %d "+
-		"(truncated, or restored from an older backup): gongkai signs nothing and takes no writes until an operator decides (docs/deploy.md, \"The log is shorter than it was\")",
-		e.Stream, e.Have, e.Known)
+	return fmt.Sprintf("stream %s holds %d messages but the ledger is known to have had at least %d (%s; "+
+		"truncated, or restored from an older backup): gongkai signs nothing and takes no writes until an operator decides (docs/deploy.md, \"The log is shorter than it was\")",
+		e.Stream, e.Have, e.Known, e.Why)
 }

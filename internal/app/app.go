@@ -259,7 +259,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	}
 	goRun("verifiable log", tlog.Run)
 	g.Add(guard.Check{Name: "ledger_stream", Run: func(ctx context.Context) error {
-		err := store.CheckIntegrity(ctx, tlog.KnownSize())
+		known, why := tlog.KnownSizes()
+		err := store.CheckIntegrity(ctx, known, why)
 		if err == nil {
 			// While the stream is sound, remember how far its writer
 			// signatures are verified, so that a restart need not verify

@@ -18,13 +18,23 @@ import (
 // that it has cosigned. A ledger stream shorter than this was truncated or
 // restored from an older backup (see eventstore.Store.CheckIntegrity).
 func (l *Log) KnownSize() uint64 {
+	n, _ := l.KnownSizes()
+	return n
+}
+
+// KnownSizes is KnownSize and where each size comes from, for an operator:
+// "tree 126, checkpoints 126, witness https://town.example 131".
+func (l *Log) KnownSizes() (uint64, string) {
 	l.mu.Lock()
-	n := max(l.tree.Size(), l.latestCP.Size, l.cpHigh)
+	tree, cp := l.tree.Size(), max(l.latestCP.Size, l.cpHigh)
 	l.mu.Unlock()
+	n := max(tree, cp)
+	why := fmt.Sprintf("tree %d, checkpoints %d", tree, cp)
 	for _, w := range l.cfg.Witnesses {
 		n = max(n, w.Size())
+		why += fmt.Sprintf(", witness %s %d", w.Name(), w.Size())
 	}
-	return n
+	return n, why
 }
 
 // CheckStorage checks the checkpoint stream as eventstore's CheckIntegrity
