@@ -346,6 +346,18 @@ func TestStorageDrift(t *testing.T) {
 		if _, err := n.js.Stream(ctx, "GONGKAI"); err == nil {
 			t.Fatal("gongkai created an empty stream")
 		}
+		// The operator decides to start a new log: --init. The checkpoint
+		// stream of the old log goes too (a new log, new checkpoints).
+		if err := n.js.DeleteStream(ctx, transparency.CheckpointStream); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Init = true
+		srv = apptest.Start(t, cfg)
+		mustCommand(t, srv, "community-again", registerE2E, http.StatusCreated)
+		aside, _ := filepath.Glob(filepath.Join(cfg.DataDir, "tree.replaced-*"))
+		if len(aside) != 1 || srv.LastSeq(t) != 2 {
+			t.Fatalf("--init: old trees kept aside %v, stream last sequence %d; want one, and 2 (a new writer key, the community)", aside, srv.LastSeq(t))
+		}
 	})
 	t.Run("checkpoint stream deleted", func(t *testing.T) {
 		n, srv, _ := start(t)
