@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/eventstore"
@@ -26,15 +24,14 @@ func voucherCommand(number int) string {
 	return fmt.Sprintf(`{"type":"books.post_voucher","aggregate_id":"books","effective_date":"2025-03-15","data":{"number":%d,"summary":"支付办公用品费用","lines":[{"account":"541","debit":"100.00"},{"account":"101","credit":"100.00"}],"preparer":"赵敏","reviewer":"李娜","approver":"张丽"}}`, number)
 }
 
-// voucherEnvelope is a books.voucher_posted event as the ledger stores it.
-func voucherEnvelope(community string, date domain.Date, number int) []byte {
+// voucherEvent is a books.voucher_posted event as the ledger stores it.
+func voucherEvent(community string, date domain.Date, number int) eventstore.Event {
 	data, _ := json.Marshal(domain.VoucherData{Number: number, Summary: "支付办公用品费用",
 		Lines:    []domain.Line{{Account: "541", Debit: 100_00}, {Account: "101", Credit: 100_00}},
 		Preparer: "赵敏", Reviewer: "李娜", Approver: "张丽"})
-	b, _ := json.Marshal(eventstore.Event{ID: uuid.NewString(), Type: domain.EvVoucherPosted, Schema: 1, Community: community,
+	return eventstore.Event{ID: uuid.NewString(), Type: domain.EvVoucherPosted, Schema: 1, Community: community,
 		AggregateType: domain.AggregateBooks, AggregateID: domain.BooksID, EffectiveDate: date.String(), RecordedAt: time.Now().UTC(),
-		IdempotencyKey: "v-" + strconv.Itoa(number), Actor: "admin", Data: data})
-	return b
+		IdempotencyKey: "v-" + strconv.Itoa(number), Actor: "admin", Data: data}
 }
 
 func register(url, community string) error {
@@ -87,9 +84,8 @@ func runFinance(n, stored int, restartOnly bool) error {
 				next[c]++
 				num, exp := next[c], last[subject]
 				mu.Unlock()
-				m := nats.NewMsg(subject)
-				m.Data = voucherEnvelope(comms[c], domain.Date{Year: 2025, Month: 3, Day: 15}, num)
-				headers(m, fmt.Sprintf("%s-%d", comms[c], num))
+				m := baselineMsg(subject, voucherEvent(comms[c], domain.Date{Year: 2025, Month: 3, Day: 15}, num), fmt.Sprintf("v-%d", num))
+				m.Header.Set(eventstore.HeaderPrev, strconv.FormatUint(exp, 10))
 				m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(exp, 10))
 				m.Header.Set(jetstream.MsgIDHeader, m.Header.Get(eventstore.HeaderIdempotency))
 				ack, err := js.PublishMsg(ctx, m)
@@ -124,25 +120,29 @@ func runFinance(n, stored int, restartOnly bool) error {
 	if err := register(srv.url, "fin"); err != nil {
 		return err
 	}
+	key, err := writerKeyOf(dir)
+	if err != nil {
+		return err
+	}
+	p, err := newPreloader(ctx, js, srv.store, key)
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
 	perMonth := (stored + 119) / 120
-	for done := 0; done < stored; {
-		k := min(1000, stored-done)
-		msgs := make([]*nats.Msg, k)
-		for j := range msgs {
-			i := done + j
-			date := domain.Date{Year: 2015 + i/perMonth/12, Month: time.Month(i/perMonth%12 + 1), Day: 15}
-			m := nats.NewMsg(eventstore.Subject("fin", domain.AggregateBooks, domain.BooksID))
-			m.Data = voucherEnvelope("fin", date, i%perMonth+1)
-			headers(m, "fin-"+strconv.Itoa(i))
-			msgs[j] = m
+	for i := range stored {
+		date := domain.Date{Year: 2015 + i/perMonth/12, Month: time.Month(i/perMonth%12 + 1), Day: 15}
+		if _, err := p.add(ctx, voucherEvent("fin", date, i%perMonth+1), "fin-"+strconv.Itoa(i), false); err != nil {
+			return err
 		}
-		if _, err := jetstreamext.PublishMsgBatch(ctx, js, msgs); err != nil {
-			return fmt.Errorf("preload at %d: %w", done, err)
-		}
-		done += k
+	}
+	if err := p.flush(ctx); err != nil {
+		return err
 	}
 	fmt.Printf("\nPreloaded %d vouchers (one community, %d a month over 120 months) with atomic batches of 1000 in %.1f s.\n", stored, perMonth, time.Since(t0).Seconds())
+	if err := checkFacts(srv, p.last); err != nil {
+		return err
+	}
 	srv.stop()
 
 	t0 = time.Now()

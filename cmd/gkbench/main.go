@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -26,7 +27,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/app"
@@ -50,6 +50,7 @@ func main() {
 	natsServer := flag.String("nats-server", "", "with -scale: a nats-server binary for the cluster (go build -o nats-server github.com/nats-io/nats-server/v2)")
 	stored := flag.Int("stored", 1_000_000, "events to preload for the replay and latency-at-size runs (0 to skip)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	heapprofile := flag.String("heapprofile", "", "write a heap profile to this file once the last server has stopped, before the replay (what the stopped servers left live)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -60,7 +61,7 @@ func main() {
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	run := run
+	run := func(n, stored int, restartOnly bool) error { return run(n, stored, restartOnly, *heapprofile) }
 	if *finance {
 		run = runFinance
 	}
@@ -77,7 +78,7 @@ func main() {
 	}
 }
 
-func run(n, stored int, restartOnly bool) error {
+func run(n, stored int, restartOnly bool, heapprofile string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "gkbench-")
 	if err != nil {
@@ -87,6 +88,7 @@ func run(n, stored int, restartOnly bool) error {
 	fmt.Printf("# gkbench %s, %d CPUs, GOMAXPROCS %d, %s\n\n", runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), time.Now().UTC().Format(time.RFC3339))
 
 	// 1. Appends: raw JetStream baseline and the ledger, same server, fsync on.
+	phase("appends")
 	srv, err := start(ctx, dir)
 	if err != nil {
 		return err
@@ -110,10 +112,12 @@ func run(n, stored int, restartOnly bool) error {
 	// Command latency with 10,000 events stored: top the stream up with the
 	// preload's events, and let the server's feed take them in.
 	if have, _ := srv.store.LastSeq(ctx); have < 10_000 && stored > 0 {
-		if err := preload(ctx, js, int(have), 10_000); err != nil {
+		if err := preload(ctx, srv, dir, int(have), 10_000); err != nil {
 			return err
 		}
-		time.Sleep(2 * time.Second)
+		if err := checkFacts(srv, 10_000); err != nil {
+			return err
+		}
 	}
 	smallSize, _ := srv.store.LastSeq(ctx)
 	latSmall := measure(min(n, 1000), 1, func(c, i int) error { return ledgerAppend(srv.url, fmt.Sprintf("S-%d", i)) })
@@ -122,46 +126,128 @@ func run(n, stored int, restartOnly bool) error {
 		return nil
 	}
 
-	// 2. Preload the ledger stream to `stored` events with atomic batches.
+	// 2. Preload the ledger stream to `stored` events with atomic batches,
+	// signed with the server's writer key; every one must be a fact.
+	phase("preload")
 	srv, err = start(ctx, dir)
 	if err != nil {
 		return err
 	}
-	js, _ = jetstream.New(srv.nc)
 	have, _ := srv.store.LastSeq(ctx)
 	t0 := time.Now()
-	if err := preload(ctx, js, int(have), stored); err != nil {
+	if err := preload(ctx, srv, dir, int(have), stored); err != nil {
 		return err
 	}
-	fmt.Printf("\nPreloaded %d events with atomic batches of 1000 in %.1f s.\n", stored-int(have), time.Since(t0).Seconds())
+	fmt.Printf("\nPreloaded %d events (signed, one request each) with atomic batches of 1000 in %.1f s.\n", stored-int(have), time.Since(t0).Seconds())
+	last, _ := srv.store.LastSeq(ctx)
+	if err := checkFacts(srv, last); err != nil {
+		return err
+	}
+	fmt.Printf("The server's read models applied all %d messages; /readyz names no rejected message.\n", last)
 	srv.stop()
 
-	// 3. Restart on the full stream: time to ready (idempotency index,
-	// aggregate cache and board), then command latency at that size.
-	t0 = time.Now()
-	srv, err = start(ctx, dir)
-	if err != nil {
+	// 3. Restart on the full stream until /readyz is 200 (idempotency
+	// index, aggregate cache and board): first with no record of verified
+	// signatures, so that every signature is verified (as on the first
+	// start after an upgrade or a restore), then with the record the first
+	// restart left in <data>/tree/verified. Then command latency at that
+	// size.
+	verified := filepath.Join(dir, "tree", "verified")
+	if err := os.Remove(verified); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	ready := time.Since(t0)
-	js, _ = jetstream.New(srv.nc)
-	last, _ := srv.store.LastSeq(ctx)
+	phase("restart, every signature verified")
+	t0 = time.Now()
+	if srv, err = start(ctx, dir); err != nil {
+		return err
+	}
+	readyAll := time.Since(t0)
+	if err := checkFacts(srv, last); err != nil {
+		return err
+	}
+	srv.stop()
+	if _, err := os.Stat(verified); err != nil {
+		return fmt.Errorf("the first restart left no record of verified signatures: %w", err)
+	}
+	phase("restart, verified record present")
+	t0 = time.Now()
+	if srv, err = start(ctx, dir); err != nil {
+		return err
+	}
+	readyRecorded := time.Since(t0)
+	if err := checkFacts(srv, last); err != nil {
+		return err
+	}
+	phase("latency")
 	latBig := measure(min(n, 1000), 1, func(c, i int) error { return ledgerAppend(srv.url, fmt.Sprintf("B-%d", i)) })
 	fmt.Printf("\n## Command latency against the size of the stream (1 client)\n\n")
 	fmt.Println("| events stored | appends | p50 ms | p99 ms | appends/s |")
 	fmt.Println("|---|---|---|---|---|")
 	fmt.Printf("| %d | %d | %.2f | %.2f | %.0f |\n", smallSize, latSmall.n, ms(latSmall.p(50)), ms(latSmall.p(99)), latSmall.rate())
 	fmt.Printf("| %d | %d | %.2f | %.2f | %.0f |\n", last, latBig.n, ms(latBig.p(50)), ms(latBig.p(99)), latBig.rate())
-	fmt.Printf("\nRestart of `gongkai serve` on %d events until /readyz is 200: %.1f s.\n", last, ready.Seconds())
+	fmt.Printf("\n## Restart of `gongkai serve` on %d events until /readyz is 200\n\n", last)
+	fmt.Println("| start | seconds |")
+	fmt.Println("|---|---|")
+	fmt.Printf("| no record of verified signatures: every signature verified | %.1f |\n", readyAll.Seconds())
+	fmt.Printf("| verified through %d recorded by the previous start | %.1f |\n", last, readyRecorded.Seconds())
+	fmt.Printf("\nDifference: %.1f s.\n", (readyAll - readyRecorded).Seconds())
 
 	// 4. Board replay alone, beside a plain read of the same stream.
 	srv.stop()
+	if heapprofile != "" {
+		runtime.GC()
+		if err := writeHeapProfile(heapprofile); err != nil {
+			return err
+		}
+	}
+	phase("replay")
 	r, err := replay(ctx, dir, projections.NewMemoryBoard(), nil)
 	if err != nil {
 		return err
 	}
 	r.print("Replay", "board")
 	return nil
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// phase notes on stderr when a step starts, to match it with the machine's
+// load.
+func phase(what string) {
+	fmt.Fprintln(os.Stderr, time.Now().UTC().Format(time.TimeOnly), what)
+}
+
+// checkFacts waits until every read model of srv has applied the stream
+// through sequence want, and fails if /readyz or the store names a stored
+// message that is not a fact (a preload gkbench did not sign right).
+func checkFacts(srv *server, want uint64) error {
+	deadline := time.Now().Add(15 * time.Minute)
+	for {
+		r := readyzOf(srv.url)
+		if r.Last >= want && r.caughtUp() && r.minPosition() >= want {
+			if len(r.Rejected) > 0 {
+				return fmt.Errorf("/readyz: %s; first: %s", r.Alarm, r.Rejected[0])
+			}
+			if rej := srv.store.Rejected(); len(rej) > 0 {
+				return fmt.Errorf("%d stored messages are not facts; first %+v", len(rej), rej[0])
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("read models did not reach sequence %d: %+v", want, r)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // replayResult is the cost of rebuilding one read model from the stream,
@@ -321,52 +407,49 @@ func ledgerAppend(url, id string) error {
 	return err
 }
 
-// envelope is an event as the ledger stores it, for the baseline and preload.
-func envelope(id string) []byte {
+// matterEvent is a matter.registered event as the ledger stores it, for the
+// baseline and the preload.
+func matterEvent(id string) eventstore.Event {
 	data, _ := json.Marshal(map[string]string{"title": "基准测试事项 " + id, "description": "用于测量写入速率的事项，内容长度与真实事项相近。", "category": "基准", "amount": "1234.56"})
-	b, _ := json.Marshal(eventstore.Event{ID: uuid.NewString(), Type: "matter.registered", Schema: 1, Community: "bench",
+	return eventstore.Event{ID: uuid.NewString(), Type: "matter.registered", Schema: 1, Community: "bench",
 		AggregateType: "matter", AggregateID: id, EffectiveDate: "2025-02-01", RecordedAt: time.Now().UTC(),
-		IdempotencyKey: "k-" + id, Actor: "admin", Data: data})
-	return b
+		IdempotencyKey: "k-" + id, Actor: "admin", Data: data}
 }
 
-func headers(m *nats.Msg, id string) {
-	ih := eventstore.IdempotencyHash("bench", "k-"+id)
-	m.Header.Set(eventstore.HeaderIdempotency, ih)
-	m.Header.Set(eventstore.HeaderRequest, ih)
-	m.Header.Set(eventstore.HeaderCommand, "0")
-	m.Header.Set(eventstore.HeaderType, "matter.registered")
-	m.Header.Set(eventstore.HeaderEventID, uuid.NewString())
+// envelope is matterEvent's payload.
+func envelope(id string) []byte {
+	b, _ := json.Marshal(matterEvent(id))
+	return b
 }
 
 func rawPublish(ctx context.Context, js jetstream.JetStream, c, i int) error {
 	id := fmt.Sprintf("R-%d-%d-%d", c, i, time.Now().UnixNano())
-	m := nats.NewMsg("rawledger.bench.matter." + id)
-	m.Data = envelope(id)
-	headers(m, id)
+	m := baselineMsg("rawledger.bench.matter."+id, matterEvent(id), "k-"+id)
 	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
 	m.Header.Set(jetstream.MsgIDHeader, m.Header.Get(eventstore.HeaderIdempotency))
 	_, err := js.PublishMsg(ctx, m)
 	return err
 }
 
-func preload(ctx context.Context, js jetstream.JetStream, have, want int) error {
-	for done := have; done < want; {
-		k := min(1000, want-done)
-		msgs := make([]*nats.Msg, k)
-		for j := range msgs {
-			id := "P-" + strconv.Itoa(done+j)
-			m := nats.NewMsg(eventstore.Subject("bench", "matter", id))
-			m.Data = envelope(id)
-			headers(m, id)
-			msgs[j] = m
-		}
-		if _, err := jetstreamext.PublishMsgBatch(ctx, js, msgs); err != nil {
-			return fmt.Errorf("preload at %d: %w", done, err)
-		}
-		done += k
+// preload appends matters P-have … P-(want-1) to the ledger stream of the
+// running server srv on dir, signed with its writer key.
+func preload(ctx context.Context, srv *server, dir string, have, want int) error {
+	key, err := writerKeyOf(dir)
+	if err != nil {
+		return err
 	}
-	return nil
+	js, _ := jetstream.New(srv.nc)
+	p, err := newPreloader(ctx, js, srv.store, key)
+	if err != nil {
+		return err
+	}
+	for i := have; i < want; i++ {
+		id := "P-" + strconv.Itoa(i)
+		if _, err := p.add(ctx, matterEvent(id), "k-"+id, true); err != nil {
+			return err
+		}
+	}
+	return p.flush(ctx)
 }
 
 type result struct {

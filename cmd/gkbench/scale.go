@@ -20,7 +20,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/eventstore"
@@ -99,35 +98,29 @@ func runScale(n, stored int, natsServer string, catchupOnly bool) error {
 		return err
 	}
 	js, _ := jetstream.New(e.Conn)
-	if _, err := eventstore.Open(ctx, js, eventstore.Config{}); err != nil {
+	p, err := openSigned(ctx, js, dir)
+	if err != nil {
 		return err
 	}
 	var payloads [][]byte
 	perMonth := (stored/2 + 119) / 120
-	for done := 0; done < stored; {
-		k := min(1000, stored-done)
-		msgs := make([]*nats.Msg, k)
-		for j := range msgs {
-			i := done + j
-			var m *nats.Msg
-			if i%2 == 0 {
-				id := "P-" + strconv.Itoa(i)
-				m = nats.NewMsg(eventstore.Subject("bench", "matter", id))
-				m.Data = envelope(id)
-			} else {
-				v := i / 2
-				date := domain.Date{Year: 2015 + v/perMonth/12, Month: time.Month(v/perMonth%12 + 1), Day: 15}
-				m = nats.NewMsg(eventstore.Subject("bench", domain.AggregateBooks, domain.BooksID))
-				m.Data = voucherEnvelope("bench", date, v%perMonth+1)
-			}
-			headers(m, "s-"+strconv.Itoa(i))
-			msgs[j] = m
-			payloads = append(payloads, m.Data)
+	for i := range stored {
+		var ev eventstore.Event
+		if i%2 == 0 {
+			ev = matterEvent("P-" + strconv.Itoa(i))
+		} else {
+			v := i / 2
+			date := domain.Date{Year: 2015 + v/perMonth/12, Month: time.Month(v/perMonth%12 + 1), Day: 15}
+			ev = voucherEvent("bench", date, v%perMonth+1)
 		}
-		if _, err := jetstreamext.PublishMsgBatch(ctx, js, msgs); err != nil {
+		payload, err := p.add(ctx, ev, "s-"+strconv.Itoa(i), i%2 == 0)
+		if err != nil {
 			return err
 		}
-		done += k
+		payloads = append(payloads, payload)
+	}
+	if err := p.flush(ctx); err != nil {
+		return err
 	}
 	e.Close()
 
@@ -180,6 +173,9 @@ func runScale(n, stored int, natsServer string, catchupOnly bool) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	catchUp := time.Since(t0)
+	if err := checkFacts(srv, uint64(stored)); err != nil {
+		return err
+	}
 	fmt.Println("## PostgreSQL read models: catch-up from the stream")
 	fmt.Println()
 	fmt.Println("| what | events | seconds | events/s |")
@@ -324,6 +320,8 @@ type readyzReply struct {
 		Position  uint64 `json:"position"`
 		LagEvents uint64 `json:"lag_events"`
 	} `json:"read_models"`
+	Alarm    string            `json:"alarm"`
+	Rejected []json.RawMessage `json:"rejected_messages"`
 }
 
 func (r readyzReply) caughtUp() bool {

@@ -9,9 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/synadia-io/orbit.go/jetstreamext"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 
@@ -89,24 +87,20 @@ func runTlog(leaves, stored int, gongkaiBin string) error {
 		return err
 	}
 	js, _ := jetstream.New(e.Conn)
-	if _, err := eventstore.Open(ctx, js, eventstore.Config{}); err != nil {
+	p, err := openSigned(ctx, js, data)
+	if err != nil {
 		return err
 	}
-	for done := 0; done < stored; {
-		k := min(1000, stored-done)
-		msgs := make([]*nats.Msg, k)
-		for j := range msgs {
-			id := "P-" + strconv.Itoa(done+j)
-			m := nats.NewMsg(eventstore.Subject("bench", "matter", id))
-			m.Data = envelope(id)
-			headers(m, id)
-			msgs[j] = m
-		}
-		if _, err := jetstreamext.PublishMsgBatch(ctx, js, msgs); err != nil {
+	for i := range stored {
+		id := "P-" + strconv.Itoa(i)
+		if _, err := p.add(ctx, matterEvent(id), "k-"+id, true); err != nil {
 			return err
 		}
-		done += k
 	}
+	if err := p.flush(ctx); err != nil {
+		return err
+	}
+	stored = int(p.last) // and the genesis
 	st, _ := js.Stream(ctx, "GONGKAI")
 	cons, _ := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
 	it, _ := cons.Messages()
