@@ -461,7 +461,7 @@ func (s *Store) append(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	for i, m := range msgs {
-		s.idx.observe(first+uint64(i), m.Subject, m.Header, m.Data)
+		s.idx.observe(first+uint64(i), m.Subject, m.Header, m.Data, true)
 	}
 	// Stored is not yet recorded: if the log revoked this instance's key
 	// meanwhile, the message is not a fact and the client must not be
@@ -761,7 +761,7 @@ func (s *Store) Read(ctx context.Context, from uint64, fn func(Stored) error) er
 		return err
 	}
 	return s.read(ctx, startAt(from), last, func(m jetstream.Msg, seq uint64) error {
-		s.idx.observe(seq, m.Subject(), m.Headers(), m.Data())
+		s.idx.observe(seq, m.Subject(), m.Headers(), m.Data(), false)
 		st := mustDecode(m, seq)
 		var err error
 		if st.Rejected, err = s.verdict(ctx, seq); err != nil {
@@ -799,7 +799,7 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(Stored) error) 
 		if err != nil {
 			return fmt.Errorf("follow: %w", err)
 		}
-		s.idx.observe(md.Sequence.Stream, m.Subject(), m.Headers(), m.Data())
+		s.idx.observe(md.Sequence.Stream, m.Subject(), m.Headers(), m.Data(), false)
 		st := mustDecode(m, md.Sequence.Stream)
 		st.Pending = md.NumPending
 		if st.Rejected, err = s.verdict(ctx, st.Seq); err != nil {
@@ -877,7 +877,7 @@ func (s *Store) syncIndex(ctx context.Context) error {
 	cfg := startAt(from)
 	cfg.HeadersOnly = true
 	return s.read(ctx, cfg, last, func(m jetstream.Msg, seq uint64) error {
-		s.idx.observe(seq, m.Subject(), m.Headers(), nil)
+		s.idx.observe(seq, m.Subject(), m.Headers(), nil, false)
 		return nil
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,8 +53,11 @@ type Validator struct {
 	verifiedThrough uint64
 	reverify        map[uint64]bool // found not to be facts then: checked in full
 	// last is every subject's last sequence, of any message (as JetStream
-	// counts it for an append's expected version).
-	last map[string]uint64
+	// counts it for an append's expected version), by a keyed hash of the
+	// subject (a random seed per process: no one can aim at a collision,
+	// and one would only reject a message, never accept one).
+	last map[uint64]uint64
+	seed maphash.Seed
 }
 
 type idxEntry struct {
@@ -71,7 +75,7 @@ type writerState struct {
 // NewValidator returns a validator for a stream read from sequence 1.
 func NewValidator() *Validator {
 	return &Validator{keys: map[[32]byte]idxEntry{}, writers: map[string]*writerState{}, rejected: map[uint64]Rejection{},
-		last: map[string]uint64{}}
+		last: map[uint64]uint64{}, seed: maphash.MakeSeed()}
 }
 
 // Check decides the message at seq (called for every sequence in order).
@@ -79,8 +83,14 @@ func NewValidator() *Validator {
 // the payload's hash is taken from its header, which the signature covers.
 // It returns "" for a fact and otherwise why the message is not one.
 func (v *Validator) Check(seq uint64, subject string, h nats.Header, data []byte) string {
-	reason := v.check(seq, subject, h, data)
-	v.last[subject] = seq
+	return v.decide(seq, subject, h, data, false)
+}
+
+// decide is Check; signed says the caller signed this very message itself
+// (an append's own acknowledgement), so its signature needs no checking.
+func (v *Validator) decide(seq uint64, subject string, h nats.Header, data []byte, signed bool) string {
+	reason := v.check(seq, subject, h, data, signed)
+	v.last[maphash.String(v.seed, subject)] = seq
 	if reason != "" {
 		community := ""
 		if t := tokens(subject); len(t) > 1 {
@@ -92,7 +102,7 @@ func (v *Validator) Check(seq uint64, subject string, h nats.Header, data []byte
 	return reason
 }
 
-func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte) string {
+func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte, signed bool) string {
 	ih, fp := h.Get(HeaderIdempotency), h.Get(HeaderRequest)
 	writer := h.Get(HeaderWriter)
 	if data != nil {
@@ -146,7 +156,7 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 	default:
 		return fmt.Sprintf("signed by writer key %s, which is not registered", writer)
 	}
-	if (seq > v.verifiedThrough || v.reverify[seq]) && !ed25519.Verify(pub, m.SigningInput(), sig) {
+	if !signed && (seq > v.verifiedThrough || v.reverify[seq]) && !ed25519.Verify(pub, m.SigningInput(), sig) {
 		return fmt.Sprintf("writer signature of key %s does not verify", writer)
 	}
 	k, n, ok := parsePart(m.Part)
@@ -175,7 +185,7 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 		if !ok {
 			return "malformed " + HeaderPrev
 		}
-		if got := v.last[subject]; got != want {
+		if got := v.last[maphash.String(v.seed, subject)]; got != want {
 			return fmt.Sprintf("decided on its aggregate at version %d, but the aggregate was at %d when it was stored", want, got)
 		}
 	}
@@ -260,14 +270,16 @@ type pendingMsg struct {
 	subject string
 	header  nats.Header
 	data    []byte
+	signed  bool
 }
 
 func newIndex() *index {
 	return &index{v: NewValidator(), pending: map[uint64]pendingMsg{}, moved: make(chan struct{})}
 }
 
-// observe decides the message at seq once every earlier one is decided.
-func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte) {
+// observe decides the message at seq once every earlier one is decided;
+// signed is set for a message this store signed and appended itself.
+func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte, signed bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if seq <= x.thru {
@@ -275,11 +287,11 @@ func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte) 
 	}
 	if seq > x.thru+1 {
 		if _, ok := x.pending[seq]; !ok {
-			x.pending[seq] = pendingMsg{subject, h, data}
+			x.pending[seq] = pendingMsg{subject, h, data, signed}
 		}
 		return
 	}
-	x.v.Check(seq, subject, h, data)
+	x.v.decide(seq, subject, h, data, signed)
 	x.thru = seq
 	defer func() {
 		close(x.moved)
@@ -292,7 +304,7 @@ func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte) 
 		}
 		delete(x.pending, x.thru+1)
 		x.thru++
-		x.v.Check(x.thru, p.subject, p.header, p.data)
+		x.v.decide(x.thru, p.subject, p.header, p.data, p.signed)
 	}
 }
 
