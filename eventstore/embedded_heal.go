@@ -70,6 +70,8 @@ type storageWatch struct {
 	srv *server.Server
 	dir string // the StoreDir given to the server
 	log *slog.Logger
+	// syncAlways is JetStream's fsync mode at start; a restart must keep it.
+	syncAlways bool
 }
 
 // WatchStorage starts watching the embedded server's storage for the
@@ -85,6 +87,9 @@ func (e *Embedded) WatchStorage(dir string, log *slog.Logger) func(context.Conte
 		log = slog.New(slog.DiscardHandler)
 	}
 	w := &storageWatch{srv: e.Server, dir: dir, log: log}
+	if c := e.Server.JetStreamConfig(); c != nil {
+		w.syncAlways = c.SyncAlways
+	}
 	done := make(chan struct{})
 	go func() {
 		e.Server.WaitForShutdown()
@@ -165,6 +170,12 @@ func (w *storageWatch) state() storageState {
 		return storageState{healable: room, problem: bilingual(room,
 			"JetStream has stopped and the ledger takes no writes; "+where,
 			"JetStream 已停止，账本暂停写入。")}
+	}
+	if c := w.srv.JetStreamConfig(); c != nil && c.SyncAlways != w.syncAlways {
+		// Acknowledged must mean durable: never take writes without the
+		// fsync mode gongkai started with.
+		return storageState{problem: fmt.Errorf("JetStream runs with sync_always %v, but gongkai started it with %v: restart gongkai / "+
+			"JetStream 落盘模式与启动时不同，暂停写入，请重启 gongkai。", c.SyncAlways, w.syncAlways)}
 	}
 	hs := w.srv.Healthz(&server.HealthzOptions{Details: true})
 	for _, he := range hs.Errors {
