@@ -218,7 +218,9 @@ func diskFullEpisode(t *testing.T, dir string, makeFull, makeRoom func()) {
 	// Write until writes are refused, and a few times more.
 	start := time.Now()
 	var failed []*diskCmd
-	for len(failed) < 6 {
+	// Six refusals at least, and on until the guard has looked (a full
+	// store refuses at once, so several may come before its first look).
+	for len(failed) < 6 || failed[len(failed)-1].problem.Code != "writes_refused" {
 		if time.Since(start) > 3*time.Minute || len(sent) > 20000 {
 			t.Fatalf("writes still accepted after %d requests and %v", len(sent), time.Since(start))
 		}
