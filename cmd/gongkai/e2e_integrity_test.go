@@ -260,7 +260,7 @@ func startPlainNATS(t *testing.T) *plainNATS {
 // that the stream did not move.
 func waitRefusing(t *testing.T, srv *apptest.Server, want string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	var code int
 	var body map[string]any
 	for time.Now().Before(deadline) {

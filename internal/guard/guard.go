@@ -33,6 +33,9 @@ type Problem struct {
 	Since  time.Time `json:"since"`
 }
 
+// checkTimeout bounds one check.
+const checkTimeout = 5 * time.Second
+
 // ErrNotChecked is returned by Err until every check has run once.
 var ErrNotChecked = errors.New("the ledger's storage has not been checked yet")
 
@@ -85,15 +88,26 @@ func (g *Guard) CheckNow(ctx context.Context) error {
 	g.mu.Lock()
 	checks := append([]Check(nil), g.checks...)
 	g.mu.Unlock()
+	// The checks run side by side, each for at most checkTimeout: a
+	// stream that does not answer by then does not answer.
+	errs := make([]error, len(checks))
+	var wg sync.WaitGroup
+	for i, c := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+			defer cancel()
+			errs[i] = c.Run(cctx)
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	results := make(map[string]error, len(checks))
-	for _, c := range checks {
-		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err := c.Run(cctx)
-		cancel()
-		if err != nil && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		results[c.Name] = err
+	for i, c := range checks {
+		results[c.Name] = errs[i]
 	}
 	g.mu.Lock()
 	for name, err := range results {
