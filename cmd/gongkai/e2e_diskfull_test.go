@@ -321,24 +321,7 @@ func diskFullEpisode(t *testing.T, dir string, makeFull, makeRoom func()) {
 
 	// The board and the log: every acknowledged request's matters once,
 	// the refused requests that were not retried nowhere.
-	resp, err := http.Get(p.url + "/api/v1/communities/e2e/board")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var board struct {
-		Matters []struct {
-			ID   string   `json:"id"`
-			Seqs []uint64 `json:"stream_seqs"`
-		} `json:"matters"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&board); err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	onBoard := map[string]int{}
-	for _, m := range board.Matters {
-		onBoard[m.ID] += len(m.Seqs)
-	}
+	onBoard := boardEvents(t, p.url)
 	stop(t, p)
 	if !strings.Contains(p.logs.String(), "JetStream restarted after a full disk") {
 		t.Errorf("gongkai's log does not say it restarted JetStream:\n%s", grepLines(p.logs.String(), "JetStream"))

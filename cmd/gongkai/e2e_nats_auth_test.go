@@ -3,18 +3,10 @@ package main_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,7 +75,7 @@ func TestEmbeddedNATSAuth(t *testing.T) {
 // only.
 func TestEmbeddedNATSTLS(t *testing.T) {
 	dir := t.TempDir()
-	cert, key, pool := selfSignedCert(t, t.TempDir())
+	cert, key, pool := natstest.SelfSignedCert(t, t.TempDir())
 	natsAddr := freeAddr(t)
 	startServe(t, bin, dir, freeAddr(t), "--nats-listen", natsAddr, "--nats-tls-cert", cert, "--nats-tls-key", key)
 	reader := nats.UserInfo(eventstore.ReaderUser, strings.TrimSpace(readFile(t, filepath.Join(dir, eventstore.ReaderPasswordFile))))
@@ -446,43 +438,4 @@ func unchanged(t *testing.T, st jetstream.Stream, last uint64) {
 	if _, err := st.GetMsg(context.Background(), 1); err != nil {
 		t.Errorf("message 1: %v", err)
 	}
-}
-
-// selfSignedCert writes a certificate for 127.0.0.1 and its key into dir.
-func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "gongkai e2e"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
 }

@@ -200,24 +200,7 @@ func TestKillDuringAppends(t *testing.T) {
 	// On the board: every matter once, registered by one event (once the
 	// board has applied the retries: a reply does not wait for it).
 	caughtUp(t, p2, 30*time.Second)
-	resp, err := http.Get(p2.url + "/api/v1/communities/e2e/board")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var board struct {
-		Matters []struct {
-			ID   string   `json:"id"`
-			Seqs []uint64 `json:"stream_seqs"`
-		} `json:"matters"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&board); err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	onBoard := map[string]int{}
-	for _, m := range board.Matters {
-		onBoard[m.ID] += len(m.Seqs)
-	}
+	onBoard := boardEvents(t, p2.url)
 	for _, s := range all {
 		if onBoard[s.matter] != 1 {
 			t.Errorf("matter %s is on the board %d times, want 1", s.matter, onBoard[s.matter])
@@ -304,4 +287,29 @@ func testWriterKey(t *testing.T) string {
 	f := filepath.Join(t.TempDir(), "writer.key")
 	writerKeys.Store(t.Name(), f)
 	return f
+}
+
+// boardEvents returns, for each matter on community e2e's board, how many
+// events it was built from.
+func boardEvents(t *testing.T, url string) map[string]int {
+	t.Helper()
+	resp, err := http.Get(url + "/api/v1/communities/e2e/board")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var board struct {
+		Matters []struct {
+			ID   string   `json:"id"`
+			Seqs []uint64 `json:"stream_seqs"`
+		} `json:"matters"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&board); err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, m := range board.Matters {
+		n[m.ID] += len(m.Seqs)
+	}
+	return n
 }
