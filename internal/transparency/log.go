@@ -295,7 +295,9 @@ func (l *Log) sequence(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		case <-l.wake:
-			if rev != 0 {
+			// Only for something new: a wake left over from before this
+			// instance held the lease must not sign the same size again.
+			if _, cp, _ := l.Latest(); rev != 0 && l.tree.Size() > cp.Size {
 				if err := l.checkpoint(ctx); err != nil {
 					l.cfg.Logger.Error("checkpoint", "err", err)
 				}
