@@ -445,7 +445,7 @@ func (s *Store) append(ctx context.Context, req Request) (Result, error) {
 		// A conflict or a duplicate may be our own earlier attempt, committed
 		// by another instance or before a lost acknowledgement.
 		if errors.Is(err, ErrConflict) || errors.Is(err, errDuplicate) {
-			if serr := s.syncIndex(ctx); serr != nil {
+			if serr := s.syncIndexFor(ctx); serr != nil {
 				return Result{}, serr
 			}
 			if res, ok, rerr := s.replay(ctx, ih, req.Fingerprint); ok || rerr != nil {
@@ -468,7 +468,10 @@ func (s *Store) append(ctx context.Context, req Request) (Result, error) {
 	// told otherwise.
 	why, ok := s.idx.waitVerdict(ctx, last, time.Second)
 	if !ok {
-		if why, err = s.verdict(ctx, last); err != nil {
+		vctx, cancel := context.WithTimeout(ctx, syncTimeout)
+		why, err = s.verdict(vctx, last)
+		cancel()
+		if err != nil {
 			return Result{}, err
 		}
 	}
@@ -864,11 +867,28 @@ func (s *Store) read(ctx context.Context, cfg jetstream.OrderedConsumerConfig, l
 	}
 }
 
+// syncTimeout bounds a read of the stream into the index made for one
+// request (a read that stalls while a cluster changes its leader must not
+// hold the index, and everyone waiting for it, for long).
+const syncTimeout = 30 * time.Second
+
+// syncIndexFor is syncIndex for one request: it gives up after
+// syncTimeout.
+func (s *Store) syncIndexFor(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	return s.syncIndex(ctx)
+}
+
 // syncIndex reads the idempotency headers of every message from the first
 // one not yet indexed to the stream's end.
 func (s *Store) syncIndex(ctx context.Context) error {
-	s.idx.syncMu.Lock()
-	defer s.idx.syncMu.Unlock()
+	select {
+	case s.idx.syncing <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.idx.syncing }()
 	from := s.idx.through() + 1
 	last, err := s.LastSeq(ctx)
 	if err != nil || last < from {
@@ -901,7 +921,7 @@ func (s *Store) ensureIndexed(ctx context.Context, upTo uint64) error {
 	if upTo <= s.idx.through() {
 		return nil
 	}
-	return s.syncIndex(ctx)
+	return s.syncIndexFor(ctx)
 }
 
 // keyedMutex serialises requests with the same idempotency key.

@@ -257,7 +257,9 @@ func tokens(subject string) []string {
 // message arrives (an append's own acknowledgement, the feed, a read of the
 // stream), and answers idempotency look-ups from it.
 type index struct {
-	syncMu sync.Mutex // held while reading the stream into the index
+	// syncing is held (a one-slot semaphore, so that waiting for it
+	// respects a context) while reading the stream into the index.
+	syncing chan struct{}
 
 	mu      sync.Mutex
 	v       *Validator
@@ -274,7 +276,7 @@ type pendingMsg struct {
 }
 
 func newIndex() *index {
-	return &index{v: NewValidator(), pending: map[uint64]pendingMsg{}, moved: make(chan struct{})}
+	return &index{v: NewValidator(), pending: map[uint64]pendingMsg{}, moved: make(chan struct{}), syncing: make(chan struct{}, 1)}
 }
 
 // observe decides the message at seq once every earlier one is decided;

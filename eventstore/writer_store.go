@@ -91,7 +91,7 @@ func (s *Store) ensureWriter(ctx context.Context) error {
 	if s.WriterActive() {
 		return nil
 	}
-	if err := s.syncIndex(ctx); err != nil {
+	if err := s.syncIndexFor(ctx); err != nil {
 		return err
 	}
 	if s.WriterActive() {
@@ -131,7 +131,7 @@ func (s *Store) ensureGenesis(ctx context.Context) error {
 	req.Appends[0].expectSubject = genesisHeader
 	_, err = s.append(ctx, req)
 	if errors.Is(err, ErrConflict) {
-		return s.syncIndex(ctx) // another instance registered first
+		return s.syncIndexFor(ctx) // another instance registered first
 	}
 	if err != nil {
 		return fmt.Errorf("register the first writer key: %w", err)

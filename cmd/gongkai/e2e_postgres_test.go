@@ -179,7 +179,20 @@ func stop(t *testing.T, p *proc) {
 	select {
 	case <-done:
 	case <-time.After(20 * time.Second):
-		t.Fatalf("no exit within 20s of SIGTERM")
+		// Ask the process for its goroutines (SIGQUIT) and show its output
+		// once it has exited, so that a hang says where it hung.
+		_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-done
+		}
+		out := p.logs.String()
+		if len(out) > 60000 {
+			out = out[len(out)-60000:]
+		}
+		t.Fatalf("no exit within 20s of SIGTERM; its output ends:\n%s", out)
 	}
 }
 
