@@ -407,10 +407,8 @@ func (s *Store) Append(ctx context.Context, req Request) (Result, error) {
 	if err := validate(req); err != nil {
 		return Result{}, err
 	}
-	if s.gate != nil {
-		if err := s.gate(); err != nil {
-			return Result{}, &RefusedError{Reason: err}
-		}
+	if err := s.Writable(); err != nil {
+		return Result{}, err
 	}
 	if err := s.ensureWriter(ctx); err != nil {
 		return Result{}, err

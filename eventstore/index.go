@@ -93,7 +93,7 @@ func (v *Validator) decide(seq uint64, subject string, h nats.Header, data []byt
 	v.last[maphash.String(v.seed, subject)] = seq
 	if reason != "" {
 		community := ""
-		if t := tokens(subject); len(t) > 1 {
+		if t := strings.SplitN(subject, ".", 3); len(t) > 1 {
 			community = t[1]
 		}
 		v.rejected[seq] = Rejection{Seq: seq, Subject: subject, Community: community, Reason: reason}
@@ -141,7 +141,7 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 		if subject != writerSubjectPrefix+opID {
 			return "writer key event on the wrong subject"
 		}
-	} else if len(subject) >= len(writerSubjectPrefix) && subject[:len(writerSubjectPrefix)] == writerSubjectPrefix {
+	} else if strings.HasPrefix(subject, writerSubjectPrefix) {
 		return "message on a writer key subject without a key operation"
 	}
 	w := v.writers[writer]
@@ -239,18 +239,6 @@ func (v *Validator) Writers() map[string][2]uint64 {
 		out[id] = [2]uint64{w.from, w.revokedAt}
 	}
 	return out
-}
-
-func tokens(subject string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(subject); i++ {
-		if subject[i] == '.' {
-			out = append(out, subject[start:i])
-			start = i + 1
-		}
-	}
-	return append(out, subject[start:])
 }
 
 // index runs a Validator over the stream in order, whichever way each

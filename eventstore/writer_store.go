@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/gongkai/gongkai/domain"
 )
 
 // ErrNoWriterKey is wrapped in the *RefusedError of an append by a store
@@ -71,14 +73,6 @@ func (s *Store) Rejected() []Rejection {
 	var out []Rejection
 	s.idx.with(func(v *Validator) { out = v.Rejected() })
 	return out
-}
-
-// Legacy returns how many messages were stored before the log's first
-// writer key registration and accepted as legacy history.
-func (s *Store) Legacy() uint64 {
-	var n uint64
-	s.idx.with(func(v *Validator) { n = v.Legacy() })
-	return n
 }
 
 // ensureWriter makes sure this store may sign appends: it registers its key
@@ -183,13 +177,14 @@ func (s *Store) RegisterWriter(ctx context.Context, publicKey, label, actor stri
 }
 
 // RevokeWriter records that a writer key signs no more facts from now on.
+// It returns a *domain.NotFoundError for a key that is not registered.
 func (s *Store) RevokeWriter(ctx context.Context, id, actor string) (Result, error) {
 	v, err := s.Version(ctx, writerSubjectPrefix+id)
 	if err != nil {
 		return Result{}, err
 	}
 	if v == 0 {
-		return Result{}, fmt.Errorf("%w: writer key %s is not registered", ErrInvalid, id)
+		return Result{}, &domain.NotFoundError{What: "writer key", ID: id}
 	}
 	req := s.keyOpRequest("revoke", id, "", "", actor)
 	req.Appends[0].ExpectedVersion = v

@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,10 +14,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/gongkai/gongkai/eventstore"
 )
 
 // mountTmpfs mounts a tmpfs of the given size (as mount's size= option) on
@@ -327,23 +322,7 @@ func diskFullEpisode(t *testing.T, dir string, makeFull, makeRoom func()) {
 		t.Errorf("gongkai's log does not say it restarted JetStream:\n%s", grepLines(p.logs.String(), "JetStream"))
 	}
 
-	inLog := map[string]int{}
-	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	js, _ := jetstream.New(e.Conn)
-	store, err := eventstore.Open(context.Background(), js, eventstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Read(context.Background(), 0, func(st eventstore.Stored) error {
-		inLog[st.IdempotencyKey]++
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	inLog := keysInLog(t, dir)
 	refused := map[*diskCmd]bool{}
 	for _, c := range notRetried {
 		refused[c] = true

@@ -226,23 +226,7 @@ func TestKillDuringAppends(t *testing.T) {
 	}
 
 	// In the log: each key's event exactly once.
-	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	js, _ := jetstream.New(e.Conn)
-	store, err := eventstore.Open(context.Background(), js, eventstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inLog := map[string]int{}
-	if err := store.Read(context.Background(), 0, func(st eventstore.Stored) error {
-		inLog[st.IdempotencyKey]++
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	inLog := keysInLog(t, dir)
 	for _, s := range all {
 		if inLog[s.key] != 1 {
 			t.Errorf("key %s is in the log %d times, want 1", s.key, inLog[s.key])
@@ -310,6 +294,30 @@ func boardEvents(t *testing.T, url string) map[string]int {
 	n := map[string]int{}
 	for _, m := range board.Matters {
 		n[m.ID] += len(m.Seqs)
+	}
+	return n
+}
+
+// keysInLog opens the stopped embedded store in dir and counts the events
+// of each idempotency key.
+func keysInLog(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	js, _ := jetstream.New(e.Conn)
+	store, err := eventstore.Open(context.Background(), js, eventstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	if err := store.Read(context.Background(), 0, func(st eventstore.Stored) error {
+		n[st.IdempotencyKey]++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	return n
 }

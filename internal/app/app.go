@@ -150,13 +150,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	// This instance's tree says how long the ledger was: a missing stream
 	// is then never replaced by an empty one, unless --init says so.
 	cfg.TreeDir = treeDir(cfg)
-	known := transparency.TreeSizeIn(cfg.TreeDir)
-	stream := cfg.Stream
-	if stream == "" {
-		stream = "GONGKAI"
+	if cfg.Stream == "" {
+		cfg.Stream = "GONGKAI"
 	}
+	known := transparency.TreeSizeIn(cfg.TreeDir)
 	err = eventstore.RetryTransient(ctx, log, "read the latest checkpoint", 30*time.Second, func() error {
-		n, err := transparency.StoredSize(ctx, js, stream)
+		n, err := transparency.StoredSize(ctx, js, cfg.Stream)
 		known = max(known, n)
 		return err
 	})
@@ -175,7 +174,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		DuplicateWindow: cfg.DuplicateWindow, Logger: log, Gate: g.Err, OnWriteError: func(error) { g.Poke() },
 		Writer: writer, NoCreate: known > 0, VerifiedFile: filepath.Join(cfg.TreeDir, "verified")})
 	if errors.Is(err, eventstore.ErrStreamMissing) {
-		return fmt.Errorf("the ledger stream is missing, but this instance's tree (%s) holds %d entries: gongkai does not create an empty ledger in its place. "+
+		return fmt.Errorf("the ledger stream is missing, but this instance's records (its tree in %s, the checkpoint stream) say it held %d entries: gongkai does not create an empty ledger in its place. "+
 			"Restore the stream (docs/deploy.md, \"The log is shorter than it was\"), or start a new, announced log with --init / "+
 			"账本数据流不存在，但本实例的记录显示账本曾有 %d 条记录：不会新建空账本。请恢复数据，或以 --init 明确开始新账本", cfg.TreeDir, known, known)
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/gongkai/gongkai/domain"
-	"github.com/gongkai/gongkai/eventstore"
 )
 
 // handleRegisterWriter registers another writer key (administrator only):
@@ -49,11 +48,6 @@ func (s *Server) handleRevokeWriter(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if v, err := s.Store.Version(r.Context(), eventstore.Subject(eventstore.WriterCommunity, eventstore.AggregateWriter, id)); err != nil || v == 0 {
-		writeProblem(w, Problem{Status: http.StatusNotFound, Title: "Not found", TitleZH: "未找到", Code: "not_found",
-			Detail: "No writer key " + id + " is registered.", DetailZH: "没有登记该写入密钥。"})
-		return
-	}
 	res, err := s.Commands.RevokeWriter(r.Context(), p.ID, id)
 	if err != nil {
 		s.fail(w, r, err)

@@ -80,7 +80,7 @@ func problemFor(err error) Problem {
 		p.Status, p.Code = http.StatusNotFound, "not_found"
 		p.Title, p.TitleZH = "Not found", "未找到"
 		p.Detail = nf.Error() + why + "; nothing was recorded."
-		what := map[string]string{"community": "社区", "matter": "事项", "voucher": "凭证", "budget": "预算"}[nf.What]
+		what := map[string]string{"community": "社区", "matter": "事项", "voucher": "凭证", "budget": "预算", "writer key": "写入密钥"}[nf.What]
 		p.DetailZH = what + " " + nf.ID + " 不存在，未记录任何内容。"
 	case errors.As(err, &ce):
 		cur := ce.Current
