@@ -43,6 +43,13 @@ type Env struct {
 	LookupMatter func(id string) *Matter
 	// LookupBudget returns the community's budget of a fiscal year, or nil.
 	LookupBudget func(year int) *Budget
+	// Account and Token are the target's state for access commands.
+	Account *UserAccount
+	Token   *Token
+	// LookupCommunity returns another community's state, or nil;
+	// LookupAccount an account, or nil.
+	LookupCommunity func(id string) *Community
+	LookupAccount   func(login string) *UserAccount
 }
 
 // AggregateType returns the aggregate type that a command type addresses:
@@ -76,11 +83,19 @@ func CommandTypes() []string {
 		CmdRegisterCommunity, CmdAppointOfficer, CmdRemoveOfficer, CmdAdoptRuleSet,
 		CmdRegisterMatter, CmdProposeMatter, CmdConsultMatter, CmdReviewMatter,
 		CmdResolveMatter, CmdDiscloseResolution, CmdReportImplementation,
-		CmdDiscloseResult, CmdWithdrawMatter, CmdRevokeMatter,
+		CmdDiscloseResult, CmdWithdrawMatter, CmdRevokeMatter, CmdCorrectMatter,
 		CmdAdoptBudget, CmdAdjustBudget, CmdRecordFunds,
 		CmdAdoptChart, CmdPostVoucher, CmdReverseVoucher, CmdPostCorrection,
 		CmdAssertBalance, CmdCloseMonth, CmdCloseYear,
 	}
+}
+
+// AccessCommandTypes lists the command types of accounts and tokens. They
+// are sent by the pages and endpoints for accounts and tokens, which hash
+// passwords and make tokens; the commands endpoint takes CommandTypes only.
+func AccessCommandTypes() []string {
+	return []string{CmdCreateAccount, CmdSetPassword, CmdGrantRole, CmdRevokeRole, CmdDisableAccount,
+		CmdEnableAccount, CmdEndSession, CmdIssueToken, CmdRevokeToken}
 }
 
 // DecodeCommand decodes the JSON data of a command of the given type,
@@ -118,6 +133,8 @@ func DecodeCommand(typ string, data []byte) (Command, error) {
 		c = &WithdrawMatter{}
 	case CmdRevokeMatter:
 		c = &RevokeMatter{}
+	case CmdCorrectMatter:
+		c = &CorrectMatter{}
 	case CmdAdoptBudget:
 		c = &AdoptBudget{}
 	case CmdAdjustBudget:
@@ -138,6 +155,24 @@ func DecodeCommand(typ string, data []byte) (Command, error) {
 		c = &CloseMonth{}
 	case CmdCloseYear:
 		c = &CloseYear{}
+	case CmdCreateAccount:
+		c = &CreateAccount{}
+	case CmdSetPassword:
+		c = &SetPassword{}
+	case CmdGrantRole:
+		c = &GrantRole{}
+	case CmdRevokeRole:
+		c = &RevokeRole{}
+	case CmdDisableAccount:
+		c = &DisableAccount{}
+	case CmdEnableAccount:
+		c = &EnableAccount{}
+	case CmdEndSession:
+		c = &EndSession{}
+	case CmdIssueToken:
+		c = &IssueToken{}
+	case CmdRevokeToken:
+		c = &RevokeToken{}
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrUnknownCommand, typ)
 	}

@@ -31,6 +31,7 @@ const (
 	EvResultDisclosed      = "matter.result_disclosed"
 	EvMatterWithdrawn      = "matter.withdrawn"
 	EvMatterRevoked        = "matter.revoked"
+	EvStageCorrected       = "matter.stage_corrected"
 )
 
 // DecodeEvent decodes a stored event's data. Unknown types are an error;
@@ -69,6 +70,8 @@ func DecodeEvent(typ string, schema int, data []byte) (Event, error) {
 		e = &MatterWithdrawn{}
 	case EvMatterRevoked:
 		e = &MatterRevoked{}
+	case EvStageCorrected:
+		e = &StageCorrected{}
 	case EvBudgetAdopted:
 		e = &BudgetAdopted{}
 	case EvBudgetAdjusted:
@@ -89,6 +92,24 @@ func DecodeEvent(typ string, schema int, data []byte) (Event, error) {
 		e = &MonthClosed{}
 	case EvYearClosed:
 		e = &YearClosed{}
+	case EvAccountCreated:
+		e = &AccountCreated{}
+	case EvPasswordSet:
+		e = &PasswordSet{}
+	case EvRoleGranted:
+		e = &RoleGranted{}
+	case EvRoleRevoked:
+		e = &RoleRevoked{}
+	case EvAccountDisabled:
+		e = &AccountDisabled{}
+	case EvAccountEnabled:
+		e = &AccountEnabled{}
+	case EvSessionEnded:
+		e = &SessionEnded{}
+	case EvTokenIssued:
+		e = &TokenIssued{}
+	case EvTokenRevoked:
+		e = &TokenRevoked{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

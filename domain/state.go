@@ -1,7 +1,7 @@
 package domain
 
-// State is the state of one aggregate: *Community, *Matter, *Budget or
-// *Books.
+// State is the state of one aggregate: *Community, *Matter, *Budget,
+// *Books, *UserAccount or *Token.
 type State any
 
 // ApplyTo folds an event of an aggregate of type aggType and id into s
@@ -39,6 +39,20 @@ func ApplyTo(s State, aggType, id string, e Event, date Date) State {
 		}
 		b.apply(e, date)
 		return b
+	case AggregateAccount:
+		a, _ := s.(*UserAccount)
+		if a == nil {
+			a = &UserAccount{Login: id}
+		}
+		a.apply(e, date)
+		return a
+	case AggregateToken:
+		t, _ := s.(*Token)
+		if t == nil {
+			t = &Token{ID: id}
+		}
+		t.apply(e)
+		return t
 	}
 	return s
 }
@@ -60,6 +74,14 @@ func CloneState(s State) State {
 			return s
 		}
 		return s.clone()
+	case *UserAccount:
+		return s.Clone()
+	case *Token:
+		if s == nil {
+			return s
+		}
+		c := *s
+		return &c
 	}
 	return s
 }
@@ -73,6 +95,10 @@ func EnvFor(env Env, target State) Env {
 		env.Budget = t
 	case *Books:
 		env.Books = t
+	case *UserAccount:
+		env.Account = t
+	case *Token:
+		env.Token = t
 	}
 	return env
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/app"
 	"github.com/gongkai/gongkai/internal/apptest"
@@ -110,8 +111,8 @@ func TestForgedEventsAreNotFacts(t *testing.T) {
 		nats.Header{eventstore.HeaderType: {"matter.registered"}}, forge("matter", "forged-1", "matter.registered", `{"title":"伪造事项"}`)))
 	// 2. A clerk token with the attacker's own hash.
 	token, hash := auth.NewToken()
-	forged = append(forged, publishRaw(t, js, "ledger.e2e.token.tok-forged", nats.Header{eventstore.HeaderType: {auth.EvTokenIssued}},
-		forge(auth.AggregateToken, "tok-forged", auth.EvTokenIssued, fmt.Sprintf(`{"token_id":"tok-forged","label":"x","sha256":%q,"community":"e2e"}`, hash))))
+	forged = append(forged, publishRaw(t, js, "ledger.e2e.token.tok-forged", nats.Header{eventstore.HeaderType: {domain.EvTokenIssued}},
+		forge(domain.AggregateToken, "tok-forged", domain.EvTokenIssued, fmt.Sprintf(`{"token_id":"tok-forged","label":"x","sha256":%q,"community":"e2e"}`, hash))))
 	// 3. The victim's idempotency key and request fingerprint, pre-published.
 	victim := matterJSON("m-victim", "受害者事项")
 	var vc command.Command

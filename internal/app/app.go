@@ -96,6 +96,10 @@ type Config struct {
 	// WriterKey is the writer key file that signs every message this
 	// instance appends (default <data>/writer.key, created on first start).
 	WriterKey string
+	// SecretKey is the file of the secret key that peppers passwords and
+	// signs sessions (default <data>/secret.key, created on first start;
+	// every instance of one log needs the same).
+	SecretKey string
 	// Init lets gongkai create an empty ledger stream although this
 	// instance's own records (its tree) say a longer one existed: the
 	// explicit, logged way to start a new log.
@@ -201,11 +205,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	}
 
 	svc := command.New(store, cfg.Now, cfg.NewID, log)
-	tokens := auth.New(cfg.AdminToken)
+	access := auth.New(cfg.AdminToken)
 	if cfg.AdminToken == "" {
-		log.Warn("GONGKAI_ADMIN_TOKEN is not set: no one can write or issue tokens")
+		log.Warn("GONGKAI_ADMIN_TOKEN is not set: scripts cannot write; people sign in with accounts (gongkai account create --admin)")
 	}
-	svc.Also = append(svc.Also, tokens.Apply)
+	svc.Observe = append(svc.Observe, func(f command.Fact) {
+		access.Observe(f.Seq, f.Community, f.AggregateType, f.AggregateID, f.Event, f.Date)
+	})
+	secret, err := loadSecret(&cfg, log)
+	if err != nil {
+		return err
+	}
 	var (
 		boardB, financeB projections.Backend
 		runners          []*projector.Runner
@@ -305,8 +315,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler: web.NewServer(web.Deps{Commands: svc, Store: store, Board: projections.BoardOn{Backend: boardB}, Finance: projections.FinanceOn{Backend: financeB},
-			Runners: runners, Writers: writers, Tokens: tokens, TLog: tlog, LogKey: logKey,
+		Handler: web.NewServer(web.Deps{Commands: svc, Access: access, Secret: secret, Ledger: ledgerView{store},
+			Board: projections.BoardOn{Backend: boardB}, Finance: projections.FinanceOn{Backend: financeB},
+			ReadModels: readModelsOf(runners, writers), TLog: tlog, LogKey: logKey,
 			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync, Guard: g, DemoLoading: demoLoading.Load, PublicURL: publicURL}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -465,6 +476,55 @@ func treeDir(cfg Config) string {
 		return filepath.Join(cfg.DataDir, "tree")
 	}
 	return "gongkai-tree"
+}
+
+// loadSecret reads the instance's secret key (it peppers passwords and
+// signs sessions), creating it on first start. Every instance of one log
+// needs the same file.
+func loadSecret(cfg *Config, log *slog.Logger) (auth.Secret, error) {
+	if cfg.SecretKey == "" {
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "."
+		}
+		cfg.SecretKey = filepath.Join(dir, "secret.key")
+	}
+	sec, created, err := auth.LoadOrCreateSecret(cfg.SecretKey, true)
+	if err != nil {
+		return sec, err
+	}
+	if created {
+		log.Info("created the secret key: it peppers passwords and signs sessions; every instance of this log needs the same file", "file", cfg.SecretKey)
+	}
+	return sec, nil
+}
+
+// ledgerView is what the pages show of the store.
+type ledgerView struct{ *eventstore.Store }
+
+func (l ledgerView) Rejected() []web.Rejection {
+	var out []web.Rejection
+	for _, r := range l.Store.Rejected() {
+		out = append(out, web.Rejection{Seq: r.Seq, Subject: r.Subject, Community: r.Community, Reason: r.Reason})
+	}
+	return out
+}
+
+// readModelsOf reports the read models' state for /readyz.
+func readModelsOf(runners []*projector.Runner, writers []*projector.Writer) func() []web.ReadModelStatus {
+	return func() []web.ReadModelStatus {
+		var out []web.ReadModelStatus
+		for _, rn := range runners {
+			st := rn.Status()
+			out = append(out, web.ReadModelStatus{Name: st.Name, Backend: "memory", Ready: st.Ready, Position: st.Position})
+		}
+		for _, wr := range writers {
+			st := wr.Status()
+			out = append(out, web.ReadModelStatus{Name: st.Name, Backend: "postgres", Role: st.Role, Position: st.Position,
+				Ready: st.Error == "" && st.Role != "starting", Error: st.Error})
+		}
+		return out
+	}
 }
 
 // loadWriterKey reads the instance's writer key, creating it on first start.

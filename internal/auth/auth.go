@@ -1,7 +1,9 @@
-// Package auth checks bearer tokens. The administrator's token comes from
-// the environment; clerk tokens, each scoped to one community, are issued by
-// the administrator and recorded in the log as the SHA-256 of the token, so
-// that they survive restarts and every instance knows them.
+// Package auth knows who a request acts for: the administrator's
+// environment token (for scripts), API tokens and people's accounts with
+// their sessions. What it knows comes from the log (account, role and
+// token events, decided in domain and recorded by the command service);
+// it keeps no state of its own beyond the instance's secret key, so every
+// instance knows the same accounts and sessions, across restarts.
 package auth
 
 import (
@@ -10,111 +12,163 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
+	"slices"
+	"sort"
 	"sync"
 
-	"github.com/gongkai/gongkai/eventstore"
+	"github.com/gongkai/gongkai/domain"
 )
 
-// Stored event types of tokens; aggregate type AggregateToken.
-const (
-	AggregateToken = "token"
-	EvTokenIssued  = "auth.clerk_token_issued"
-	EvTokenRevoked = "auth.clerk_token_revoked"
-)
+// RootID is the actor id recorded for the environment administrator token.
+const RootID = "admin"
 
-// TokenIssued records a clerk token. Only the token's hash is stored.
-type TokenIssued struct {
-	TokenID   string `json:"token_id"`
-	Label     string `json:"label"`
-	SHA256    string `json:"sha256"`
-	Community string `json:"community"`
-}
-
-// Principal is who a request acts for.
-type Principal struct {
-	ID        string
-	Admin     bool
-	Community string // for a clerk: the only community it may write to
-}
-
-// CanWrite reports whether p may send commands to community.
-func (p Principal) CanWrite(community string) bool { return p.Admin || p.Community == community }
-
-// Tokens knows the valid tokens. It is safe for concurrent use.
-type Tokens struct {
+// Directory holds the accounts and tokens of the log. It is safe for
+// concurrent use; Observe is fed every access event (the command service's
+// facts, and its own appends at once).
+type Directory struct {
 	adminHash [32]byte
 	hasAdmin  bool
-	mu        sync.RWMutex
-	clerks    map[[32]byte]Principal
+
+	mu       sync.RWMutex
+	accounts map[string]*domain.UserAccount
+	tokens   map[string]*domain.Token // by id
+	byHash   map[[32]byte]string      // token SHA-256 -> id
+	seen     map[string]uint64        // aggregate -> last sequence applied
 }
 
-// New returns the token set with adminToken as the administrator's token
-// (none when empty).
-func New(adminToken string) *Tokens {
-	t := &Tokens{clerks: map[[32]byte]Principal{}}
+// New returns the directory with adminToken as the environment
+// administrator's token (none when empty).
+func New(adminToken string) *Directory {
+	d := &Directory{accounts: map[string]*domain.UserAccount{}, tokens: map[string]*domain.Token{},
+		byHash: map[[32]byte]string{}, seen: map[string]uint64{}}
 	if adminToken != "" {
-		t.adminHash, t.hasAdmin = sha256.Sum256([]byte(adminToken)), true
+		d.adminHash, d.hasAdmin = sha256.Sum256([]byte(adminToken)), true
 	}
-	return t
+	return d
 }
 
-// Authenticate returns the principal of a bearer token.
-func (t *Tokens) Authenticate(token string) (Principal, bool) {
+// Observe folds one event of an account or a token; others are ignored.
+// An event at or below the aggregate's last applied sequence is ignored
+// (this instance's own append arrives again from the feed).
+func (d *Directory) Observe(seq uint64, community, aggType, id string, ev domain.Event, date domain.Date) {
+	if aggType != domain.AggregateAccount && aggType != domain.AggregateToken {
+		return
+	}
+	key := community + "/" + aggType + "/" + id
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if seq <= d.seen[key] {
+		return
+	}
+	d.seen[key] = seq
+	if aggType == domain.AggregateAccount {
+		if community != domain.SystemCommunity {
+			return
+		}
+		a := d.accounts[id]
+		st := domain.ApplyTo(a, aggType, id, ev, date)
+		d.accounts[id] = st.(*domain.UserAccount)
+		return
+	}
+	t := d.tokens[id]
+	if t == nil {
+		t = &domain.Token{ID: id, Community: community}
+	}
+	t = domain.ApplyTo(t, aggType, id, ev, date).(*domain.Token)
+	t.Community = community
+	d.tokens[id] = t
+	if raw, err := hex.DecodeString(t.SHA256); err == nil && len(raw) == 32 {
+		d.byHash[[32]byte(raw)] = id
+	}
+}
+
+// Authenticate returns the actor of a bearer token: the environment
+// administrator, an account's token (acting as the account, while it is
+// enabled) or a community's token (its clerk and accountant).
+func (d *Directory) Authenticate(token string) (domain.Actor, bool) {
 	if token == "" {
-		return Principal{}, false
+		return domain.Actor{}, false
 	}
 	h := sha256.Sum256([]byte(token))
-	if t.hasAdmin && subtle.ConstantTimeCompare(h[:], t.adminHash[:]) == 1 {
-		return Principal{ID: "admin", Admin: true}, true
+	if d.hasAdmin && subtle.ConstantTimeCompare(h[:], d.adminHash[:]) == 1 {
+		return domain.Actor{ID: RootID, Name: "管理员（环境令牌）", Root: true}, true
 	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	p, ok := t.clerks[h]
-	return p, ok
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	t := d.tokens[d.byHash[h]]
+	if t == nil || t.Revoked {
+		return domain.Actor{}, false
+	}
+	if t.Account != "" {
+		a := d.accounts[t.Account]
+		if a == nil || a.Disabled {
+			return domain.Actor{}, false
+		}
+		return a.Actor(), true
+	}
+	return domain.Actor{ID: t.ID, Name: t.Label, Grants: []domain.Grant{
+		{Role: domain.AccessClerk, Scope: domain.CommunityScope(t.Community)},
+		{Role: domain.AccessAccountant, Scope: domain.CommunityScope(t.Community)},
+	}}, true
 }
 
-// Apply records a token event read from the stream; other events are ignored.
-func (t *Tokens) Apply(st eventstore.Stored) {
-	if st.AggregateType != AggregateToken {
-		return
+// Account returns a copy of an account, or nil.
+func (d *Directory) Account(login string) *domain.UserAccount {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.accounts[login].Clone()
+}
+
+// Accounts returns copies of every account, by login.
+func (d *Directory) Accounts() []*domain.UserAccount {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]*domain.UserAccount, 0, len(d.accounts))
+	for _, a := range d.accounts {
+		out = append(out, a.Clone())
 	}
-	if st.Type == EvTokenRevoked {
-		t.mu.Lock()
-		for h, p := range t.clerks {
-			if p.ID == st.AggregateID {
-				delete(t.clerks, h)
+	sort.Slice(out, func(i, j int) bool { return out[i].Login < out[j].Login })
+	return out
+}
+
+// Tokens returns the tokens of a community (every community when empty),
+// revoked ones included, by id.
+func (d *Directory) Tokens(community string) []domain.Token {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var out []domain.Token
+	for _, t := range d.tokens {
+		if community == "" || t.Community == community {
+			out = append(out, *t)
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.Token) int {
+		if a.Community != b.Community {
+			if a.Community < b.Community {
+				return -1
 			}
+			return 1
 		}
-		t.mu.Unlock()
-		return
-	}
-	if st.Type != EvTokenIssued {
-		return
-	}
-	var e TokenIssued
-	if json.Unmarshal(st.Data, &e) != nil {
-		return
-	}
-	raw, err := hex.DecodeString(e.SHA256)
-	if err != nil || len(raw) != 32 {
-		return
-	}
-	t.mu.Lock()
-	t.clerks[[32]byte(raw)] = Principal{ID: e.TokenID, Community: st.Community}
-	t.mu.Unlock()
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
+	return out
 }
 
-// Known reports whether a clerk token with this id is valid in community.
-func (t *Tokens) Known(community, id string) bool {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	for _, p := range t.clerks {
-		if p.ID == id && p.Community == community {
-			return true
-		}
+// Token returns a copy of a token, or nil.
+func (d *Directory) Token(id string) *domain.Token {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if t := d.tokens[id]; t != nil {
+		c := *t
+		return &c
 	}
-	return false
+	return nil
 }
 
 // NewToken returns a fresh random token and its SHA-256 in hex.

@@ -35,8 +35,9 @@ func newCache() *cache {
 	return c
 }
 
-// applyStored folds one event from the feed.
-func (c *cache) applyStored(st eventstore.Stored) {
+// applyStored folds one event from the feed and returns it when it is a
+// domain event and a fact.
+func (c *cache) applyStored(st eventstore.Stored) domain.Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.pos = st.Seq
@@ -49,14 +50,15 @@ func (c *cache) applyStored(st eventstore.Stored) {
 		} else if a == nil {
 			c.aggs[st.Subject] = &aggregate{version: st.Seq}
 		}
-		return
+		return nil
 	}
 	ev, err := domain.DecodeEvent(st.Type, st.Schema, st.Data)
 	if err != nil {
-		return // not a domain event (a token); read models report the rest
+		return nil // not a domain event (a writer key); read models report the rest
 	}
 	date, _ := domain.ParseDate(st.EffectiveDate)
 	c.applyLocked(st.Subject, st.AggregateType, st.AggregateID, st.Seq, ev, date)
+	return ev
 }
 
 func (c *cache) applyLocked(subject, aggType, id string, seq uint64, ev domain.Event, date domain.Date) {

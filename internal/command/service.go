@@ -35,10 +35,9 @@ type Command struct {
 type Request struct {
 	Community      string
 	IdempotencyKey string
-	// Actor names who sent the request (a token id).
-	Actor string
-	// Admin is set when the actor is the administrator.
-	Admin bool
+	// Actor is who sends the request, with the roles it holds; its ID is
+	// recorded with every event.
+	Actor domain.Actor
 	// IfMatch, when set, is the version the client expects the aggregate of
 	// a single-command request to have.
 	IfMatch  *uint64
@@ -63,11 +62,7 @@ var ErrTooMany = errors.New("too many commands in one request")
 var ErrEmpty = errors.New("no commands")
 
 // ErrForbidden is wrapped in an *Error for a command the actor may not send.
-var ErrForbidden = errors.New("only the administrator may send this command")
-
-// adminOnly are the command types that only the administrator may send: a
-// clerk records the community's affairs, not its identity or its rules.
-var adminOnly = map[string]bool{domain.CmdRegisterCommunity: true, domain.CmdAdoptRuleSet: true}
+var ErrForbidden = errors.New("the actor's roles do not allow this command")
 
 // Service executes commands.
 type Service struct {
@@ -78,8 +73,21 @@ type Service struct {
 	cache  *cache
 	locks  keyedLocks
 	target uint64
-	// Also receives every event the service is fed (the token set does).
-	Also []func(eventstore.Stored)
+	// Observe receives every fact: each domain event the feed delivers
+	// that is a fact, and this instance's own events as soon as they are
+	// appended (so a new account can sign in at once). An event may arrive
+	// twice (own, then from the feed); Fact.Seq tells.
+	Observe []func(Fact)
+}
+
+// Fact is one domain event of the log.
+type Fact struct {
+	Seq                                   uint64
+	Community, AggregateType, AggregateID string
+	Actor                                 string
+	RecordedAt                            time.Time
+	Date                                  domain.Date
+	Event                                 domain.Event
 }
 
 // New returns a service over store. now and newID are the injected clock and
@@ -100,10 +108,13 @@ func (s *Service) Start(_ context.Context, target uint64) (uint64, error) {
 
 // Handle applies one event to the aggregate cache and passes it to Also.
 func (s *Service) Handle(_ context.Context, st eventstore.Stored) error {
-	s.cache.applyStored(st)
-	if st.Rejected == "" {
-		for _, fn := range s.Also {
-			fn(st)
+	ev := s.cache.applyStored(st)
+	if ev != nil && len(s.Observe) > 0 {
+		date, _ := domain.ParseDate(st.EffectiveDate)
+		f := Fact{Seq: st.Seq, Community: st.Community, AggregateType: st.AggregateType, AggregateID: st.AggregateID,
+			Actor: st.Actor, RecordedAt: st.RecordedAt, Date: date, Event: ev}
+		for _, fn := range s.Observe {
+			fn(f)
 		}
 	}
 	if st.Seq == s.target {
@@ -130,18 +141,25 @@ func Fingerprint(community string, cmds []Command) string {
 }
 
 type decoded struct {
-	cmd     domain.Command
-	subject string
-	aggType string
-	date    domain.Date
+	cmd         domain.Command
+	cmdType     string
+	aggregateID string
+	subject     string
+	aggType     string
+	date        domain.Date
 }
 
 // Execute decides and appends a request. It returns the stored result (the
 // original one for a retried idempotency key), an *Error wrapping a
-// *domain.ValidationError, *domain.RuleError or *domain.NotFoundError, an
-// *eventstore.ConflictError, eventstore.ErrIdempotencyMismatch, ErrTooMany
-// or ErrEmpty.
-func (s *Service) Execute(ctx context.Context, req Request) (eventstore.Result, error) {
+// *domain.ValidationError, *domain.RuleError, *domain.NotFoundError or
+// ErrForbidden, a *ConflictError, *RefusedError, ErrIdempotencyMismatch,
+// ErrTooMany, ErrTooManyEvents or ErrEmpty.
+func (s *Service) Execute(ctx context.Context, req Request) (Result, error) {
+	res, err := s.execute(ctx, req)
+	return resultOf(res), translate(err)
+}
+
+func (s *Service) execute(ctx context.Context, req Request) (eventstore.Result, error) {
 	switch {
 	case len(req.Commands) == 0:
 		return eventstore.Result{}, ErrEmpty
@@ -156,8 +174,11 @@ func (s *Service) Execute(ctx context.Context, req Request) (eventstore.Result, 
 	}
 	cmds := make([]decoded, len(req.Commands))
 	subjects := make([]string, 0, len(req.Commands))
+	town := s.townOf(req.Community)
 	for i, c := range req.Commands {
-		if adminOnly[c.Type] && !req.Admin {
+		// Who may send what is checked before the data is looked at; the
+		// full check, with the decided data, follows in decide.
+		if !mayTry(req.Actor, c.Type, req.Community, town) {
 			return eventstore.Result{}, &Error{Index: i, Type: c.Type, Err: ErrForbidden}
 		}
 		d, err := decode(req.Community, c)
@@ -204,7 +225,7 @@ func (s *Service) Execute(ctx context.Context, req Request) (eventstore.Result, 
 			return eventstore.Result{}, err
 		}
 		if !res.Replayed {
-			s.applyOwn(cmds, d, res)
+			s.applyOwn(req, cmds, d, res)
 		}
 		return res, nil
 	}
@@ -246,7 +267,7 @@ func decode(community string, c Command) (decoded, error) {
 	if len(fe) > 0 {
 		return decoded{}, &domain.ValidationError{Fields: fe}
 	}
-	return decoded{cmd: cmd, aggType: aggType, date: date,
+	return decoded{cmd: cmd, cmdType: c.Type, aggregateID: c.AggregateID, aggType: aggType, date: date,
 		subject: eventstore.Subject(community, aggType, c.AggregateID)}, nil
 }
 
@@ -282,6 +303,12 @@ func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (deci
 			return out, s.ifMatchMismatch(ctx, d.subject, *req.IfMatch)
 		}
 		community, _ := state(commSubject).state.(*domain.Community)
+		if err := allowed(req, d, community, func(id string) *domain.Community {
+			c, _ := state(eventstore.Subject(id, domain.AggregateCommunity, id)).state.(*domain.Community)
+			return c
+		}); err != nil {
+			return out, &Error{Index: i, Type: c.Type, Err: err}
+		}
 		env := domain.EnvFor(domain.Env{
 			Today: domain.DateOf(now), Date: d.date, CommunityID: req.Community,
 			Community: community, AggregateID: c.AggregateID,
@@ -292,6 +319,14 @@ func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (deci
 			LookupBudget: func(year int) *domain.Budget {
 				b, _ := state(eventstore.Subject(req.Community, domain.AggregateBudget, fmt.Sprint(year))).state.(*domain.Budget)
 				return b
+			},
+			LookupCommunity: func(id string) *domain.Community {
+				c, _ := state(eventstore.Subject(id, domain.AggregateCommunity, id)).state.(*domain.Community)
+				return c
+			},
+			LookupAccount: func(login string) *domain.UserAccount {
+				a, _ := state(eventstore.Subject(domain.SystemCommunity, domain.AggregateAccount, login)).state.(*domain.UserAccount)
+				return a
 			},
 		}, target.state)
 		events, err := d.cmd.Decide(env)
@@ -307,7 +342,7 @@ func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (deci
 			app.Events = append(app.Events, eventstore.Event{
 				ID: s.newID(), Type: ev.EventType(), Schema: domain.SchemaVersion, Community: req.Community,
 				AggregateType: d.aggType, AggregateID: c.AggregateID, EffectiveDate: d.date.String(),
-				RecordedAt: now.UTC(), Actor: req.Actor, Data: data,
+				RecordedAt: now.UTC(), Actor: req.Actor.ID, Data: data,
 			})
 		}
 		out.req.Appends = append(out.req.Appends, app)
@@ -356,15 +391,38 @@ func (s *Service) ifMatchMismatch(ctx context.Context, subject string, want uint
 // errRetry asks Execute to wait for the feed and decide again.
 var errRetry = errors.New("cache behind the log")
 
-// applyOwn folds the events of a committed request into the cache.
-func (s *Service) applyOwn(cmds []decoded, d decided, res eventstore.Result) {
+// applyOwn folds the events of a committed request into the cache and
+// tells the observers.
+func (s *Service) applyOwn(req Request, cmds []decoded, d decided, res eventstore.Result) {
 	s.cache.mu.Lock()
-	defer s.cache.mu.Unlock()
 	for i, ar := range res.Appends {
 		for j, ref := range ar.Events {
 			s.cache.applyLocked(cmds[i].subject, cmds[i].aggType, ar.AggregateID, ref.Seq, d.events[i][j], cmds[i].date)
 		}
 	}
+	s.cache.mu.Unlock()
+	if len(s.Observe) == 0 {
+		return
+	}
+	now := s.now().UTC()
+	for i, ar := range res.Appends {
+		for j, ref := range ar.Events {
+			f := Fact{Seq: ref.Seq, Community: req.Community, AggregateType: cmds[i].aggType, AggregateID: ar.AggregateID,
+				Actor: req.Actor.ID, RecordedAt: now, Date: cmds[i].date, Event: d.events[i][j]}
+			for _, fn := range s.Observe {
+				fn(f)
+			}
+		}
+	}
+}
+
+// State returns a copy of an aggregate's current state (nil if it does not
+// exist) and its version, as this instance knows it.
+func (s *Service) State(community, aggregateType, id string) (domain.State, uint64) {
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	a := s.cache.view(eventstore.Subject(community, aggregateType, id))
+	return domain.CloneState(a.state), a.version
 }
 
 // keyedLocks serialises this process's commands on the same aggregates. A

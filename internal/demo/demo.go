@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/internal/command"
 )
 
@@ -108,7 +109,7 @@ func Commands() []command.Command {
 // Load records the demo as one atomic batch. It is idempotent: loading it
 // twice records it once.
 func Load(ctx context.Context, svc *command.Service) error {
-	_, err := svc.Execute(ctx, command.Request{Community: Community, IdempotencyKey: "demo-wenhualu-v1", Actor: "demo", Admin: true, Commands: Commands()})
+	_, err := svc.Execute(ctx, command.Request{Community: Community, IdempotencyKey: "demo-wenhualu-v1", Actor: domain.Actor{ID: "demo", Name: "示例数据", Root: true}, Commands: Commands()})
 	if err != nil {
 		return fmt.Errorf("load demo: %w", err)
 	}

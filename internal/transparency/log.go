@@ -158,6 +158,16 @@ func (l *Log) loadLatest(ctx context.Context) error {
 // Tree returns the log's tree.
 func (l *Log) Tree() *Tree { return l.tree }
 
+// InclusionProof proves the leaf at index is in the tree of size.
+func (l *Log) InclusionProof(index, size uint64) ([][]byte, error) {
+	return l.tree.InclusionProof(index, size)
+}
+
+// ConsistencyProof proves the tree of size1 is a prefix of that of size2.
+func (l *Log) ConsistencyProof(size1, size2 uint64) ([][]byte, error) {
+	return l.tree.ConsistencyProof(size1, size2)
+}
+
 // Origin returns the log's origin.
 func (l *Log) Origin() string { return l.cfg.Origin }
 

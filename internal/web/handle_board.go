@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/gongkai/gongkai/domain"
-	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/projections"
 )
 
@@ -32,16 +31,21 @@ type boardPage struct {
 	Checkpoint *checkpointPanel
 	// Rejected are messages on this community's subjects that are not
 	// facts (no valid writer signature): the page says they were left out.
-	Rejected []eventstore.Rejection
+	Rejected []Rejection
+}
+
+// rejected lists the stored messages that are not facts.
+func (s *Server) rejected() []Rejection {
+	if s.Ledger == nil {
+		return nil
+	}
+	return s.Ledger.Rejected()
 }
 
 // rejectedIn returns the rejected messages on a community's subjects.
-func (s *Server) rejectedIn(community string) []eventstore.Rejection {
-	var out []eventstore.Rejection
-	if s.Store == nil {
-		return nil
-	}
-	for _, r := range s.Store.Rejected() {
+func (s *Server) rejectedIn(community string) []Rejection {
+	var out []Rejection
+	for _, r := range s.rejected() {
 		if r.Community == community {
 			out = append(out, r)
 		}

@@ -13,14 +13,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/gongkai/gongkai/domain"
-	"github.com/gongkai/gongkai/eventstore"
-	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/command"
 )
 
 // commandReply is the reply to one command.
 type commandReply struct {
-	eventstore.AppendResult
+	command.AppendResult
 	Replayed bool `json:"idempotent_replay"`
 }
 
@@ -72,7 +70,7 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status(res), res)
 }
 
-func status(res eventstore.Result) int {
+func status(res command.Result) int {
 	if res.Replayed {
 		return http.StatusOK
 	}
@@ -93,7 +91,7 @@ func (s *Server) writeRequest(w http.ResponseWriter, r *http.Request, limit int6
 			"社区编号须为 1 至 64 个小写字母、数字或 -。", domain.FieldError{Field: "community", Reason: "invalid community id", ReasonZH: "社区编号无效"}))
 		return command.Request{}, false
 	}
-	if !p.CanWrite(community) {
+	if !s.mayWrite(p, community) {
 		writeProblem(w, Problem{Status: http.StatusForbidden, Title: "Forbidden", TitleZH: "无权操作", Code: "forbidden",
 			Detail: "This token may not write to community " + community + ".", DetailZH: "此令牌无权向该社区写入。"})
 		return command.Request{}, false
@@ -108,7 +106,7 @@ func (s *Server) writeRequest(w http.ResponseWriter, r *http.Request, limit int6
 	if !decodeBody(w, r, limit, v) {
 		return command.Request{}, false
 	}
-	return command.Request{Community: community, IdempotencyKey: key, Actor: p.ID, Admin: p.Admin}, true
+	return command.Request{Community: community, IdempotencyKey: key, Actor: p}, true
 }
 
 // decodeBody reads a JSON body of at most limit bytes into v with
@@ -172,7 +170,7 @@ func jsonMediaType(ct string) bool {
 // authenticate returns the principal of the request's bearer token. It
 // answers 401 to a missing or wrong token, and 429 to any token from an
 // address with too many recent failures (see throttle).
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (domain.Actor, bool) {
 	client := clientOf(r)
 	if wait := s.authFailures.blocked(client); wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
@@ -183,16 +181,16 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Prin
 				AuthFailureLimit, int(AuthFailureWindow/time.Second), secs),
 			DetailZH: fmt.Sprintf("此地址在 %d 秒内认证失败已达 %d 次，接下来 %d 秒内不受理其任何令牌。未记录任何内容。",
 				int(AuthFailureWindow/time.Second), AuthFailureLimit, secs)})
-		return auth.Principal{}, false
+		return domain.Actor{}, false
 	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	p, valid := s.Tokens.Authenticate(strings.TrimSpace(token))
+	p, valid := s.Access.Authenticate(strings.TrimSpace(token))
 	if !ok || !valid {
 		s.authFailures.fail(client)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gongkai"`)
 		writeProblem(w, Problem{Status: http.StatusUnauthorized, Title: "Unauthorized", TitleZH: "未授权", Code: "unauthorized",
 			Detail: "Writes need a valid bearer token.", DetailZH: "写入请求须提供有效的令牌（Bearer token）。"})
-		return auth.Principal{}, false
+		return domain.Actor{}, false
 	}
 	return p, true
 }
@@ -217,4 +215,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// townOf returns the town of a community, "" if it is not registered.
+func (s *Server) townOf(community string) string {
+	st, _ := s.Commands.State(community, domain.AggregateCommunity, community)
+	if c, ok := st.(*domain.Community); ok && c != nil {
+		return c.Town
+	}
+	return ""
+}
+
+// mayWrite reports whether an actor holds any role that records in a
+// community (the command service checks each command).
+func (s *Server) mayWrite(a domain.Actor, community string) bool {
+	town := s.townOf(community)
+	for _, r := range []domain.AccessRole{domain.AccessClerk, domain.AccessAccountant, domain.AccessAdministrator} {
+		if a.Has(r, community, town) {
+			return true
+		}
+	}
+	return false
 }

@@ -29,16 +29,13 @@ type readModelStatus struct {
 
 // readModels reports every read model with its lag behind the stream.
 func (s *Server) readModels(ctx context.Context) (uint64, []readModelStatus) {
-	last, _ := s.Store.LastSeq(ctx)
+	last, _ := s.Ledger.LastSeq(ctx)
 	var out []readModelStatus
-	for _, rn := range s.Runners {
-		st := rn.Status()
-		out = append(out, readModelStatus{Name: st.Name, Backend: "memory", Ready: st.Ready, Position: st.Position})
-	}
-	for _, wr := range s.Writers {
-		st := wr.Status()
-		out = append(out, readModelStatus{Name: st.Name, Backend: "postgres", Role: st.Role, Position: st.Position,
-			Ready: st.Error == "" && st.Role != "starting", Error: st.Error})
+	if s.ReadModels != nil {
+		for _, st := range s.ReadModels() {
+			out = append(out, readModelStatus{Name: st.Name, Backend: st.Backend, Role: st.Role, Position: st.Position,
+				Ready: st.Ready, Error: st.Error})
+		}
 	}
 	now := s.Now()
 	for i := range out {
@@ -51,7 +48,7 @@ func (s *Server) readModels(ctx context.Context) (uint64, []readModelStatus) {
 		}
 		if rm.Position < last {
 			rm.LagEvents = last - rm.Position
-			if t, err := s.Store.StoredAt(ctx, rm.Position+1); err == nil {
+			if t, err := s.Ledger.StoredAt(ctx, rm.Position+1); err == nil {
 				rm.LagSeconds = now.Sub(t).Seconds()
 			}
 		}
@@ -99,7 +96,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	if len(reasons) > 0 {
 		body["reasons"] = reasons
 	}
-	if rej := s.Store.Rejected(); len(rej) > 0 {
+	if rej := s.rejected(); len(rej) > 0 {
 		// An alarm, not a reason to refuse writes: these messages are
 		// left out of everything gongkai shows (docs/deploy.md, "Alarms").
 		body["alarm"] = fmt.Sprintf("%d stored message(s) are not facts (no valid writer signature or a copy); first at stream sequence %d", len(rej), rej[0].Seq)

@@ -81,7 +81,7 @@ func (s *Server) handleInclusion(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		var size uint64
 		if size, p = uintParam(r, "size", cp.Size); p == nil {
-			hashes, err := s.TLog.Tree().InclusionProof(seq-1, size)
+			hashes, err := s.TLog.InclusionProof(seq-1, size)
 			if err != nil || seq == 0 {
 				p = &Problem{Status: http.StatusNotFound, Title: "No such proof", TitleZH: "无此证明", Code: "no_proof",
 					Detail: fmt.Sprintf("no leaf for sequence %d in a tree of size %d", seq, size), DetailZH: "该序号不在指定大小的树中。"}
@@ -104,7 +104,7 @@ func (s *Server) handleConsistency(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		var to uint64
 		if to, p = uintParam(r, "to", 0); p == nil {
-			hashes, err := s.TLog.Tree().ConsistencyProof(from, to)
+			hashes, err := s.TLog.ConsistencyProof(from, to)
 			if err != nil {
 				p = &Problem{Status: http.StatusNotFound, Title: "No such proof", TitleZH: "无此证明", Code: "no_proof",
 					Detail: err.Error(), DetailZH: "无法给出这两个大小之间的一致性证明。"}

@@ -61,7 +61,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.gaps, prometheus.GaugeValue, float64(len(st.Gaps)))
 	}
 	ch <- prometheus.MustNewConstMetric(m.last, prometheus.GaugeValue, float64(last))
-	ch <- prometheus.MustNewConstMetric(m.rejected, prometheus.GaugeValue, float64(len(m.s.Store.Rejected())))
+	ch <- prometheus.MustNewConstMetric(m.rejected, prometheus.GaugeValue, float64(len(m.s.rejected())))
 	for _, rm := range rms {
 		l := []string{rm.Name, rm.Backend}
 		ch <- prometheus.MustNewConstMetric(m.position, prometheus.GaugeValue, float64(rm.Position), l...)

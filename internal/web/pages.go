@@ -72,6 +72,10 @@ func pageLang(r *http.Request) string {
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	s.renderWith(w, r, status, name, data, false)
+}
+
+func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, status int, name string, data any, private bool) {
 	lang := pageLang(r)
 	q := r.URL.Query()
 	if lang == "en" {
@@ -90,6 +94,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if private {
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		_, _ = w.Write(buf.Bytes())
+		return
+	}
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 	// Pages are public and the same for everyone: shared caches may keep
 	// a page for a minute. Nothing behind a token is ever a page. Error
@@ -194,6 +205,10 @@ var messages = map[string][2]string{ // key: {zh, en}
 	"year_segment":   {"本年度已年终结账。下载年度区段证明（JSON），可用 gongkai verify segment 离线核验本年度日志完整、未被改动：", "This year is closed. Download the year-end segment proof (JSON) and check offline with gongkai verify segment that the year's part of the log is complete and unaltered:"},
 	"download":       {"下载", "download"},
 	"resolution_ref": {"批准决议事项", "Approved by matter"},
+	"login":          {"登录", "Sign in"},
+	"login_name":     {"登录名", "Login name"},
+	"password":       {"密码", "Password"},
+	"logout":         {"退出登录", "Sign out"},
 }
 
 func translate(lang, key string) string {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	"github.com/gongkai/gongkai/domain"
-	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/command"
 )
 
@@ -57,8 +56,8 @@ func problemFor(err error) Problem {
 		ve  *domain.ValidationError
 		re  *domain.RuleError
 		nf  *domain.NotFoundError
-		ce  *eventstore.ConflictError
-		rf  *eventstore.RefusedError
+		ce  *command.ConflictError
+		rf  *command.RefusedError
 		why string
 	)
 	if p.CommandIndex != nil {
@@ -80,7 +79,7 @@ func problemFor(err error) Problem {
 		p.Status, p.Code = http.StatusNotFound, "not_found"
 		p.Title, p.TitleZH = "Not found", "未找到"
 		p.Detail = nf.Error() + why + "; nothing was recorded."
-		what := map[string]string{"community": "社区", "matter": "事项", "voucher": "凭证", "budget": "预算", "writer key": "写入密钥"}[nf.What]
+		what := map[string]string{"community": "社区", "matter": "事项", "voucher": "凭证", "budget": "预算", "writer key": "写入密钥", "account": "账户", "token": "令牌"}[nf.What]
 		p.DetailZH = what + " " + nf.ID + " 不存在，未记录任何内容。"
 	case errors.As(err, &ce):
 		cur := ce.Current
@@ -88,7 +87,7 @@ func problemFor(err error) Problem {
 		p.Title, p.TitleZH = "Version conflict", "版本冲突"
 		p.Detail = fmt.Sprintf("%s changed since version %d; its current version is %d. Reload and decide again.", ce.Subject, ce.Expected, ce.Current)
 		p.DetailZH = fmt.Sprintf("该记录已被他人更新（当前版本 %d），请刷新后重新提交。", ce.Current)
-	case errors.Is(err, eventstore.ErrIdempotencyMismatch):
+	case errors.Is(err, command.ErrIdempotencyMismatch):
 		p.Status, p.Code = http.StatusUnprocessableEntity, "idempotency_key_reused"
 		p.Title, p.TitleZH = "Idempotency key reused", "幂等键重复使用"
 		p.Detail = "This Idempotency-Key was already used for a different request."
@@ -101,13 +100,13 @@ func problemFor(err error) Problem {
 	case errors.Is(err, command.ErrForbidden):
 		p.Status, p.Code = http.StatusForbidden, "forbidden"
 		p.Title, p.TitleZH = "Forbidden", "无权操作"
-		p.Detail = "Only the administrator may send " + p.CommandType + why + "; nothing was recorded."
-		p.DetailZH = "只有管理员可以提交此类指令（" + p.CommandType + "），未记录任何内容。"
-	case errors.Is(err, command.ErrTooMany), errors.Is(err, eventstore.ErrTooManyEvents):
-		p = badRequest("too_many_commands", fmt.Sprintf("A batch holds at most %d commands and %d events.", command.MaxBatch, eventstore.MaxEventsPerRequest),
-			fmt.Sprintf("每批最多 %d 条指令、%d 个事件。", command.MaxBatch, eventstore.MaxEventsPerRequest),
+		p.Detail = "Your roles do not allow " + p.CommandType + " here" + why + "; nothing was recorded."
+		p.DetailZH = "您的角色无权在此提交此类指令（" + p.CommandType + "），未记录任何内容。"
+	case errors.Is(err, command.ErrTooMany), errors.Is(err, command.ErrTooManyEvents):
+		p = badRequest("too_many_commands", fmt.Sprintf("A batch holds at most %d commands and %d events.", command.MaxBatch, command.MaxEvents),
+			fmt.Sprintf("每批最多 %d 条指令、%d 个事件。", command.MaxBatch, command.MaxEvents),
 			domain.FieldError{Field: "commands", Reason: "too many", ReasonZH: "数量过多"})
-	case errors.Is(err, command.ErrEmpty), errors.Is(err, eventstore.ErrInvalid):
+	case errors.Is(err, command.ErrEmpty), errors.Is(err, command.ErrInvalid):
 		p = badRequest("empty", err.Error(), "请求中没有可记录的指令。",
 			domain.FieldError{Field: "commands", Reason: err.Error(), ReasonZH: "没有可记录的指令"})
 	case errors.As(err, &rf):

@@ -2,14 +2,14 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/gongkai/gongkai/eventstore"
+	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/command"
-	"github.com/gongkai/gongkai/internal/projector"
 	"github.com/gongkai/gongkai/internal/transparency"
 	"github.com/gongkai/gongkai/projections"
 )
@@ -20,22 +20,86 @@ const (
 	MaxBatchBody   = 8 << 20 // 8 MiB for a batch of up to 1000 commands
 )
 
+// Commands is the command service: the one front door for every write.
+type Commands interface {
+	Execute(ctx context.Context, req command.Request) (command.Result, error)
+	// Ready reports whether the service has caught up with the log.
+	Ready() bool
+	// State returns a copy of an aggregate's current state and version.
+	State(community, aggregateType, id string) (domain.State, uint64)
+	RegisterWriter(ctx context.Context, actor, publicKey, label string) (string, command.Result, error)
+	RevokeWriter(ctx context.Context, actor, id string) (command.Result, error)
+}
+
+// Access knows accounts, sessions and tokens (auth.Directory).
+type Access interface {
+	Authenticate(token string) (domain.Actor, bool)
+	Session(sess auth.Session, now time.Time) (domain.Actor, bool)
+	Account(login string) *domain.UserAccount
+	Accounts() []*domain.UserAccount
+	Tokens(community string) []domain.Token
+	Token(id string) *domain.Token
+}
+
+// Ledger is what the pages show about the log itself.
+type Ledger interface {
+	LastSeq(ctx context.Context) (uint64, error)
+	// StoredAt returns when the message at seq was stored.
+	StoredAt(ctx context.Context, seq uint64) (time.Time, error)
+	// Rejected lists the stored messages that are not facts.
+	Rejected() []Rejection
+}
+
+// Rejection is a stored message that is not a fact (no valid writer
+// signature, or a copy).
+type Rejection struct {
+	Seq       uint64 `json:"stream_seq"`
+	Subject   string `json:"subject"`
+	Community string `json:"community"`
+	Reason    string `json:"reason"`
+}
+
+// ReadModelStatus is one read model's state, for /readyz.
+type ReadModelStatus struct {
+	Name    string
+	Backend string // "memory" or "postgres"
+	Ready   bool
+	Role    string
+	// Position is the last stream sequence it applied.
+	Position uint64
+	Error    string
+}
+
+// Proofs is the verifiable log (transparency.Log).
+type Proofs interface {
+	Latest() ([]byte, transparency.Checkpoint, time.Time)
+	CheckpointCovering(ctx context.Context, seq uint64) ([]byte, transparency.Checkpoint, error)
+	InclusionProof(index, size uint64) ([][]byte, error)
+	ConsistencyProof(size1, size2 uint64) ([][]byte, error)
+	Bundle(ctx context.Context, seq uint64) ([]byte, error)
+	Segment(ctx context.Context, from, to uint64) ([]byte, error)
+	Status() transparency.Status
+	Origin() string
+}
+
 // Deps is what the server needs.
 type Deps struct {
-	Commands *command.Service
-	Store    *eventstore.Store
-	Board    projections.Board
-	Finance  projections.Finance
-	Runners  []*projector.Runner
-	Writers  []*projector.Writer
-	Tokens   *auth.Tokens
-	Log      *slog.Logger
-	Now      func() time.Time
-	NewID    func() string
+	Commands Commands
+	Access   Access
+	Ledger   Ledger
+	// Secret signs sessions and CSRF tokens and peppers passwords.
+	Secret  auth.Secret
+	Board   projections.Board
+	Finance projections.Finance
+	// ReadModels reports the read models' state.
+	ReadModels func() []ReadModelStatus
+	Log        *slog.Logger
+	Now        func() time.Time
+	NewID      func() string
 	// Fsync names the durability mode, shown in /readyz.
 	Fsync string
 	// TLog is the verifiable log (nil when not kept); LogKey its verifier key.
-	TLog   *transparency.Log
+	TLog   Proofs
 	LogKey string
 	// Guard says whether the ledger may take writes (nil: always).
 	Guard WriteGuard
@@ -44,7 +108,8 @@ type Deps struct {
 	// PublicURL is the address the public reaches this server at, such as
 	// "https://ledger.example.org" (see ParsePublicURL): every absolute
 	// link and QR code is built from it, never from the request's Host.
-	// Without it pages carry relative links and no QR code.
+	// Without it pages carry relative links and no QR code. An https
+	// address also makes the session cookie Secure.
 	PublicURL string
 }
 
@@ -58,8 +123,10 @@ type WriteGuard interface {
 type Server struct {
 	Deps
 	mux *http.ServeMux
-	// authFailures throttles failed authentication per client address.
-	authFailures *throttle
+	// authFailures throttles failed authentication per client address;
+	// loginFailures failed sign-ins per account.
+	authFailures  *throttle
+	loginFailures *keyedThrottle[string]
 }
 
 // NewServer returns the handler with every route.
@@ -67,7 +134,8 @@ func NewServer(d Deps) http.Handler {
 	s := &Server{Deps: d, mux: http.NewServeMux(),
 		// Real time, not d.Now: under a test's fixed clock a blocked
 		// address would stay blocked.
-		authFailures: newThrottle(AuthFailureLimit, AuthFailureWindow, maxThrottled, time.Now)}
+		authFailures:  newThrottle(AuthFailureLimit, AuthFailureWindow, maxThrottled, time.Now),
+		loginFailures: newKeyedThrottle[string](LoginFailureLimit, LoginFailureWindow, maxThrottled, time.Now)}
 	s.routes()
 	return s
 }

@@ -14,6 +14,11 @@ const (
 	// block the address until the window has passed.
 	AuthFailureLimit  = 10
 	AuthFailureWindow = time.Minute
+	// LoginFailureLimit wrong passwords for one account within
+	// LoginFailureWindow block signing in to it, from anywhere, until the
+	// window has passed.
+	LoginFailureLimit  = 10
+	LoginFailureWindow = 15 * time.Minute
 	// maxThrottled bounds the addresses remembered; past it the expired
 	// entries go, then the oldest.
 	maxThrottled = 10_000
@@ -25,15 +30,18 @@ const (
 // until the window ends. A success does not reset the count, so that a
 // clerk's own token cannot buy guesses at the administrator's. It is safe
 // for concurrent use and remembers at most max addresses.
-type throttle struct {
+type keyedThrottle[K comparable] struct {
 	limit  int
 	window time.Duration
 	max    int
 	now    func() time.Time
 
 	mu      sync.Mutex
-	clients map[netip.Prefix]*failures
+	clients map[K]*failures
 }
+
+// throttle counts per client address.
+type throttle = keyedThrottle[netip.Prefix]
 
 type failures struct {
 	start time.Time
@@ -41,11 +49,15 @@ type failures struct {
 }
 
 func newThrottle(limit int, window time.Duration, max int, now func() time.Time) *throttle {
-	return &throttle{limit: limit, window: window, max: max, now: now, clients: map[netip.Prefix]*failures{}}
+	return newKeyedThrottle[netip.Prefix](limit, window, max, now)
+}
+
+func newKeyedThrottle[K comparable](limit int, window time.Duration, max int, now func() time.Time) *keyedThrottle[K] {
+	return &keyedThrottle[K]{limit: limit, window: window, max: max, now: now, clients: map[K]*failures{}}
 }
 
 // blocked returns how long the client must wait, or 0 if it may try.
-func (t *throttle) blocked(client netip.Prefix) time.Duration {
+func (t *keyedThrottle[K]) blocked(client K) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	f := t.clients[client]
@@ -64,7 +76,7 @@ func (t *throttle) blocked(client netip.Prefix) time.Duration {
 }
 
 // fail records a failed authentication by client.
-func (t *throttle) fail(client netip.Prefix) {
+func (t *keyedThrottle[K]) fail(client K) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -83,8 +95,8 @@ func (t *throttle) fail(client netip.Prefix) {
 }
 
 // evict drops the expired entries, and if none has expired the oldest.
-func (t *throttle) evict(now time.Time) {
-	var oldest netip.Prefix
+func (t *keyedThrottle[K]) evict(now time.Time) {
+	var oldest K
 	var oldestStart time.Time
 	for c, f := range t.clients {
 		if now.Sub(f.start) >= t.window {
