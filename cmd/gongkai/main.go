@@ -23,7 +23,12 @@ const usage = `gongkai (公开): the community audit ledger
 
 Usage:
   gongkai serve [flags]          run the ledger, the API and the public board
-  gongkai token create [flags]   issue a clerk token for one community
+  gongkai account create --admin --login NAME --name 名字
+                                 the first administrator's account (password on stdin)
+  gongkai account list|create|grant|revoke|password|disable|enable [flags]
+                                 people's accounts and roles
+  gongkai token create|list|revoke [flags]
+                                 API tokens for scripts, one community each
   gongkai projections rebuild NAME [flags]
                                  rebuild a PostgreSQL read model (board, finance)
                                  into a fresh schema without downtime
@@ -58,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args[2:], getenv, stderr)
 	case "token":
 		return runToken(ctx, args[2:], getenv, stdout, stderr)
+	case "account":
+		return runAccount(ctx, args[2:], getenv, os.Stdin, stdout, stderr)
 	case "projections":
 		return runProjections(ctx, args[2:], getenv, stdout, stderr)
 	case "keygen":

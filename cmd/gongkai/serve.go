@@ -89,6 +89,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.str(&cfg.TreeDir, "tree", "GONGKAI_TREE", "", "directory of the Merkle tree's node hashes, one per instance (default <data>/tree)")
 	fs.str(&witnesses, "witness", "GONGKAI_WITNESSES", "", "comma-separated URLs of witnesses asked to cosign each checkpoint")
 	quorum := fs.Int("witness-quorum", 0, "cosignatures each checkpoint should get; fewer raise an alarm in /readyz")
+	fs.str(&cfg.SecretKey, "secret-key", "GONGKAI_SECRET_KEY", "", "secret key file that peppers passwords and signs sessions (default <data>/secret.key, created on first start; every instance of one log needs the same file: docs/deploy.md \"Accounts and sessions\")")
 	fs.str(&cfg.WriterKey, "writer-key", "GONGKAI_WRITER_KEY", "", "writer key file that signs every message this instance appends (default <data>/writer.key, created on first start; see docs/deploy.md \"Writer keys\")")
 	fs.BoolVar(&cfg.Init, "init", false, "start a new, empty ledger although this instance's tree says a longer one existed (the old tree is moved aside; announce the new log)")
 	fs.duration(&cfg.CheckpointEvery, "checkpoint-every", "GONGKAI_CHECKPOINT_EVERY", time.Minute, "least time between checkpoints while events arrive")
