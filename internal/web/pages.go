@@ -48,7 +48,9 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return zh
 	},
-	"dict": func(lang, title string, d *domain.Decision) votesData { return votesData{lang, title, d} },
+	"dict":    func(lang, title string, d *domain.Decision) votesData { return votesData{lang, title, d} },
+	"roleZH":  func(r domain.AccessRole) string { return domain.AccessRoleZH(r) },
+	"scopeZH": domain.ScopeZH,
 }).ParseFS(templateFS, "templates/*.html"))
 
 type votesData struct {

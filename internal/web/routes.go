@@ -38,6 +38,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /login", s.handleLoginForm)
 	s.mux.HandleFunc("POST /login", s.handleLogin)
 	s.mux.HandleFunc("POST /logout", s.handleLogout)
+	s.mux.HandleFunc("GET /admin/accounts", s.handleAccountsPage)
+	s.mux.HandleFunc("POST /admin/accounts", s.handleAccountsPost)
+	s.mux.HandleFunc("GET /account", s.handleOwnAccount)
+	s.mux.HandleFunc("POST /account", s.handleOwnPassword)
 	s.mux.HandleFunc("GET /{$}", s.handleIndex)
 	s.mux.HandleFunc("/", s.handleNotFound)
 }
