@@ -1,5 +1,10 @@
 package domain
 
+import (
+	"slices"
+	"strconv"
+)
+
 // Command types for a matter (a decision through 四议两公开).
 const (
 	CmdRegisterMatter       = "matter.register"
@@ -12,6 +17,7 @@ const (
 	CmdDiscloseResult       = "matter.disclose_result"
 	CmdWithdrawMatter       = "matter.withdraw"
 	CmdRevokeMatter         = "matter.revoke"
+	CmdCorrectMatter        = "matter.correct"
 )
 
 // Stage is where a matter stands in 四议两公开.
@@ -31,6 +37,13 @@ const (
 	StageRevoked             Stage = "revoked"              // 已撤销
 )
 
+// stageOrder lists the stages in the order a matter reaches them; a matter
+// ends withdrawn or revoked.
+var stageOrder = []Stage{
+	StageRegistered, StageProposed, StageConsulted, StageReviewed, StageResolved,
+	StageResolutionDisclosed, StageImplementing, StageResultDisclosed, StageWithdrawn, StageRevoked,
+}
+
 // Matter is the state of one matter.
 type Matter struct {
 	ID          string
@@ -39,15 +52,66 @@ type Matter struct {
 	Category    string
 	Amount      Fen
 	Stage       Stage
-	// Dates holds the effective date of each stage reached.
+	// Dates holds the effective date of each stage reached (as corrected).
 	Dates map[Stage]Date
 	// LastDate is the effective date of the latest event.
-	LastDate        Date
-	Review          *Decision
-	Resolution      *Decision
+	LastDate Date
+	// Proposal, Consultation, ResolutionDisclosure and ResultDisclosure
+	// are what those stages recorded, nil until they are reached.
+	Proposal             *Record
+	Consultation         *Record
+	ResolutionDisclosure *Record
+	ResultDisclosure     *Record
+	// Review is the latest party members' meeting; Resolution the latest
+	// vote of the representative assembly.
+	Review     *Decision
+	Resolution *Decision
+	// PastResolutions are the assembly's earlier votes, each failed and
+	// followed by a new vote (重新表决), oldest first.
+	PastResolutions []PastResolution
 	Implementations []Implementation
 	Reason          string // of withdrawal or revocation
 	RevokedBy       string
+	// Corrections are the corrections (更正) of recorded stages, in the
+	// order they were recorded.
+	Corrections []Correction
+}
+
+// Record is what a stage without a vote recorded: a summary and, for a
+// disclosure, the channels it was made public on.
+type Record struct {
+	Summary  string   `json:"summary,omitempty"`
+	Channels []string `json:"channels,omitempty"`
+}
+
+// PastResolution is an earlier vote of the representative assembly on a
+// matter: it failed, and the matter was put to a new vote.
+type PastResolution struct {
+	Date Date `json:"date"`
+	Decision
+}
+
+// StageContent is the content of one recorded stage, as a correction
+// finds it and leaves it: the stage's date and, depending on the stage,
+// its summary, channels or decision.
+type StageContent struct {
+	Date     Date      `json:"date"`
+	Summary  string    `json:"summary,omitempty"`
+	Channels []string  `json:"channels,omitempty"`
+	Decision *Decision `json:"decision,omitempty"`
+}
+
+// Correction is one correction (更正) of a recorded stage: on Date, the
+// content of Stage (of implementation report number Report, from 1, when
+// Stage is implementing) was changed from Original to Corrected, for
+// Reason.
+type Correction struct {
+	Date      Date         `json:"date"`
+	Stage     Stage        `json:"stage"`
+	Report    int          `json:"report,omitempty"`
+	Reason    string       `json:"reason"`
+	Original  StageContent `json:"original"`
+	Corrected StageContent `json:"corrected"`
 }
 
 // Decision is a meeting's vote and its outcome under the rule set in force.
@@ -68,6 +132,9 @@ type Implementation struct {
 // Passed reports whether the representative assembly passed the matter.
 func (m *Matter) Passed() bool { return m.Resolution != nil && m.Resolution.Passed }
 
+// failed reports whether the assembly's latest vote on m failed.
+func (m *Matter) failed() bool { return m != nil && m.Resolution != nil && !m.Resolution.Passed }
+
 // Apply folds one event, effective on date, into the matter.
 func (m *Matter) Apply(e Event, date Date) {
 	if m.Dates == nil {
@@ -80,21 +147,32 @@ func (m *Matter) Apply(e Event, date Date) {
 		m.Title, m.Description, m.Category, m.Amount = e.Title, e.Description, e.Category, e.Amount
 		stage = StageRegistered
 	case *MatterProposed:
+		m.Proposal = &Record{Summary: e.Summary}
 		stage = StageProposed
 	case *MatterConsulted:
+		m.Consultation = &Record{Summary: e.Summary}
 		stage = StageConsulted
 	case *MatterReviewed:
 		m.Review = &e.Decision
 		stage = StageReviewed
 	case *MatterResolved:
+		if m.Resolution != nil {
+			// A new vote after a failed one: the failed vote, and its
+			// disclosure, belong to the past.
+			m.PastResolutions = append(m.PastResolutions, PastResolution{Date: m.Dates[StageResolved], Decision: *m.Resolution})
+			m.ResolutionDisclosure = nil
+			delete(m.Dates, StageResolutionDisclosed)
+		}
 		m.Resolution = &e.Decision
 		stage = StageResolved
 	case *ResolutionDisclosed:
+		m.ResolutionDisclosure = &Record{Summary: e.Summary, Channels: slices.Clone(e.Channels)}
 		stage = StageResolutionDisclosed
 	case *ImplementationReported:
 		m.Implementations = append(m.Implementations, Implementation{Date: date, Summary: e.Summary})
 		stage = StageImplementing
 	case *ResultDisclosed:
+		m.ResultDisclosure = &Record{Summary: e.Summary, Channels: slices.Clone(e.Channels)}
 		stage = StageResultDisclosed
 	case *MatterWithdrawn:
 		m.Reason = e.Reason
@@ -102,9 +180,143 @@ func (m *Matter) Apply(e Event, date Date) {
 	case *MatterRevoked:
 		m.Reason, m.RevokedBy = e.Reason, e.ByMatter
 		stage = StageRevoked
+	case *StageCorrected:
+		// A correction changes a stage's content, not where the matter
+		// stands.
+		m.correct(e, date)
+		return
 	}
 	m.Stage = stage
 	m.Dates[stage] = date
+}
+
+// correct replaces the content of the stage e corrects and keeps the
+// correction.
+func (m *Matter) correct(e *StageCorrected, date Date) {
+	to := e.Corrected
+	switch e.Stage {
+	case StageProposed:
+		m.Proposal = &Record{Summary: to.Summary}
+	case StageConsulted:
+		m.Consultation = &Record{Summary: to.Summary}
+	case StageReviewed:
+		if to.Decision != nil {
+			d := *to.Decision
+			m.Review = &d
+		}
+	case StageResolved:
+		if to.Decision != nil {
+			d := *to.Decision
+			m.Resolution = &d
+		}
+	case StageResolutionDisclosed:
+		m.ResolutionDisclosure = &Record{Summary: to.Summary, Channels: slices.Clone(to.Channels)}
+	case StageResultDisclosed:
+		m.ResultDisclosure = &Record{Summary: to.Summary, Channels: slices.Clone(to.Channels)}
+	case StageImplementing:
+		if n := len(m.Implementations); e.Report >= 1 && e.Report <= n {
+			m.Implementations[e.Report-1] = Implementation{Date: to.Date, Summary: to.Summary}
+			if e.Report == n && !to.Date.IsZero() {
+				m.Dates[StageImplementing] = to.Date
+			}
+		}
+	}
+	if e.Stage != StageImplementing && !to.Date.IsZero() {
+		m.Dates[e.Stage] = to.Date
+	}
+	m.Corrections = append(m.Corrections, Correction{Date: date, Stage: e.Stage, Report: e.Report, Reason: e.Reason,
+		Original: e.Original.clone(), Corrected: e.Corrected.clone()})
+}
+
+// content returns what stage s recorded (implementation report number
+// report, from 1, when s is implementing), as a copy; false if the matter
+// has no such record.
+func (m *Matter) content(s Stage, report int) (StageContent, bool) {
+	c := StageContent{Date: m.Dates[s]}
+	var r *Record
+	switch s {
+	case StageProposed:
+		r = m.Proposal
+	case StageConsulted:
+		r = m.Consultation
+	case StageResolutionDisclosed:
+		r = m.ResolutionDisclosure
+	case StageResultDisclosed:
+		r = m.ResultDisclosure
+	case StageReviewed, StageResolved:
+		d := m.Review
+		if s == StageResolved {
+			d = m.Resolution
+		}
+		if d == nil {
+			return c, false
+		}
+		dc := *d
+		c.Decision = &dc
+		return c, true
+	case StageImplementing:
+		if report < 1 || report > len(m.Implementations) {
+			return c, false
+		}
+		im := m.Implementations[report-1]
+		c.Date, c.Summary = im.Date, im.Summary
+		return c, true
+	}
+	if r == nil {
+		return c, false
+	}
+	c.Summary, c.Channels = r.Summary, slices.Clone(r.Channels)
+	return c, true
+}
+
+// dateBounds returns the dates between which stage s (implementation
+// report number report when s is implementing) may be dated: not before lo
+// and, unless hi is zero, not after hi, so that the stages stay in order.
+func (m *Matter) dateBounds(s Stage, report int) (lo, hi Date) {
+	at := slices.Index(stageOrder, s)
+	for i, t := range stageOrder {
+		var first, last Date
+		switch d, ok := m.Dates[t]; {
+		case t == StageImplementing:
+			if len(m.Implementations) == 0 {
+				continue
+			}
+			first, last = m.Implementations[0].Date, m.Implementations[len(m.Implementations)-1].Date
+		case ok:
+			first, last = d, d
+		default:
+			continue
+		}
+		if i < at && lo.Before(last) {
+			lo = last
+		}
+		if i > at && (hi.IsZero() || first.Before(hi)) {
+			hi = first
+		}
+	}
+	if s == StageImplementing {
+		if report > 1 && lo.Before(m.Implementations[report-2].Date) {
+			lo = m.Implementations[report-2].Date
+		}
+		if report < len(m.Implementations) && (hi.IsZero() || m.Implementations[report].Date.Before(hi)) {
+			hi = m.Implementations[report].Date
+		}
+	}
+	return lo, hi
+}
+
+func (c StageContent) clone() StageContent {
+	c.Channels = slices.Clone(c.Channels)
+	if c.Decision != nil {
+		d := *c.Decision
+		c.Decision = &d
+	}
+	return c
+}
+
+func (c StageContent) equal(d StageContent) bool {
+	return c.Date == d.Date && c.Summary == d.Summary && slices.Equal(c.Channels, d.Channels) &&
+		(c.Decision == nil) == (d.Decision == nil) && (c.Decision == nil || *c.Decision == *d.Decision)
 }
 
 // Events of a matter.
@@ -157,6 +369,18 @@ type (
 		ByMatter string `json:"by_matter"`
 		Reason   string `json:"reason"`
 	}
+	// StageCorrected records the correction (更正) of a clerical error in
+	// a recorded stage: the stage (and implementation report number, from
+	// 1, when it is implementing), why, and its content before and after.
+	// A corrected decision holds the outcome decided again on the
+	// corrected figures. The matter's stage does not change.
+	StageCorrected struct {
+		Stage     Stage        `json:"stage"`
+		Report    int          `json:"report,omitempty"`
+		Reason    string       `json:"reason"`
+		Original  StageContent `json:"original"`
+		Corrected StageContent `json:"corrected"`
+	}
 )
 
 func (*MatterRegistered) EventType() string       { return EvMatterRegistered }
@@ -169,6 +393,7 @@ func (*ImplementationReported) EventType() string { return EvImplementationRepor
 func (*ResultDisclosed) EventType() string        { return EvResultDisclosed }
 func (*MatterWithdrawn) EventType() string        { return EvMatterWithdrawn }
 func (*MatterRevoked) EventType() string          { return EvMatterRevoked }
+func (*StageCorrected) EventType() string         { return EvStageCorrected }
 
 // Commands on a matter.
 type (
@@ -215,7 +440,8 @@ type (
 		Channels []string `json:"channels"`
 		Summary  string   `json:"summary"`
 	}
-	// WithdrawMatter drops a matter before the assembly votes on it.
+	// WithdrawMatter drops a matter before the assembly votes on it, or
+	// after the assembly's vote failed.
 	WithdrawMatter struct {
 		Reason string `json:"reason"`
 	}
@@ -223,6 +449,28 @@ type (
 	RevokeMatter struct {
 		ByMatter string `json:"by_matter"`
 		Reason   string `json:"reason"`
+	}
+	// CorrectMatter corrects a clerical error in a recorded stage (更正).
+	// Stage names the stage; the other fields are those of the stage's
+	// own command, and only those given are corrected:
+	//
+	//	proposed, consulted                       summary
+	//	reviewed                                  votes
+	//	resolved                                  votes, text
+	//	resolution_disclosed, result_disclosed    channels, summary
+	//	implementing                              report (required), summary
+	//
+	// CorrectedDate, if given, corrects the stage's date (for implementing,
+	// the report's date).
+	CorrectMatter struct {
+		Stage         Stage     `json:"stage"`
+		Reason        string    `json:"reason"`
+		CorrectedDate Date      `json:"corrected_date"`
+		Report        int       `json:"report"`
+		Summary       *string   `json:"summary"`
+		Channels      *[]string `json:"channels"`
+		Votes         *Votes    `json:"votes"`
+		Text          *string   `json:"text"`
 	}
 )
 
@@ -236,6 +484,7 @@ func (*ReportImplementation) CommandType() string { return CmdReportImplementati
 func (*DiscloseResult) CommandType() string       { return CmdDiscloseResult }
 func (*WithdrawMatter) CommandType() string       { return CmdWithdrawMatter }
 func (*RevokeMatter) CommandType() string         { return CmdRevokeMatter }
+func (*CorrectMatter) CommandType() string        { return CmdCorrectMatter }
 
 func (c *RegisterMatter) Validate() error {
 	var fe fieldErrors
@@ -278,14 +527,18 @@ func (c *ResolveMatter) Validate() error {
 
 func validateDisclosure(channels []string, summary string) error {
 	var fe fieldErrors
+	checkChannels(&fe, channels)
+	checkText(&fe, "data.summary", summary, 0, 2000, true)
+	return fe.err()
+}
+
+func checkChannels(fe *fieldErrors, channels []string) {
 	if len(channels) > 10 {
 		fe.add("data.channels", "at most 10 channels", "最多10个公开渠道")
 	}
 	for _, ch := range channels {
-		checkText(&fe, "data.channels", ch, 1, 50, false)
+		checkText(fe, "data.channels", ch, 1, 50, false)
 	}
-	checkText(&fe, "data.summary", summary, 0, 2000, true)
-	return fe.err()
 }
 
 func (c *DiscloseResolution) Validate() error { return validateDisclosure(c.Channels, c.Summary) }
@@ -309,6 +562,60 @@ func (c *RevokeMatter) Validate() error {
 		fe.add("data.by_matter", "required: the id of the revoking matter", "必填：作出撤销决议的事项编号")
 	}
 	checkText(&fe, "data.reason", c.Reason, 1, 500, true)
+	return fe.err()
+}
+
+// correctable lists the stages a correction may address, each with the
+// fields of CorrectMatter it takes.
+var correctable = map[Stage][]string{
+	StageProposed:            {"summary"},
+	StageConsulted:           {"summary"},
+	StageReviewed:            {"votes"},
+	StageResolved:            {"votes", "text"},
+	StageResolutionDisclosed: {"channels", "summary"},
+	StageImplementing:        {"report", "summary"},
+	StageResultDisclosed:     {"channels", "summary"},
+}
+
+func (c *CorrectMatter) Validate() error {
+	var fe fieldErrors
+	checkText(&fe, "data.reason", c.Reason, 1, 500, true)
+	fields, ok := correctable[c.Stage]
+	if !ok {
+		fe.add("data.stage",
+			"must be a stage that records content: proposed, consulted, reviewed, resolved, resolution_disclosed, implementing or result_disclosed",
+			"须为记录了内容的程序之一：proposed（党组织提议）、consulted（两委会商议）、reviewed（党员大会审议）、resolved（代表会议决议）、resolution_disclosed（决议公开）、implementing（实施情况）、result_disclosed（实施结果公开）")
+		return fe.err()
+	}
+	given := map[string]bool{"report": c.Report != 0, "summary": c.Summary != nil, "channels": c.Channels != nil,
+		"votes": c.Votes != nil, "text": c.Text != nil}
+	for _, f := range []string{"report", "summary", "channels", "votes", "text"} {
+		if given[f] && !slices.Contains(fields, f) {
+			fe.add("data."+f, "not a field of the "+string(c.Stage)+" stage", "“"+stageZH[c.Stage]+"”程序没有此项内容，不能更正")
+		}
+	}
+	if c.Stage == StageImplementing && c.Report < 1 {
+		fe.add("data.report", "required: the number of the implementation report, 1 for the first", "必填：第几次实施情况报告，第一次为1")
+	}
+	if c.Summary == nil && c.Channels == nil && c.Votes == nil && c.Text == nil && c.CorrectedDate.IsZero() {
+		fe.add("data", "nothing to correct: give the corrected content or corrected_date", "没有更正内容：请填写更正后的内容或更正后的日期（corrected_date）")
+	}
+	if c.Summary != nil && slices.Contains(fields, "summary") {
+		min := 0
+		if c.Stage == StageImplementing {
+			min = 1
+		}
+		checkText(&fe, "data.summary", *c.Summary, min, 2000, true)
+	}
+	if c.Channels != nil && slices.Contains(fields, "channels") {
+		checkChannels(&fe, *c.Channels)
+	}
+	if c.Votes != nil && slices.Contains(fields, "votes") {
+		c.Votes.validate(&fe, "data.votes")
+	}
+	if c.Text != nil && slices.Contains(fields, "text") {
+		checkText(&fe, "data.text", *c.Text, 0, 5000, true)
+	}
 	return fe.err()
 }
 
@@ -403,8 +710,15 @@ func (c *ConsultMatter) Decide(env Env) ([]Event, error) {
 	return []Event{&MatterConsulted{Summary: c.Summary}}, nil
 }
 
+// decision decides a vote of body held on env's effective date.
 func decision(env Env, body Body, v Votes, text string) Decision {
-	rs := env.Community.RuleSetAt(env.Date)
+	return decideOn(env.Community, env.Date, body, v, text)
+}
+
+// decideOn decides a vote of body held on date, under the rule set of c in
+// force on that date.
+func decideOn(c *Community, date Date, body Body, v Votes, text string) Decision {
+	rs := c.RuleSetAt(date)
 	q, p := rs.Votes[body].Outcome(v)
 	return Decision{Votes: v, Quorate: q, Passed: p, RuleSet: rs.ID, Text: text}
 }
@@ -422,7 +736,13 @@ func (c *ReviewMatter) Decide(env Env) ([]Event, error) {
 }
 
 func (c *ResolveMatter) Decide(env Env) ([]Event, error) {
-	if err := existing(env, StageReviewed); err != nil {
+	// A failed resolution, disclosed or not, may be put to a new vote
+	// (重新表决).
+	from := []Stage{StageReviewed}
+	if env.Matter.failed() {
+		from = append(from, StageResolved, StageResolutionDisclosed)
+	}
+	if err := existing(env, from...); err != nil {
 		return nil, err
 	}
 	if !env.Matter.Review.Passed {
@@ -458,7 +778,13 @@ func (c *DiscloseResult) Decide(env Env) ([]Event, error) {
 }
 
 func (c *WithdrawMatter) Decide(env Env) ([]Event, error) {
-	if err := existing(env, StageRegistered, StageProposed, StageConsulted, StageReviewed); err != nil {
+	// Before the assembly's vote, or after it failed; a passed resolution
+	// can only be revoked.
+	from := []Stage{StageRegistered, StageProposed, StageConsulted, StageReviewed}
+	if env.Matter.failed() {
+		from = append(from, StageResolved, StageResolutionDisclosed)
+	}
+	if err := existing(env, from...); err != nil {
 		return nil, err
 	}
 	return []Event{&MatterWithdrawn{Reason: c.Reason}}, nil
@@ -488,6 +814,116 @@ func (c *RevokeMatter) Decide(env Env) ([]Event, error) {
 	return []Event{&MatterRevoked{ByMatter: c.ByMatter, Reason: c.Reason}}, nil
 }
 
+// votingBody is the body whose vote a stage records.
+var votingBody = map[Stage]Body{StageReviewed: BodyPartyMembers, StageResolved: BodyRepresentatives}
+
+func (c *CorrectMatter) Decide(env Env) ([]Event, error) {
+	if err := existing(env, stageOrder...); err != nil {
+		return nil, err
+	}
+	m := env.Matter
+	orig, ok := m.content(c.Stage, c.Report)
+	if !ok {
+		return nil, notRecorded(m, c.Stage, c.Report)
+	}
+	next := orig.clone()
+	if !c.CorrectedDate.IsZero() {
+		if err := checkCorrectedDate(env, c.Stage, c.Report, c.CorrectedDate); err != nil {
+			return nil, err
+		}
+		next.Date = c.CorrectedDate
+	}
+	if c.Summary != nil {
+		next.Summary = *c.Summary
+	}
+	if c.Channels != nil {
+		next.Channels = slices.Clone(*c.Channels)
+	}
+	if body, ok := votingBody[c.Stage]; ok {
+		d := *orig.Decision
+		if c.Text != nil {
+			d.Text = *c.Text
+		}
+		// New figures or a new meeting date: decided again, under the
+		// rule set in force on the meeting's date.
+		if c.Votes != nil || next.Date != orig.Date {
+			v := d.Votes
+			if c.Votes != nil {
+				v = *c.Votes
+			}
+			d = decideOn(env.Community, next.Date, body, v, d.Text)
+		}
+		next.Decision = &d
+		if d.Passed != orig.Decision.Passed && m.Stage != c.Stage {
+			field := "data.votes"
+			if c.Votes == nil {
+				field = "data.corrected_date"
+			}
+			return nil, outcomeLocked(m, c.Stage, field, d.Passed)
+		}
+	}
+	if next.equal(orig) {
+		return nil, &RuleError{Code: "correction_changes_nothing", Field: "data",
+			Reason:   "the corrected content is the same as the recorded content",
+			ReasonZH: "更正后的内容与原记录相同"}
+	}
+	return []Event{&StageCorrected{Stage: c.Stage, Report: c.Report, Reason: c.Reason, Original: orig, Corrected: next}}, nil
+}
+
+// notRecorded is the refusal of a correction of a stage m never recorded.
+func notRecorded(m *Matter, s Stage, report int) error {
+	if s == StageImplementing && len(m.Implementations) > 0 {
+		n := strconv.Itoa(len(m.Implementations))
+		return &RuleError{Code: "stage_not_recorded", Field: "data.report",
+			Reason:   "the matter has " + n + " implementation report(s); there is no report " + strconv.Itoa(report),
+			ReasonZH: "该事项只有" + n + "次实施情况报告，没有第" + strconv.Itoa(report) + "次"}
+	}
+	return &RuleError{Code: "stage_not_recorded", Field: "data.stage",
+		Reason:   "the matter has no recorded " + string(s) + " stage to correct",
+		ReasonZH: "该事项没有“" + stageZH[s] + "”的记录，无从更正"}
+}
+
+// checkCorrectedDate checks that date, as the corrected date of stage s,
+// keeps the matter's stages in order and is not after the correction.
+func checkCorrectedDate(env Env, s Stage, report int, date Date) error {
+	lo, hi := env.Matter.dateBounds(s, report)
+	switch {
+	case date.Before(lo):
+		return &RuleError{Code: "corrected_date_out_of_order", Field: "data.corrected_date",
+			Reason:   "the corrected date is before an earlier stage (" + lo.String() + ")",
+			ReasonZH: "更正后的日期早于前一程序的日期（" + lo.String() + "）"}
+	case !hi.IsZero() && date.After(hi):
+		return &RuleError{Code: "corrected_date_out_of_order", Field: "data.corrected_date",
+			Reason:   "the corrected date is after a later stage (" + hi.String() + ")",
+			ReasonZH: "更正后的日期晚于后一程序的日期（" + hi.String() + "）"}
+	case date.After(env.Date):
+		return &RuleError{Code: "corrected_date_out_of_order", Field: "data.corrected_date",
+			Reason:   "the corrected date is after the correction's effective date",
+			ReasonZH: "更正后的日期不能晚于本次更正的业务日期"}
+	}
+	return nil
+}
+
+// outcomeLocked is the refusal of a correction that would change whether
+// the vote of stage s passed, after later stages were recorded on it.
+func outcomeLocked(m *Matter, s Stage, field string, passed bool) error {
+	now, nowZH := string(m.Stage), stageZH[m.Stage]
+	if passed {
+		return &RuleError{Code: "outcome_change_after_later_stage", Field: field,
+			Reason: "the correction would turn the failed " + string(s) + " vote into a pass, but the matter has gone on to " + now +
+				"; hold a new vote instead",
+			ReasonZH: "更正将使未通过的“" + stageZH[s] + "”变为通过，但事项已进入“" + nowZH + "”，不能更正；请重新表决"}
+	}
+	remedy, remedyZH := "withdraw the matter (matter.withdraw)", "请撤回事项（matter.withdraw）"
+	if s == StageResolved {
+		remedy, remedyZH = "revoke it by a new resolution (matter.revoke)", "请以新的决议撤销（matter.revoke）"
+	}
+	return &RuleError{Code: "outcome_change_after_later_stage", Field: field,
+		Reason: "the correction would turn the passed " + string(s) + " vote into a failure, but the matter has gone on to " + now +
+			"; " + remedy + " instead",
+		ReasonZH: "更正将使已通过的“" + stageZH[s] + "”变为未通过，但事项已进入“" + nowZH + "”，不能更正；" + remedyZH}
+}
+
 // Clone returns a deep copy of m.
 func (m *Matter) Clone() *Matter {
 	if m == nil {
@@ -507,5 +943,18 @@ func (m *Matter) Clone() *Matter {
 		d.Resolution = &r
 	}
 	d.Implementations = append([]Implementation(nil), m.Implementations...)
+	for _, r := range []**Record{&d.Proposal, &d.Consultation, &d.ResolutionDisclosure, &d.ResultDisclosure} {
+		if *r != nil {
+			c := **r
+			c.Channels = slices.Clone(c.Channels)
+			*r = &c
+		}
+	}
+	d.PastResolutions = slices.Clone(m.PastResolutions)
+	d.Corrections = nil
+	for _, c := range m.Corrections {
+		c.Original, c.Corrected = c.Original.clone(), c.Corrected.clone()
+		d.Corrections = append(d.Corrections, c)
+	}
 	return &d
 }

@@ -45,16 +45,36 @@ type MatterRow struct {
 	Implementations []domain.Implementation `json:"implementations,omitempty"`
 	Reason          string                  `json:"reason,omitempty"`
 	RevokedBy       string                  `json:"revoked_by,omitempty"`
+	// PastResolutions are the assembly's earlier votes, each failed and
+	// followed by a new vote; Resolution is the latest.
+	PastResolutions []PastVote `json:"past_resolutions,omitempty"`
+	// Corrections are the corrections (更正) of recorded stages, each with
+	// the content it replaced, in the order they were recorded.
+	Corrections []domain.Correction `json:"corrections,omitempty"`
 	// Seqs are the stream sequences this row was built from, for proofs.
 	Seqs []uint64 `json:"stream_seqs"`
 }
 
-// StageDate is the date a stage was reached.
-type StageDate struct {
-	Stage domain.Stage `json:"stage"`
-	Date  domain.Date  `json:"date"`
-	Seq   uint64       `json:"stream_seq"`
+// PastVote is an earlier, failed vote of the assembly on a matter, held on
+// Date; Round counts the matter's votes from 1 (第1次表决).
+type PastVote struct {
+	Round int         `json:"round"`
+	Date  domain.Date `json:"date"`
+	*domain.Decision
 }
+
+// StageDate is the date a stage was reached, or, when Corrects is set, the
+// date a recorded stage was corrected.
+type StageDate struct {
+	Stage    domain.Stage `json:"stage"`
+	Corrects domain.Stage `json:"corrects,omitempty"`
+	Date     domain.Date  `json:"date"`
+	Seq      uint64       `json:"stream_seq"`
+}
+
+// StageCorrection is the Stage of a StageDate that records a correction:
+// not a stage a matter reaches, but a label in its history.
+const StageCorrection domain.Stage = "correction"
 
 // Board is the read model of the public board for matters.
 type Board interface {
@@ -65,8 +85,10 @@ type Board interface {
 
 // BoardModel is the board read model.
 var BoardModel = Model{
-	Name:    "board",
-	Version: 1,
+	Name: "board",
+	// Version 2: a matter's document keeps what each stage recorded,
+	// earlier failed votes and corrections.
+	Version: 2,
 	Wants: func(e Event) bool {
 		return e.AggregateType == domain.AggregateCommunity || e.AggregateType == domain.AggregateMatter
 	},
@@ -126,7 +148,14 @@ func (cs *boardState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 		}
 		ms.M.Apply(ev, date)
 		ms.Seqs = append(ms.Seqs, e.Seq)
-		if _, ok := ev.(*domain.ImplementationReported); !ok || len(ms.M.Implementations) == 1 {
+		switch ev := ev.(type) {
+		case *domain.StageCorrected:
+			ms.Dates = append(ms.Dates, StageDate{Stage: StageCorrection, Corrects: ev.Stage, Date: date, Seq: e.Seq})
+		case *domain.ImplementationReported:
+			if len(ms.M.Implementations) == 1 {
+				ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq})
+			}
+		default:
 			ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq})
 		}
 		return []DocKey{{docMatter, e.AggregateID}}, nil
@@ -185,10 +214,14 @@ func (b BoardOn) Board(ctx context.Context, community string) (BoardView, error)
 
 func row(ms *matterState) MatterRow {
 	m := ms.M.Clone()
-	return MatterRow{
+	r := MatterRow{
 		ID: m.ID, Title: m.Title, Description: m.Description, Category: m.Category, Amount: m.Amount,
 		Stage: m.Stage, Dates: slices.Clone(ms.Dates), Review: m.Review, Resolution: m.Resolution,
 		Implementations: m.Implementations, Reason: m.Reason, RevokedBy: m.RevokedBy,
-		Seqs: slices.Clone(ms.Seqs),
+		Corrections: m.Corrections, Seqs: slices.Clone(ms.Seqs),
 	}
+	for i, p := range m.PastResolutions {
+		r.PastResolutions = append(r.PastResolutions, PastVote{Round: i + 1, Date: p.Date, Decision: &p.Decision})
+	}
+	return r
 }
