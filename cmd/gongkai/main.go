@@ -75,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runWitness(ctx, args[2:], getenv, stderr)
 	case "writer":
 		return runWriter(args[2:], getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, args[2:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
