@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -215,6 +216,16 @@ func (fc *formCtx) formValues(r *http.Request) values {
 		get(k)
 	}
 	get("nlines")
+	if l := fc.def.lines; l != nil {
+		cols := l.colNames()
+		for k := range r.PostForm {
+			if m := lineKeyRE.FindStringSubmatch(k); m != nil {
+				if i, _ := strconv.Atoi(m[1]); i < maxLines && slices.Contains(cols, k[len("lines.")+len(m[1])+1:]) {
+					get(k)
+				}
+			}
+		}
+	}
 	// Twice: which fields a form has may depend on its values.
 	for range 2 {
 		for _, k := range fc.known(v) {
