@@ -224,7 +224,7 @@ var (
 	textareaRE = regexp.MustCompile(`(?s)<textarea id="[^"]*" name="([^"]*)" rows="3">(.*?)</textarea>`)
 	selectRE   = regexp.MustCompile(`(?s)<select id="[^"]*" name="([^"]*)">(.*?)</select>`)
 	selectedRE = regexp.MustCompile(`<option value="([^"]*)" selected>`)
-	errRE      = regexp.MustCompile(`(?s)<div class="err" id="e-([^"]*)" role="alert">(.*?)</div>|<li>(.*?)</li>|<p class="err" role="alert">(.*?)</p>`)
+	errRE      = regexp.MustCompile(`(?s)<(?:div|span|p) class="err" id="e-([^"]*)" role="alert">(.*?)</(?:div|span|p)>|<li>(.*?)</li>`)
 )
 
 // hiddenAndValues reads a rendered form's fields as a browser would send
@@ -262,8 +262,6 @@ func fieldErrors(page string) map[string][]string {
 			out[html.UnescapeString(m[1])] = append(out[html.UnescapeString(m[1])], html.UnescapeString(m[2]))
 		case m[3] != "":
 			out[""] = append(out[""], html.UnescapeString(m[3]))
-		case m[4] != "":
-			out["lines"] = append(out["lines"], html.UnescapeString(m[4]))
 		}
 	}
 	return out

@@ -25,8 +25,10 @@ const (
 	kNumber   = "number"
 	kSelect   = "select"
 	kCheckbox = "checkbox"
-	// kStatic is shown, not edited, and travels in a hidden field.
+	// kStatic is shown, not edited, and travels in a hidden field;
+	// kHidden travels in a hidden field and is not shown.
 	kStatic = "static"
+	kHidden = "hidden"
 )
 
 // field is one input of a form.
@@ -245,9 +247,10 @@ type prepared struct {
 }
 
 // prepare parses the values, builds the command, validates it with the
-// domain and decides it against the current state. The parser holds the
-// errors; events are what the command would record now.
-func (fc *formCtx) prepare(v values) *prepared {
+// domain and, when decide is set, decides it against the current state.
+// The parser holds the errors; events are what the command would record
+// now.
+func (fc *formCtx) prepare(v values, decide bool) *prepared {
 	fc.load(v)
 	p := newParser(fc.lang(), v, fc.known(v), fc.def.aggField, fc.def.alias)
 	date, _ := p.date("effective_date", true)
@@ -281,7 +284,7 @@ func (fc *formCtx) prepare(v values) *prepared {
 		}
 		return pr
 	}
-	if !p.ok() {
+	if !p.ok() || !decide {
 		return pr
 	}
 	pr.events, err = cmd.Decide(fc.env(date))
@@ -421,28 +424,45 @@ func (w *Workbench) serveForm(rw http.ResponseWriter, r *http.Request, s *sessio
 		w.renderForm(rw, r, fc, http.StatusOK, v, st)
 		return
 	}
-	confirm := r.PostFormValue("action") == "confirm"
-	pr := fc.prepare(v)
-	expected, sameTarget := expectedVersion(st.ver, fc)
-	if !sameTarget {
-		st.ver = verOf(fc)
-	}
-	if sameTarget && expected != fc.version {
-		// Changed since the form was filled in: show it, keep the values,
-		// and take the current version for the next submission.
-		st.ver, st.conflict = verOf(fc), true
-		w.renderForm(rw, r, fc, http.StatusConflict, v, st.with(pr.p))
+	if r.PostFormValue("action") != "confirm" {
+		pr := fc.prepare(v, true)
+		expected, sameTarget := expectedVersion(st.ver, fc)
+		if !sameTarget {
+			st.ver = verOf(fc)
+		}
+		if sameTarget && expected != fc.version {
+			// Changed since the form was filled in: show it, keep the
+			// values, and take the current version for the next submission.
+			st.ver, st.conflict = verOf(fc), true
+			w.renderForm(rw, r, fc, http.StatusConflict, v, st.with(pr.p))
+			return
+		}
+		if !pr.p.ok() {
+			w.renderForm(rw, r, fc, http.StatusUnprocessableEntity, v, st.with(pr.p))
+			return
+		}
+		// What was filled in for the clerk (a voucher's number) travels on
+		// as if typed, so that the confirmation records what it showed.
+		for k, x := range pr.p.fixed {
+			v[k] = x
+		}
+		w.renderConfirm(rw, r, fc, v, st, pr)
 		return
 	}
+
+	// The confirmation: validated again, decided by the command service
+	// alone (it answers a repeated submission with the original result
+	// before deciding anything), at the version the form was filled
+	// against.
+	pr := fc.prepare(v, false)
 	if !pr.p.ok() {
 		w.renderForm(rw, r, fc, http.StatusUnprocessableEntity, v, st.with(pr.p))
 		return
 	}
-	if !confirm {
-		w.renderConfirm(rw, r, fc, v, st, pr)
-		return
-	}
 	ifMatch := fc.version
+	if expected, sameTarget := expectedVersion(st.ver, fc); sameTarget {
+		ifMatch = expected
+	}
 	if def.creates {
 		ifMatch = 0
 	}
@@ -475,7 +495,7 @@ func (w *Workbench) serveForm(rw http.ResponseWriter, r *http.Request, s *sessio
 		return
 	}
 	rc := receipt{Form: def.name, Community: community, Aggregate: fc.aggID, Seqs: seqsOf(res),
-		At: w.d.Now().Unix(), Replayed: res.Replayed, Ref: refOf(pr.date, pr.events)}
+		At: w.d.Now().Unix(), Replayed: res.Replayed, Ref: refOf(pr.cmd)}
 	http.Redirect(rw, r, rc.url(s), http.StatusSeeOther)
 }
 
@@ -544,23 +564,26 @@ func seqsOf(res command.Result) []uint64 {
 	return out
 }
 
-// refOf names what the events recorded within their aggregate, for the
+// refOf names what a command records within its aggregate, for the
 // receipt: a voucher's id, a corrected stage.
-func refOf(date domain.Date, events []domain.Event) string {
-	for _, e := range events {
-		switch e := e.(type) {
-		case *domain.VoucherPosted:
-			return domain.VoucherID(date, e.Number)
-		case *domain.VoucherReversed:
-			return domain.VoucherID(date, e.Number)
-		case *domain.CorrectionPosted:
-			return domain.VoucherID(date, e.Number)
-		case *domain.StageCorrected:
-			if e.Report > 0 {
-				return fmt.Sprintf("%s-%d", e.Stage, e.Report)
-			}
-			return string(e.Stage)
+func refOf(c command.Command) string {
+	var d struct {
+		Number int          `json:"number"`
+		Stage  domain.Stage `json:"stage"`
+		Report int          `json:"report"`
+	}
+	date, err := domain.ParseDate(c.EffectiveDate)
+	if err != nil || json.Unmarshal(c.Data, &d) != nil {
+		return ""
+	}
+	switch c.Type {
+	case domain.CmdPostVoucher, domain.CmdReverseVoucher, domain.CmdPostCorrection:
+		return domain.VoucherID(date, d.Number)
+	case domain.CmdCorrectMatter:
+		if d.Report > 0 {
+			return fmt.Sprintf("%s-%d", d.Stage, d.Report)
 		}
+		return string(d.Stage)
 	}
 	return ""
 }

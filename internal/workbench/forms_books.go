@@ -105,6 +105,7 @@ func (fc *formCtx) voucherNumber(p *parser) int {
 		return 0
 	}
 	n := nextVoucher(fc.books(), d)
+	p.fixed["number"] = strconv.Itoa(n)
 	p.shown["number"] = shown{Value: strconv.Itoa(n) + txt{"（自动编号）", " (numbered for you)"}.in(p.lang)}
 	return n
 }

@@ -1,6 +1,7 @@
 package workbench
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -241,6 +242,32 @@ type stageContent struct {
 	ok       bool
 }
 
+// encode writes the content for a hidden field.
+func (c stageContent) encode() string {
+	b, _ := json.Marshal(contentJSON{Date: c.date.String(), Summary: c.summary, Channels: c.channels, Votes: c.votes, Text: c.text})
+	return string(b)
+}
+
+type contentJSON struct {
+	Date     string        `json:"date"`
+	Summary  string        `json:"summary"`
+	Channels []string      `json:"channels"`
+	Votes    *domain.Votes `json:"votes"`
+	Text     string        `json:"text"`
+}
+
+func decodeContent(s string) (stageContent, bool) {
+	var j contentJSON
+	if s == "" || json.Unmarshal([]byte(s), &j) != nil {
+		return stageContent{}, false
+	}
+	d, err := domain.ParseDate(j.Date)
+	if err != nil {
+		return stageContent{}, false
+	}
+	return stageContent{date: d, summary: j.Summary, channels: j.Channels, votes: j.Votes, text: j.Text, ok: true}, true
+}
+
 func contentOf(m *domain.Matter, s domain.Stage, report int) stageContent {
 	c := stageContent{date: m.Dates[s]}
 	rec := func(r *domain.Record) {
@@ -356,7 +383,8 @@ func correctForm() *formDef {
 			Help: txt{"如日期记错，在此改正；否则保持不变。", "Change it if the date was wrong; otherwise leave it."}})
 		fs = append(fs, stageFields(s)...)
 		return append(fs, field{Name: "reason", Label: txt{"更正原因", "Reason for the correction"}, Kind: kTextarea, Required: true,
-			Help: txt{"如：会议记录中实到人数为14人，误记为12人。", "e.g. the minutes say 14 present; 12 was recorded."}})
+			Help: txt{"如：会议记录中实到人数为14人，误记为12人。", "e.g. the minutes say 14 present; 12 was recorded."}},
+			field{Name: "orig", Kind: kHidden})
 	}
 	f.prefill = func(fc *formCtx, v values) {
 		m, s, n := correctTarget(fc, v)
@@ -364,6 +392,7 @@ func correctForm() *formDef {
 			return
 		}
 		c := contentOf(m, s, n)
+		v["orig"] = c.encode()
 		v["effective_date"] = fc.today().String()
 		v["corrected_date"] = c.date.String()
 		v["summary"] = c.summary
@@ -386,7 +415,13 @@ func correctForm() *formDef {
 		if m == nil {
 			return d
 		}
-		orig := contentOf(m, s, n)
+		// Compared with the content the form was filled from (it travels
+		// with the form), so that a repeated submission sends the same
+		// command although the first one changed the record.
+		orig, ok := decodeContent(p.v["orig"])
+		if !ok {
+			orig = contentOf(m, s, n)
+		}
 		if date, ok := p.date("corrected_date", true); ok && date != orig.date {
 			d.CorrectedDate = date.String()
 		}

@@ -48,10 +48,14 @@ type parser struct {
 	known    []string
 	aggField string
 	alias    map[string]string
+	// fixed are values the form filled in for the clerk (a voucher's
+	// number), to be carried as if typed.
+	fixed map[string]string
 }
 
 func newParser(lang string, v values, known []string, aggField string, alias map[string]string) *parser {
-	return &parser{lang: lang, v: v, errs: map[string]txt{}, shown: map[string]shown{}, known: known, aggField: aggField, alias: alias}
+	return &parser{lang: lang, v: v, errs: map[string]txt{}, shown: map[string]shown{}, known: known, aggField: aggField, alias: alias,
+		fixed: map[string]string{}}
 }
 
 func (p *parser) ok() bool { return len(p.errs) == 0 && len(p.top) == 0 }

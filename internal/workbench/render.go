@@ -116,6 +116,7 @@ type (
 	}
 	lineRowView struct {
 		N     int
+		Key   string
 		Error string
 		Cells []fieldView
 	}
@@ -194,8 +195,16 @@ func (fc *formCtx) fieldView(f field, v values, p *parser) fieldView {
 			fv.Display = fv.Value
 		}
 	}
+	found := false
 	for _, o := range f.Options {
-		fv.Options = append(fv.Options, optionView{Value: o.Value, Label: o.Label.in(l), Selected: o.Value == v[f.Name]})
+		sel := o.Value == v[f.Name]
+		found = found || sel
+		fv.Options = append(fv.Options, optionView{Value: o.Value, Label: o.Label.in(l), Selected: sel})
+	}
+	if f.Kind == kSelect && !found && v[f.Name] != "" {
+		// A value that is no longer (or never was) an option is kept, so
+		// that the clerk sees what was sent and the error beside it.
+		fv.Options = append(fv.Options, optionView{Value: v[f.Name], Label: v[f.Name], Selected: true})
 	}
 	return fv
 }
@@ -221,7 +230,7 @@ func (w *Workbench) renderForm(rw http.ResponseWriter, r *http.Request, fc *form
 			}
 			n := max(lineCount(v), l.Min)
 			for i := 0; i < n; i++ {
-				row := lineRowView{N: i + 1}
+				row := lineRowView{N: i + 1, Key: "lines." + strconv.Itoa(i)}
 				if st.p != nil {
 					row.Error = st.p.errs["lines."+strconv.Itoa(i)].in(fc.lang())
 				}
@@ -274,6 +283,9 @@ func (w *Workbench) renderConfirm(rw http.ResponseWriter, r *http.Request, fc *f
 	}
 	p := pr.p
 	for _, f := range fc.allFields(v) {
+		if f.Kind == kHidden {
+			continue
+		}
 		if f.Kind == kStatic {
 			if f.Display != "" || v[f.Name] != "" {
 				d := f.Display
