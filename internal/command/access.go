@@ -9,9 +9,14 @@ import (
 
 // allowed checks that the request's actor may send one decoded command:
 // a community's records need a role over it (domain.Actor.MayRecord);
-// accounts and tokens the administrator (or, for one's own password and
-// sessions, the account itself). It returns ErrForbidden or nil.
-func allowed(req Request, d decoded, community *domain.Community, lookup func(id string) *domain.Community) error {
+// accounts and tokens an administrator (or, for one's own password and
+// sessions, the account itself). An administrator of one community or
+// town acts on another account only if it administers every scope that
+// account holds, and a token acting as an account is issued by that
+// account or by an administrator of everything: no one gains, through
+// another account, a right they do not hold. target is the command's
+// aggregate state. It returns ErrForbidden or nil.
+func allowed(req Request, d decoded, community *domain.Community, target domain.State, lookup func(id string) *domain.Community) error {
 	a := req.Actor
 	town := ""
 	if community != nil {
@@ -23,23 +28,41 @@ func allowed(req Request, d decoded, community *domain.Community, lookup func(id
 		}
 		return ""
 	}
+	// over reports whether the actor administers all that acct holds.
+	over := func(acct *domain.UserAccount) bool {
+		if acct == nil {
+			return a.IsAdministrator()
+		}
+		for _, g := range acct.Grants {
+			if !a.AdministersScope(g.Scope, townOf) {
+				return false
+			}
+		}
+		return a.IsAdministrator()
+	}
+	system := req.Community == domain.SystemCommunity
+	acct, _ := target.(*domain.UserAccount)
 	ok := false
 	switch c := d.cmd.(type) {
 	case *domain.RegisterCommunity:
 		ok = a.Has(domain.AccessAdministrator, req.Community, c.Town)
-	case *domain.CreateAccount, *domain.DisableAccount, *domain.EnableAccount:
-		ok = req.Community == domain.SystemCommunity && a.IsAdministrator()
+	case *domain.CreateAccount:
+		ok = system && a.IsAdministrator()
+	case *domain.DisableAccount, *domain.EnableAccount:
+		ok = system && a.ID != d.aggregateID && over(acct)
 	case *domain.SetPassword, *domain.EndSession:
-		ok = req.Community == domain.SystemCommunity && (a.IsAdministrator() || a.ID == d.aggregateID)
+		ok = system && (a.ID == d.aggregateID || over(acct))
 	case *domain.GrantRole:
-		ok = req.Community == domain.SystemCommunity && a.AdministersScope(c.Scope, townOf)
+		ok = system && a.AdministersScope(c.Scope, townOf)
 	case *domain.RevokeRole:
-		ok = req.Community == domain.SystemCommunity && a.AdministersScope(c.Scope, townOf)
-	case *domain.IssueToken, *domain.RevokeToken:
+		ok = system && a.AdministersScope(c.Scope, townOf)
+	case *domain.IssueToken:
+		ok = a.Has(domain.AccessAdministrator, req.Community, town) &&
+			(c.Account == "" || c.Account == a.ID || a.Has(domain.AccessAdministrator, "", ""))
+	case *domain.RevokeToken:
 		ok = a.Has(domain.AccessAdministrator, req.Community, town)
 	default:
-		ok = req.Community != domain.SystemCommunity && !strings.HasPrefix(req.Community, "_") &&
-			a.MayRecord(d.cmdType, req.Community, town)
+		ok = !system && !strings.HasPrefix(req.Community, "_") && a.MayRecord(d.cmdType, req.Community, town)
 	}
 	if !ok {
 		return ErrForbidden

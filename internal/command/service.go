@@ -303,7 +303,7 @@ func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (deci
 			return out, s.ifMatchMismatch(ctx, d.subject, *req.IfMatch)
 		}
 		community, _ := state(commSubject).state.(*domain.Community)
-		if err := allowed(req, d, community, func(id string) *domain.Community {
+		if err := allowed(req, d, community, target.state, func(id string) *domain.Community {
 			c, _ := state(eventstore.Subject(id, domain.AggregateCommunity, id)).state.(*domain.Community)
 			return c
 		}); err != nil {
@@ -471,4 +471,18 @@ func (k *keyedLocks) lock(keys []string) (unlock func()) {
 		}
 		k.mu.Unlock()
 	}
+}
+
+// Communities returns the ids of the registered communities, sorted.
+func (s *Service) Communities() []string {
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	var out []string
+	for _, a := range s.cache.aggs {
+		if c, ok := a.state.(*domain.Community); ok && c != nil && c.Name != "" {
+			out = append(out, c.ID)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -104,8 +104,14 @@ func (s *Server) preSession(w http.ResponseWriter, r *http.Request) string {
 // safeNext keeps a redirect after signing in on this site: a local path,
 // never "//host" or a scheme.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
+	// Browsers drop tabs and newlines from a URL and read "\\" as "/":
+	// "/\t/evil.example" would leave the site.
+	if next == "" || len(next) > 1000 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsAny(next, "\\") || strings.IndexFunc(next, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return "/desk"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/desk"
 	}
 	return next

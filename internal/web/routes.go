@@ -8,6 +8,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/communities/{community}/commands", s.handleCommand)
 	s.mux.HandleFunc("POST /api/v1/communities/{community}/commands:batch", s.handleBatch)
 	s.mux.HandleFunc("GET /api/v1/communities/{community}/board", s.handleBoardJSON)
+	s.mux.HandleFunc("POST /api/v1/communities/{community}/imports", s.handleImport)
 	s.mux.HandleFunc("POST /api/v1/tokens", s.handleCreateToken)
 	s.mux.HandleFunc("GET /api/v1/tokens", s.handleListTokens)
 	s.mux.HandleFunc("POST /api/v1/accounts", s.handleCreateAccount)

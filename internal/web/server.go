@@ -3,6 +3,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/command"
 	"github.com/gongkai/gongkai/internal/transparency"
+	"github.com/gongkai/gongkai/internal/workbench"
 	"github.com/gongkai/gongkai/projections"
 )
 
@@ -27,6 +29,8 @@ type Commands interface {
 	Ready() bool
 	// State returns a copy of an aggregate's current state and version.
 	State(community, aggregateType, id string) (domain.State, uint64)
+	// Communities lists the registered communities' ids.
+	Communities() []string
 	RegisterWriter(ctx context.Context, actor, publicKey, label string) (string, command.Result, error)
 	RevokeWriter(ctx context.Context, actor, id string) (command.Result, error)
 }
@@ -137,7 +141,22 @@ func NewServer(d Deps) http.Handler {
 		authFailures:  newThrottle(AuthFailureLimit, AuthFailureWindow, maxThrottled, time.Now),
 		loginFailures: newKeyedThrottle[string](LoginFailureLimit, LoginFailureWindow, maxThrottled, time.Now)}
 	s.routes()
+	workbench.New(workbench.Deps{Commands: d.Commands, SignedIn: s.SignedIn, CheckCSRF: s.CheckCSRF, Board: d.Board, Finance: d.Finance,
+		ProofURL: s.proofURL, Communities: func(context.Context) []string { return d.Commands.Communities() },
+		Now: d.Now, NewID: d.NewID, Log: d.Log, Secure: s.secure()}).Register(s.mux)
 	return s
+}
+
+// proofURL is the link of the proof of the event at seq once a signed
+// checkpoint covers it, "" before.
+func (s *Server) proofURL(ctx context.Context, seq uint64) string {
+	if s.TLog == nil {
+		return ""
+	}
+	if _, _, err := s.TLog.CheckpointCovering(ctx, seq); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s/api/v1/log/bundle?seq=%d", s.PublicURL, seq)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
