@@ -231,7 +231,7 @@ func (w *Workbench) handleHome(rw http.ResponseWriter, r *http.Request, s *sessi
 	l := s.lang
 	today := domain.DateOf(w.d.Now())
 	var hv homeView
-	hv.Intro = fmt.Sprintf(txt{"%s %s · 编号 %s · ", "%s %s · id %s · "}.in(l), d.comm.County, d.comm.Town, d.id)
+	hv.Intro = fmt.Sprintf(txt{"%s %s · 编号 %s", "%s %s · id %s"}.in(l), d.comm.County, d.comm.Town, d.id)
 
 	// Matters.
 	if acts := w.links(s, d, linkSpec{form: "matter-register"}); len(acts) > 0 || w.mayUse(s.actor, d, w.forms["matter-propose"]) {
@@ -260,7 +260,7 @@ func (w *Workbench) handleHome(rw http.ResponseWriter, r *http.Request, s *sessi
 	// Budgets.
 	if w.mayUse(s.actor, d, w.forms["budget-adopt"]) {
 		sec := sectionView{Title: txt{"预算与资金到账", "Budgets and funds"}.in(l), Empty: txt{"暂无预算。", "No budget yet."}.in(l)}
-		years := w.budgetYears(d, today)
+		years := w.budgetYears(r.Context(), d, today)
 		for _, y := range []int{today.Year, today.Year + 1} {
 			if !containsInt(years, y) {
 				sec.Actions = append(sec.Actions, w.links(s, d, linkSpec{form: "budget-adopt", query: "year=" + strconv.Itoa(y),

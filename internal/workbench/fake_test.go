@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/internal/command"
+	"github.com/gongkai/gongkai/projections"
 )
 
 // fakeCommands stands in for the command service in the rendering and
@@ -113,6 +115,33 @@ func (f *fakeCommands) apply(community string, c command.Command) (command.Appen
 	return ar, nil
 }
 
+// board is the fake's matters as the board shows them.
+type fakeBoard struct{ f *fakeCommands }
+
+func (fakeBoard) Name() string                                   { return "board" }
+func (fakeBoard) Position(context.Context) (uint64, error)        { return 0, nil }
+func (fakeBoard) Apply(context.Context, []projections.Event) error { return nil }
+
+func (b fakeBoard) Board(_ context.Context, community string) (projections.BoardView, error) {
+	b.f.mu.Lock()
+	defer b.f.mu.Unlock()
+	v := projections.BoardView{Community: community}
+	var ids []string
+	for k := range b.f.states {
+		if id, ok := strings.CutPrefix(k, key(community, domain.AggregateMatter, "")); ok {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		m := b.f.states[key(community, domain.AggregateMatter, id)].(*domain.Matter)
+		row := projections.MatterRow{ID: id, Title: m.Title, Amount: m.Amount, Stage: m.Stage, Review: m.Review, Resolution: m.Resolution}
+		row.Dates = append(row.Dates, projections.StageDate{Stage: m.Stage, Date: m.LastDate})
+		v.Matters = append(v.Matters, row)
+	}
+	return v, nil
+}
+
 // seed records commands directly, as if recorded before the test.
 func (f *fakeCommands) seed(t *testing.T, community string, cmds ...command.Command) {
 	t.Helper()
@@ -165,6 +194,7 @@ func newBench(t *testing.T) *testBench {
 		Now:   func() time.Time { return testNow },
 		NewID: func() string { b.ids++; return fmt.Sprintf("id-%04d", b.ids) },
 		Communities: func(context.Context) []string { return []string{"wenhualu"} },
+		Board:       fakeBoard{b.fake},
 	})
 	b.fake.seed(t, "wenhualu",
 		cmd(domain.CmdRegisterCommunity, "wenhualu", "2024-01-08", map[string]string{"name": "文化路社区", "kind": "社区", "town": "示例镇", "county": "示例县"}),

@@ -1,6 +1,7 @@
 package workbench
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"strings"
@@ -210,10 +211,20 @@ func budgetForms() []*formDef {
 	}
 }
 
-// budgetYears returns the fiscal years with a budget, newest first.
-func (w *Workbench) budgetYears(d *desk, today domain.Date) []int {
+// budgetYears returns the fiscal years with a budget, newest first: those
+// the finance read model knows, and the years around today.
+func (w *Workbench) budgetYears(ctx context.Context, d *desk, today domain.Date) []int {
+	candidates := []int{today.Year + 1, today.Year, today.Year - 1, today.Year - 2, today.Year - 3}
+	if w.d.Finance != nil {
+		if ys, err := w.d.Finance.Years(ctx, d.id); err == nil {
+			candidates = append(candidates, ys...)
+		}
+	}
 	var years []int
-	for y := today.Year + 1; y >= today.Year-3; y-- {
+	for _, y := range candidates {
+		if slices.Contains(years, y) {
+			continue
+		}
 		if _, ver := w.d.Commands.State(d.id, domain.AggregateBudget, strconv.Itoa(y)); ver > 0 {
 			years = append(years, y)
 		}

@@ -91,7 +91,7 @@ func votesOf(m map[string]int) domain.Votes {
 func matterField(fc *formCtx, v values) field {
 	d := v["id"]
 	if m := fc.matter(v["id"]); m != nil {
-		d = v["id"] + " " + m.Title + "（" + stageText(fc.lang(), m.Stage) + "）"
+		d = v["id"] + " " + m.Title + txt{"（" + stageText("zh", m.Stage) + "）", " (" + stageText("en", m.Stage) + ")"}.in(fc.lang())
 	}
 	return field{Name: "id", Label: txt{"事项", "Matter"}, Kind: kStatic, Display: d}
 }

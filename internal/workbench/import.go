@@ -165,8 +165,8 @@ func (w *Workbench) handleImport(rw http.ResponseWriter, r *http.Request, s *ses
 			for _, t := range p.top {
 				iv.RowErrors = append(iv.RowErrors, where+txt{"：", ": "}.in(l)+t.in(l))
 			}
-			for _, t := range p.errs {
-				iv.RowErrors = append(iv.RowErrors, where+txt{"：", ": "}.in(l)+t.in(l))
+			for _, k := range sortedErrs(p.errs) {
+				iv.RowErrors = append(iv.RowErrors, where+txt{"：", ": "}.in(l)+p.errs[k].in(l))
 			}
 			iv.Top = append(iv.Top, txt{"账本拒绝了其中一条记录，整个文件未记录任何内容。请改正后重新上传。",
 				"The ledger refused one of the records; nothing of the file was recorded. Correct it and upload again."}.in(l))

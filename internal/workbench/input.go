@@ -293,11 +293,27 @@ func (p *parser) addDomain(fields []domain.FieldError) {
 	for _, fe := range fields {
 		t := txt{fe.ReasonZH, fe.Reason}
 		if name := p.fieldOf(fe.Field); name != "" {
+			if p.hasErrorUnder(name) {
+				// A line whose amount could not be read is not also
+				// "without an amount"; the totals are not yet known.
+				continue
+			}
 			p.fail(name, t)
 		} else {
 			p.failTop(t)
 		}
 	}
+}
+
+// hasErrorUnder reports whether a field below name ("lines.2.debit"
+// under "lines.2" or "lines") has an error.
+func (p *parser) hasErrorUnder(name string) bool {
+	for k := range p.errs {
+		if strings.HasPrefix(k, name+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // addRule shows a *domain.RuleError at the top, and beside its field when

@@ -404,3 +404,33 @@ func TestDoubleSubmit(t *testing.T) {
 		})
 	}
 }
+
+func TestHomeNextSteps(t *testing.T) {
+	b := newBench(t)
+	b.fake.seed(t, "wenhualu", matterUpTo(4)...)
+	b.fake.seed(t, "wenhualu",
+		cmd(domain.CmdRegisterMatter, "m-2026-02", "2026-10-12", map[string]string{"title": "收取停车费"}),
+		cmd(domain.CmdProposeMatter, "m-2026-02", "2026-10-12", map[string]string{}),
+		cmd(domain.CmdConsultMatter, "m-2026-02", "2026-10-12", map[string]string{}),
+		cmd(domain.CmdReviewMatter, "m-2026-02", "2026-10-12", map[string]any{"votes": votes(6, 6, 6, 0, 0)}),
+		cmd(domain.CmdResolveMatter, "m-2026-02", "2026-10-13", map[string]any{"votes": votes(15, 12, 5, 6, 1)}))
+	body := b.get("/c/wenhualu/desk").Body.String()
+	for _, want := range []string{
+		"/c/wenhualu/desk/matter-resolve?id=m-2026-01", "/c/wenhualu/desk/matter-withdraw?id=m-2026-01", "/c/wenhualu/desk/matter-correct?id=m-2026-01",
+		"/c/wenhualu/desk/matter-disclose-resolution?id=m-2026-02", "重新表决",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("home lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "matter-revoke?id=m-2026-02") || strings.Contains(body, "matter-report-implementation") {
+		t.Errorf("home offers a step the stage does not allow")
+	}
+	// The correction chooser lists the recorded stages.
+	body = b.get("/c/wenhualu/desk/matter-correct?id=m-2026-01").Body.String()
+	for _, want := range []string{"stage=proposed", "stage=consulted", "stage=reviewed"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("chooser lacks %q", want)
+		}
+	}
+}

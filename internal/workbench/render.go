@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -111,6 +112,7 @@ type (
 	}
 	linesView struct {
 		Label string
+		Cols  int
 		Error string
 		Rows  []lineRowView
 	}
@@ -224,7 +226,7 @@ func (w *Workbench) renderForm(rw http.ResponseWriter, r *http.Request, fc *form
 			fv.Fields = append(fv.Fields, fc.fieldView(f, v, st.p))
 		}
 		if l := def.lines; l != nil {
-			lv := &linesView{Label: l.Label.in(fc.lang())}
+			lv := &linesView{Label: l.Label.in(fc.lang()), Cols: len(l.Cols)}
 			if st.p != nil {
 				lv.Error = st.p.errs["lines"].in(fc.lang())
 			}
@@ -255,9 +257,9 @@ func (w *Workbench) renderForm(rw http.ResponseWriter, r *http.Request, fc *form
 		for i := 0; i < lineCount(v); i++ {
 			names["lines."+strconv.Itoa(i)] = true
 		}
-		for name, e := range st.p.errs {
+		for _, name := range sortedErrs(st.p.errs) {
 			if !names[name] {
-				fv.Top = append(fv.Top, e.in(l))
+				fv.Top = append(fv.Top, st.p.errs[name].in(l))
 			}
 		}
 		if len(st.p.errs) > 0 && len(fv.Top) == 0 {
@@ -415,4 +417,13 @@ func ui(lang, key string) string {
 		return key
 	}
 	return t.in(lang)
+}
+
+func sortedErrs(m map[string]txt) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
