@@ -118,8 +118,8 @@ func (f *fakeCommands) apply(community string, c command.Command) (command.Appen
 // board is the fake's matters as the board shows them.
 type fakeBoard struct{ f *fakeCommands }
 
-func (fakeBoard) Name() string                                   { return "board" }
-func (fakeBoard) Position(context.Context) (uint64, error)        { return 0, nil }
+func (fakeBoard) Name() string                                     { return "board" }
+func (fakeBoard) Position(context.Context) (uint64, error)         { return 0, nil }
 func (fakeBoard) Apply(context.Context, []projections.Event) error { return nil }
 
 func (b fakeBoard) Board(_ context.Context, community string) (projections.BoardView, error) {
@@ -191,8 +191,8 @@ func newBench(t *testing.T) *testBench {
 		CheckCSRF: func(r *http.Request, token string) bool {
 			return token == testCSRF
 		},
-		Now:   func() time.Time { return testNow },
-		NewID: func() string { b.ids++; return fmt.Sprintf("id-%04d", b.ids) },
+		Now:         func() time.Time { return testNow },
+		NewID:       func() string { b.ids++; return fmt.Sprintf("id-%04d", b.ids) },
 		Communities: func(context.Context) []string { return []string{"wenhualu"} },
 		Board:       fakeBoard{b.fake},
 	})
@@ -246,7 +246,6 @@ func (b *testBench) record(path string, vals map[string]string) *httptest.Respon
 	form.Set("action", "confirm")
 	return b.post(path, form)
 }
-
 
 var (
 	inputRE    = regexp.MustCompile(`<input type="(?:hidden|text)"[^>]*? name="([^"]*)" value="([^"]*)"`)

@@ -232,4 +232,3 @@ func allForms() []*formDef {
 	}
 	return out
 }
-

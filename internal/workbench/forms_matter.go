@@ -179,7 +179,9 @@ func matterForms() []*formDef {
 		step("matter-disclose-resolution", domain.CmdDiscloseResolution, txt{"决议公开", "Disclose the resolution"},
 			txt{"第一公开：决议公开。", "First disclosure: the resolution is made public."}, disclosed,
 			func(*formCtx, values) []field { return []field{fChannels, fSummary} },
-			func(fc *formCtx, p *parser) any { return discloseData{Channels: p.list("channels"), Summary: p.str("summary")} }),
+			func(fc *formCtx, p *parser) any {
+				return discloseData{Channels: p.list("channels"), Summary: p.str("summary")}
+			}),
 		step("matter-report-implementation", domain.CmdReportImplementation, txt{"报告实施情况", "Report implementation"},
 			txt{"可多次报告。", "May be reported more than once."}, txt{"报告日期", "Date of the report"},
 			func(*formCtx, values) []field {
@@ -189,7 +191,9 @@ func matterForms() []*formDef {
 		step("matter-disclose-result", domain.CmdDiscloseResult, txt{"实施结果公开", "Disclose the result"},
 			txt{"第二公开：实施结果公开。", "Second disclosure: the result is made public."}, disclosed,
 			func(*formCtx, values) []field { return []field{fChannels, fSummary} },
-			func(fc *formCtx, p *parser) any { return discloseData{Channels: p.list("channels"), Summary: p.str("summary")} }),
+			func(fc *formCtx, p *parser) any {
+				return discloseData{Channels: p.list("channels"), Summary: p.str("summary")}
+			}),
 		step("matter-withdraw", domain.CmdWithdrawMatter, txt{"撤回事项", "Withdraw the matter"},
 			txt{"在代表会议表决前，或表决未通过后，撤回事项。", "Drop the matter before the assembly's vote, or after it failed."}, txt{"撤回日期", "Date withdrawn"},
 			func(*formCtx, values) []field { return []field{fReason} },
@@ -200,7 +204,9 @@ func matterForms() []*formDef {
 				opts := fc.passedMatters(v["id"])
 				return []field{{Name: "by_matter", Label: txt{"作出撤销决议的事项", "Revoked by matter"}, Kind: kSelect, Required: true, Options: opts}, fReason}
 			},
-			func(fc *formCtx, p *parser) any { return revokeData{ByMatter: p.str("by_matter"), Reason: p.str("reason")} }),
+			func(fc *formCtx, p *parser) any {
+				return revokeData{ByMatter: p.str("by_matter"), Reason: p.str("reason")}
+			}),
 		correctForm(),
 	}
 }

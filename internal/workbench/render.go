@@ -131,7 +131,7 @@ type (
 		Notes  []shownRow
 		Hidden []kv
 	}
-	shownRow struct{ Label, Value, Words string }
+	shownRow   struct{ Label, Value, Words string }
 	shownLines struct {
 		Label string
 		Head  []string
