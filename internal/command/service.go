@@ -42,6 +42,10 @@ type Request struct {
 	// a single-command request to have.
 	IfMatch  *uint64
 	Commands []Command
+	// DryRun decides every command against the current state and records
+	// nothing: Execute returns the errors a real request would, or an
+	// empty Result.
+	DryRun bool
 }
 
 // Error is the failure of one command of a request; Index is its position.
@@ -211,6 +215,9 @@ func (s *Service) execute(ctx context.Context, req Request) (eventstore.Result, 
 		}
 		if err != nil {
 			return eventstore.Result{}, err
+		}
+		if req.DryRun {
+			return eventstore.Result{}, nil
 		}
 		d.req.Fingerprint = fp
 		res, err := s.store.Append(ctx, d.req)

@@ -86,7 +86,7 @@ func (s *Server) handleAccountsPost(w http.ResponseWriter, r *http.Request) {
 	switch f.Get("action") {
 	case "create":
 		var fe []domain.FieldError
-		cmds, fe = s.accountCommands(login, strings.TrimSpace(f.Get("display_name")), f.Get("password"), idem)
+		cmds, fe = s.accountCommands(r.Context(), login, strings.TrimSpace(f.Get("display_name")), f.Get("password"), idem)
 		for _, e := range fe {
 			page.Errors[e.Field] = e.ReasonZH + " / " + e.Reason
 		}
@@ -166,16 +166,22 @@ func (s *Server) handleOwnPassword(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	acct := s.Access.Account(a.ID)
 	page := ownAccountPage{Actor: a, Account: acct, CSRF: csrf, Idem: f.Get("idem"), Errors: map[string]string{}}
-	if acct == nil || !s.Secret.VerifyPassword(acct.PasswordHash, f.Get("current")) {
+	if acct == nil {
+		page.Errors["current"] = "账户不存在 / no such account"
+	} else if ok, err := s.verifyPassword(r.Context(), acct.PasswordHash, f.Get("current")); err != nil {
+		page.Errors["current"] = "服务器繁忙，请稍后再试 / the server is busy: try again shortly"
+	} else if !ok {
 		page.Errors["current"] = "当前密码不正确 / the current password is wrong"
 	}
 	if reason, reasonZH, ok := checkNewPassword(f.Get("password"), f.Get("password2"), a.ID); !ok {
 		page.Errors["password"] = reasonZH + " / " + reason
 	}
 	if len(page.Errors) == 0 {
-		hash := s.Secret.HashPassword(f.Get("password"), page.Idem+"\x00"+a.ID)
-		_, err := s.Commands.Execute(r.Context(), command.Request{Community: domain.SystemCommunity, IdempotencyKey: "page:" + page.Idem, Actor: a,
-			Commands: []command.Command{s.cmd(domain.CmdSetPassword, a.ID, domain.SetPassword{PasswordHash: hash})}})
+		hash, err := s.hashPassword(r.Context(), f.Get("password"), page.Idem+"\x00"+a.ID)
+		if err == nil {
+			_, err = s.Commands.Execute(r.Context(), command.Request{Community: domain.SystemCommunity, IdempotencyKey: "page:" + page.Idem, Actor: a,
+				Commands: []command.Command{s.cmd(domain.CmdSetPassword, a.ID, domain.SetPassword{PasswordHash: hash})}})
+		}
 		if err == nil {
 			s.setCookie(w, sessionCookie, "", timeZero)
 			http.Redirect(w, r, "/login?next=/account", http.StatusSeeOther)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -50,7 +51,7 @@ func (s *Server) handleCreateAccount(w http.ResponseWriter, r *http.Request) {
 	if key == "" {
 		key = s.NewID()
 	}
-	cmds, fe := s.accountCommands(body.Login, body.DisplayName, body.Password, key)
+	cmds, fe := s.accountCommands(r.Context(), body.Login, body.DisplayName, body.Password, key)
 	if len(fe) > 0 {
 		writeProblem(w, problemFor(&domain.ValidationError{Fields: fe}))
 		return
@@ -71,7 +72,7 @@ func (s *Server) handleCreateAccount(w http.ResponseWriter, r *http.Request) {
 
 // accountCommands checks a new account's fields and returns the command
 // that creates it, with the password hashed.
-func (s *Server) accountCommands(login, displayName, password, key string) ([]command.Command, []domain.FieldError) {
+func (s *Server) accountCommands(ctx context.Context, login, displayName, password, key string) ([]command.Command, []domain.FieldError) {
 	var fe []domain.FieldError
 	login = strings.TrimSpace(login)
 	if !domain.ValidLogin(login) {
@@ -87,7 +88,10 @@ func (s *Server) accountCommands(login, displayName, password, key string) ([]co
 	if len(fe) > 0 {
 		return nil, fe
 	}
-	hash := s.Secret.HashPassword(password, key+"\x00"+login)
+	hash, err := s.hashPassword(ctx, password, key+"\x00"+login)
+	if err != nil {
+		return nil, []domain.FieldError{{Field: "password", Reason: "the server is busy: try again shortly", ReasonZH: "服务器繁忙，请稍后再试"}}
+	}
 	return []command.Command{s.cmd(domain.CmdCreateAccount, login, domain.CreateAccount{DisplayName: displayName, PasswordHash: hash})}, nil
 }
 
@@ -136,7 +140,12 @@ func (s *Server) handleAccountAction(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, problemFor(&domain.ValidationError{Fields: []domain.FieldError{{Field: "password", Reason: reason, ReasonZH: reasonZH}}}))
 			return
 		}
-		c = s.cmd(domain.CmdSetPassword, login, domain.SetPassword{PasswordHash: s.Secret.HashPassword(body.Password, key+"\x00"+login)})
+		hash, err := s.hashPassword(r.Context(), body.Password, key+"\x00"+login)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		c = s.cmd(domain.CmdSetPassword, login, domain.SetPassword{PasswordHash: hash})
 	case "grant":
 		c = s.cmd(domain.CmdGrantRole, login, domain.GrantRole{Role: domain.AccessRole(body.Role), Scope: body.Scope})
 	case "revoke":

@@ -15,7 +15,8 @@ import (
 // handleImport records a spreadsheet (XLSX or CSV, the raw file as the
 // body) in one atomic batch: every row is checked first and every error
 // reported with its row and column; the same file again records nothing
-// (the idempotency key is the file's hash). ?dry_run=1 checks only.
+// (the idempotency key is the file's hash). ?dry_run=1 checks the file and
+// decides every command against the books as they are, recording nothing.
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	community := r.PathValue("community")
 	p, ok := s.authenticate(w, r)
@@ -56,12 +57,9 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		writeImportProblem(w, err)
 		return
 	}
-	if r.URL.Query().Get("dry_run") == "1" {
-		writeJSON(w, http.StatusOK, map[string]any{"dry_run": true, "kind": plan.Kind, "rows": plan.Rows, "commands": len(plan.Commands)})
-		return
-	}
+	dry := r.URL.Query().Get("dry_run") == "1"
 	res, err := s.Commands.Execute(r.Context(), command.Request{Community: community, IdempotencyKey: plan.IdempotencyKey, Actor: p,
-		Commands: plan.Commands})
+		Commands: plan.Commands, DryRun: dry})
 	if err != nil {
 		prob := problemFor(err)
 		var ce *command.Error
@@ -75,6 +73,13 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.fail(w, r, err)
+		return
+	}
+	if dry {
+		// Checked as the real import would be, against the books as they
+		// are now; a file imported before says so.
+		writeJSON(w, http.StatusOK, map[string]any{"dry_run": true, "kind": plan.Kind, "rows": plan.Rows, "commands": len(plan.Commands),
+			"idempotent_replay": res.Replayed})
 		return
 	}
 	writeJSON(w, status(res), map[string]any{"results": res.Appends, "idempotent_replay": res.Replayed, "rows": plan.Rows,

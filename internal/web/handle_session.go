@@ -150,7 +150,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		hash = a.PasswordHash
 	}
 	// A missing account costs the same as a wrong password.
-	ok := s.Secret.VerifyPassword(hash, password) && a != nil && !a.Disabled
+	ok, err := s.verifyPassword(r.Context(), hash, password)
+	if err != nil {
+		w.Header().Set("Retry-After", "10")
+		page.Error, page.ErrorEN = "服务器繁忙，请稍后再试。", "The server is busy: try again shortly."
+		s.renderPrivate(w, r, http.StatusServiceUnavailable, "login.html", page)
+		return
+	}
+	ok = ok && a != nil && !a.Disabled
 	if !ok {
 		s.authFailures.fail(client)
 		if domain.ValidLogin(login) {

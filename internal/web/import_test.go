@@ -475,6 +475,12 @@ func TestImportRuleErrorNamesRows(t *testing.T) {
 				tc.second, tc.third,
 			})
 			before := s.LastSeq(t)
+			// A dry run decides against the books too: it finds the same
+			// refusal and records nothing.
+			dry := decodeReply[importProblem](t, tc.name+" (dry run)", postImport(t, s, "c1", "kind=vouchers&dry_run=1", file, apptest.AdminToken), http.StatusUnprocessableEntity)
+			if len(dry.Rows) == 0 || dry.Rows[0].Row != 4 {
+				t.Errorf("%s: the dry run names rows %+v, want 4 and 5", tc.name, dry.Rows)
+			}
 			p := decodeReply[importProblem](t, tc.name, postImport(t, s, "c1", "kind=vouchers", file, apptest.AdminToken), http.StatusUnprocessableEntity)
 			if p.Code != tc.code || !strings.Contains(p.DetailZH, tc.zh) {
 				t.Errorf("code %q, detail_zh %q; want %q naming %s", p.Code, p.DetailZH, tc.code, tc.zh)

@@ -3,9 +3,11 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/gongkai/gongkai/domain"
@@ -131,6 +133,10 @@ type Server struct {
 	// loginFailures failed sign-ins per account.
 	authFailures  *throttle
 	loginFailures *keyedThrottle[string]
+	// hashing bounds the password hashes computed at once: each takes
+	// 19 MiB and tens of milliseconds, and sign-ins from many addresses
+	// must not exhaust the memory.
+	hashing chan struct{}
 }
 
 // NewServer returns the handler with every route.
@@ -139,7 +145,8 @@ func NewServer(d Deps) http.Handler {
 		// Real time, not d.Now: under a test's fixed clock a blocked
 		// address would stay blocked.
 		authFailures:  newThrottle(AuthFailureLimit, AuthFailureWindow, maxThrottled, time.Now),
-		loginFailures: newKeyedThrottle[string](LoginFailureLimit, LoginFailureWindow, maxThrottled, time.Now)}
+		loginFailures: newKeyedThrottle[string](LoginFailureLimit, LoginFailureWindow, maxThrottled, time.Now),
+		hashing:       make(chan struct{}, max(2, runtime.NumCPU()))}
 	s.routes()
 	workbench.New(workbench.Deps{Commands: d.Commands, SignedIn: s.SignedIn, CheckCSRF: s.CheckCSRF, Board: d.Board, Finance: d.Finance,
 		ProofURL: s.proofURL, Communities: func(context.Context) []string { return d.Commands.Communities() },
@@ -165,4 +172,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// their Content-Security-Policy (frame-ancestors 'none').
 	w.Header().Set("X-Frame-Options", "DENY")
 	s.mux.ServeHTTP(w, r)
+}
+
+// errBusy is a password hash that waited too long for its turn.
+var errBusy = errors.New("too many sign-ins at once")
+
+// hashSlot runs fn while holding one of the password-hashing slots,
+// waiting at most 10 seconds for one.
+func (s *Server) hashSlot(ctx context.Context, fn func()) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	select {
+	case s.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return errBusy
+	}
+	defer func() { <-s.hashing }()
+	fn()
+	return nil
+}
+
+// verifyPassword and hashPassword are Secret's, within a hashing slot.
+func (s *Server) verifyPassword(ctx context.Context, hash, password string) (ok bool, err error) {
+	err = s.hashSlot(ctx, func() { ok = s.Secret.VerifyPassword(hash, password) })
+	return ok, err
+}
+
+func (s *Server) hashPassword(ctx context.Context, password, seed string) (h string, err error) {
+	err = s.hashSlot(ctx, func() { h = s.Secret.HashPassword(password, seed) })
+	return h, err
 }
