@@ -123,3 +123,16 @@ func TestTokens(t *testing.T) {
 		t.Error("a revoked token works")
 	}
 }
+
+// BenchmarkVerifyPassword is the CPU and memory of one sign-in's hash
+// (docs/benchmarks.md, issue 9).
+func BenchmarkVerifyPassword(b *testing.B) {
+	s := secret(1)
+	h := s.HashPassword("Pw-Li-2026-qz!", "bench")
+	b.ReportAllocs()
+	for b.Loop() {
+		if !s.VerifyPassword(h, "Pw-Li-2026-qz!") {
+			b.Fatal("no match")
+		}
+	}
+}
