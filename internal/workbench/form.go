@@ -218,6 +218,7 @@ func (fc *formCtx) formValues(r *http.Request) values {
 		get(k)
 	}
 	get("nlines")
+	get("fixed")
 	if l := fc.def.lines; l != nil {
 		cols := l.colNames()
 		for k := range r.PostForm {
@@ -420,6 +421,7 @@ func (w *Workbench) serveForm(rw http.ResponseWriter, r *http.Request, s *sessio
 		w.renderForm(rw, r, fc, http.StatusOK, v, st)
 		return
 	case "edit":
+		unfix(v)
 		fc.load(v)
 		w.renderForm(rw, r, fc, http.StatusOK, v, st)
 		return
@@ -434,6 +436,7 @@ func (w *Workbench) serveForm(rw http.ResponseWriter, r *http.Request, s *sessio
 			// Changed since the form was filled in: show it, keep the
 			// values, and take the current version for the next submission.
 			st.ver, st.conflict = verOf(fc), true
+			unfix(v)
 			w.renderForm(rw, r, fc, http.StatusConflict, v, st.with(pr.p))
 			return
 		}
@@ -443,8 +446,14 @@ func (w *Workbench) serveForm(rw http.ResponseWriter, r *http.Request, s *sessio
 		}
 		// What was filled in for the clerk (a voucher's number) travels on
 		// as if typed, so that the confirmation records what it showed.
+		var names []string
 		for k, x := range pr.p.fixed {
 			v[k] = x
+			names = append(names, k)
+		}
+		if len(names) > 0 {
+			slices.Sort(names)
+			v["fixed"] = strings.Join(names, ",")
 		}
 		w.renderConfirm(rw, r, fc, v, st, pr)
 		return
@@ -475,6 +484,7 @@ func (w *Workbench) serveForm(rw http.ResponseWriter, r *http.Request, s *sessio
 	if err != nil {
 		var ce *command.ConflictError
 		if errors.As(err, &ce) {
+			unfix(v)
 			fc.load(v)
 			st.ver, st.conflict = verOf(fc), true
 			w.renderForm(rw, r, fc, http.StatusConflict, v, st)
@@ -497,6 +507,18 @@ func (w *Workbench) serveForm(rw http.ResponseWriter, r *http.Request, s *sessio
 	rc := receipt{Form: def.name, Community: community, Aggregate: fc.aggID, Seqs: seqsOf(res),
 		At: w.d.Now().Unix(), Replayed: res.Replayed, Ref: refOf(pr.cmd)}
 	http.Redirect(rw, r, rc.url(s), http.StatusSeeOther)
+}
+
+// unfix clears the values the form filled in for the clerk (listed in
+// "fixed"), so that they are filled in again from the current record: a
+// voucher's number after someone else posted one.
+func unfix(v values) {
+	for _, k := range strings.Split(v["fixed"], ",") {
+		if k != "" {
+			v[k] = ""
+		}
+	}
+	delete(v, "fixed")
 }
 
 func isRefused(err error) bool {

@@ -244,3 +244,31 @@ func TestFormWithoutCSRFRecordsNothing(t *testing.T) {
 		t.Fatalf("LastSeq %d, want %d: a form without its CSRF token recorded something", after, before)
 	}
 }
+
+// Two clerks fill in the same stage; the second to confirm is told that
+// the record changed, sees it, and keeps what was typed.
+func TestConcurrentStage(t *testing.T) {
+	d := start(t)
+	d.record("/c/c1/desk/matter-register", map[string]string{"id": "m-1", "title": "修缮村道", "effective_date": "2026-11-02"})
+	path := "/c/c1/desk/matter-propose?id=m-1"
+	r := d.fill(path, map[string]string{"summary": "我的提议", "effective_date": "2026-11-03"}, "check")
+	mine := fields(r.Body)
+	mine.Set("action", "confirm")
+
+	other := d.s.SignIn(t, "lina", pwClerk) // the same clerk on another phone
+	o := &desk{t: t, s: d.s, b: other}
+	o.record(path, map[string]string{"summary": "另一份提议", "effective_date": "2026-11-03"})
+
+	before := d.s.LastSeq(t)
+	r = d.b.PostForm(t, path, mine)
+	body := string(r.Body)
+	if r.Status != http.StatusConflict || !strings.Contains(body, "此事项已被他人更新") || !strings.Contains(body, "党组织提议") {
+		t.Fatalf("late confirmation: %d %s", r.Status, pageErrors(r.Body))
+	}
+	if fields(r.Body).Get("summary") != "我的提议" {
+		t.Errorf("the typed values were not kept")
+	}
+	if after := d.s.LastSeq(t); after != before {
+		t.Errorf("the late confirmation recorded something")
+	}
+}

@@ -434,3 +434,33 @@ func TestHomeNextSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestVoucherNumberAfterConflict: a number filled in for the clerk is
+// filled in again after someone else posted a voucher.
+func TestVoucherNumberAfterConflict(t *testing.T) {
+	b := newBench(t)
+	b.fake.seed(t, "wenhualu", vouchers()...)
+	vals := map[string]string{"summary": "支付", "effective_date": "2026-11-12",
+		"lines.0.account": "541", "lines.0.debit": "100", "lines.1.account": "101", "lines.1.credit": "100"}
+	rr := b.submit("/c/wenhualu/desk/books-voucher", vals, "check")
+	form := hiddenAndValues(rr.Body.String())
+	if form.Get("number") != "2" || form.Get("fixed") != "number" {
+		t.Fatalf("confirmation carries number %q, fixed %q", form.Get("number"), form.Get("fixed"))
+	}
+	b.fake.seed(t, "wenhualu", cmd(domain.CmdPostVoucher, domain.BooksID, "2026-11-12", map[string]any{"number": 2, "summary": "别人的凭证", "preparer": "赵敏",
+		"lines": []map[string]string{{"account": "102", "debit": "5.00"}, {"account": "522", "credit": "5.00"}}}))
+	form.Set("action", "confirm")
+	rr = b.post("/c/wenhualu/desk/books-voucher", form)
+	if rr.Code != http.StatusConflict {
+		t.Fatalf("confirm = %d", rr.Code)
+	}
+	form = hiddenAndValues(rr.Body.String())
+	if form.Get("number") != "" {
+		t.Errorf("number after the conflict = %q, want blank (numbered again)", form.Get("number"))
+	}
+	form.Set("action", "check")
+	rr = b.post("/c/wenhualu/desk/books-voucher", form)
+	if got := hiddenAndValues(rr.Body.String()).Get("number"); got != "3" {
+		t.Errorf("number checked again = %q, want 3\n%s", got, errorsOf(rr.Body.String()))
+	}
+}
