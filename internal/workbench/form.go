@@ -43,6 +43,8 @@ type field struct {
 	Suggest []string
 	// Display is how a static field shows its value.
 	Display string
+	// After puts the field after the form's lines.
+	After bool
 }
 
 type option struct {

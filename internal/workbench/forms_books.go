@@ -115,9 +115,9 @@ var fNumber = field{Name: "number", Label: txt{"凭证号", "Voucher number"}, K
 
 func (fc *formCtx) signers(v values) []field {
 	return []field{
-		{Name: "preparer", Label: txt{"制单", "Prepared by"}, Kind: kText, Required: true},
-		{Name: "reviewer", Label: txt{"审核", "Reviewed by"}, Kind: kText},
-		{Name: "approver", Label: txt{"审批", "Approved by"}, Kind: kText},
+		{Name: "preparer", Label: txt{"制单", "Prepared by"}, Kind: kText, Required: true, After: true},
+		{Name: "reviewer", Label: txt{"审核", "Reviewed by"}, Kind: kText, After: true},
+		{Name: "approver", Label: txt{"审批", "Approved by"}, Kind: kText, After: true},
 	}
 }
 
@@ -140,10 +140,10 @@ func (fc *formCtx) voucherFields(v values) []field {
 	fs := []field{fNumber, {Name: "summary", Label: txt{"摘要", "Summary"}, Kind: kText, Required: true}}
 	fs = append(fs, fc.signers(v)...)
 	return append(fs,
-		field{Name: "budget_line", Label: txt{"预算项目", "Budget line"}, Kind: kSelect, Options: budgetOpts},
-		field{Name: "matter", Label: txt{"依据的决议（事项）", "Resolution (matter)"}, Kind: kSelect, Options: matters,
+		field{Name: "budget_line", Label: txt{"预算项目", "Budget line"}, Kind: kSelect, Options: budgetOpts, After: true},
+		field{Name: "matter", Label: txt{"依据的决议（事项）", "Resolution (matter)"}, Kind: kSelect, Options: matters, After: true,
 			Help: txt{"支出超过规则集限额的，须引用表决通过的事项。", "A payment above the rule set's threshold must cite a passed matter."}},
-		field{Name: "attachments", Label: txt{"附件指纹（SHA-256，每行一个，可不填）", "Attachment SHA-256 hashes (one per line, optional)"}, Kind: kTextarea},
+		field{Name: "attachments", Label: txt{"附件指纹（SHA-256，每行一个，可不填）", "Attachment SHA-256 hashes (one per line, optional)"}, Kind: kTextarea, After: true},
 	)
 }
 

@@ -94,6 +94,7 @@ type (
 		Current      []shownRow
 		Fields       []fieldView
 		Lines        *linesView
+		After        []fieldView
 		Choose       []linkView
 	}
 	fieldView struct {
@@ -182,7 +183,7 @@ func (fc *formCtx) fieldView(f field, v values, p *parser) fieldView {
 	switch f.Kind {
 	case kAmount:
 		fv.InputMode = "decimal"
-		fv.Placeholder = txt{"如 6,800 或 1234.50", "e.g. 6,800 or 1234.50"}.in(l)
+		fv.Placeholder = txt{"如 6,800.00", "e.g. 6,800.00"}.in(l)
 	case kDate:
 		fv.Placeholder = txt{"如 2026-11-12 或 2026年11月12日", "e.g. 2026-11-12"}.in(l)
 	case kCount:
@@ -223,7 +224,11 @@ func (w *Workbench) renderForm(rw http.ResponseWriter, r *http.Request, fc *form
 			fv.Hidden = append(fv.Hidden, kv{"nlines", strconv.Itoa(max(lineCount(v), def.lines.Min))})
 		}
 		for _, f := range fc.allFields(v) {
-			fv.Fields = append(fv.Fields, fc.fieldView(f, v, st.p))
+			if f.After && def.lines != nil {
+				fv.After = append(fv.After, fc.fieldView(f, v, st.p))
+			} else {
+				fv.Fields = append(fv.Fields, fc.fieldView(f, v, st.p))
+			}
 		}
 		if l := def.lines; l != nil {
 			lv := &linesView{Label: l.Label.in(fc.lang()), Cols: len(l.Cols)}
