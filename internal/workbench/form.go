@@ -388,7 +388,16 @@ func (w *Workbench) serveForm(rw http.ResponseWriter, r *http.Request, s *sessio
 		}
 		fc.load(v)
 		if def.mustExist && fc.state == nil {
-			w.errorPage(rw, r, s, http.StatusNotFound, txt{"要记录的对象不存在：" + fc.aggID, "There is no such record: " + fc.aggID})
+			msg := txt{"事项 " + fc.aggID + " 不存在。", "There is no matter " + fc.aggID + "."}
+			var links []linkView
+			if def.aggType == domain.AggregateBudget {
+				msg = txt{fc.aggID + "年度预算尚未通过，请先录入预算。", "The " + fc.aggID + " budget has not been adopted yet: enter it first."}
+				if lv, ok := w.formLink(s, d, "budget-adopt", "year="+urlEscape(fc.aggID), txt{}); ok {
+					links = append(links, lv)
+				}
+			}
+			links = append(links, linkView{Href: link(s.lang, "/c/"+d.id+"/desk"), Label: txt{"返回工作台", "Back to the workbench"}.in(s.lang)})
+			w.errorPage(rw, r, s, http.StatusNotFound, msg, links...)
 			return
 		}
 		if def.choose != nil {
