@@ -13,9 +13,11 @@
 // and shows what it understood — amounts in figures and in 大写, dates as
 // 2026年11月12日, votes and their outcome — with the buttons 确认记录 and
 // 返回修改. Only the confirmation's POST hands the command to the command
-// service, with the form's idempotency key (made when the form is first
-// shown, so that a double submit records once) and the aggregate version
-// the form was filled against (If-Match). The answer is a 303 to a receipt
+// service — parsed and validated again from the hidden fields, but decided
+// by the service alone, which answers a repeated submission with the
+// original result — with the form's idempotency key (made when the form is
+// first shown, so that a double submit records once) and the aggregate
+// version the form was filled against (If-Match). The answer is a 303 to a receipt
 // page whose address carries what it shows, signed for the session.
 //
 // The workbench keeps no state between requests: whatever a form needs
