@@ -1,14 +1,25 @@
 package apptest
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/gongkai/gongkai/internal/app"
+	"github.com/gongkai/gongkai/internal/auth"
 )
 
 // CreateAccount creates an account as the administrator (environment
@@ -92,4 +103,113 @@ func read(resp *http.Response) Response {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+}
+
+// LogBuffer holds a server's log output. It is safe for concurrent use.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// Bytes returns a copy of what was logged so far.
+func (l *LogBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.buf.Bytes())
+}
+
+// StartLogged is Start with the server's log kept, at Debug level, in the
+// returned buffer (and also on standard error when GONGKAI_TEST_LOG is
+// set), for tests of what the server logs.
+func StartLogged(tb testing.TB, cfg app.Config) (*Server, *LogBuffer) {
+	tb.Helper()
+	if cfg.DataDir == "" && len(cfg.NATSURLs) == 0 {
+		cfg.DataDir = tb.TempDir()
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	if cfg.AdminToken == "" {
+		cfg.AdminToken = AdminToken
+	}
+	logs := &LogBuffer{}
+	var w io.Writer = logs
+	if os.Getenv("GONGKAI_TEST_LOG") != "" {
+		w = io.MultiWriter(logs, os.Stderr)
+	}
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{Dir: cfg.DataDir, stop: cancel, done: make(chan error, 1)}
+	started := make(chan app.Started, 1)
+	go func() { s.done <- app.Run(ctx, cfg, log, func(st app.Started) { started <- st }) }()
+	select {
+	case st := <-started:
+		s.URL, s.Store, s.Conn = "http://"+st.Addr, st.Store, st.Conn
+	case err := <-s.done:
+		cancel()
+		tb.Fatalf("server did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		tb.Fatalf("server did not start within 30s")
+	}
+	tb.Cleanup(func() { s.Stop(tb) })
+	s.WaitReady(tb)
+	return s, logs
+}
+
+// NewBrowserFrom is NewBrowser connecting from the local address ip (any
+// of 127.0.0.0/8 on Linux), as a person at another address: failed
+// sign-ins are throttled per address.
+func NewBrowserFrom(url, ip string) *Browser {
+	b := NewBrowser(url)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	b.Client.Transport = &http.Transport{DialContext: d.DialContext}
+	return b
+}
+
+// Secret returns the server's secret key, read from <data>/secret.key.
+func (s *Server) Secret(tb testing.TB) auth.Secret {
+	tb.Helper()
+	sec, _, err := auth.LoadOrCreateSecret(filepath.Join(s.Dir, "secret.key"), false)
+	if err != nil {
+		tb.Fatalf("secret key: %v", err)
+	}
+	return sec
+}
+
+// SessionCookie returns the browser's session cookie for its server
+// (gk_session, or __Host-gk_session behind https), or nil.
+func (b *Browser) SessionCookie() *http.Cookie {
+	u, err := url.Parse(b.URL)
+	if err != nil {
+		return nil
+	}
+	for _, c := range b.Jar.Cookies(u) {
+		if c.Name == "gk_session" || c.Name == "__Host-gk_session" {
+			return c
+		}
+	}
+	return nil
+}
+
+// SessionCSRF returns the CSRF token of the browser's session, as every
+// form of the session carries it, derived with the server's secret key.
+func (s *Server) SessionCSRF(tb testing.TB, b *Browser) string {
+	tb.Helper()
+	c := b.SessionCookie()
+	if c == nil {
+		tb.Fatalf("the browser has no session cookie")
+	}
+	sec := s.Secret(tb)
+	sess, ok := sec.Open(c.Value)
+	if !ok {
+		tb.Fatalf("the session cookie does not open with the server's secret key")
+	}
+	return sec.CSRF(sess.ID)
 }
