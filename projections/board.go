@@ -70,6 +70,8 @@ type StageDate struct {
 	Corrects domain.Stage `json:"corrects,omitempty"`
 	Date     domain.Date  `json:"date"`
 	Seq      uint64       `json:"stream_seq"`
+	// Actor is who recorded it (see Event.Actor).
+	Actor string `json:"actor,omitempty"`
 }
 
 // StageCorrection is the Stage of a StageDate that records a correction:
@@ -150,13 +152,13 @@ func (cs *boardState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 		ms.Seqs = append(ms.Seqs, e.Seq)
 		switch ev := ev.(type) {
 		case *domain.StageCorrected:
-			ms.Dates = append(ms.Dates, StageDate{Stage: StageCorrection, Corrects: ev.Stage, Date: date, Seq: e.Seq})
+			ms.Dates = append(ms.Dates, StageDate{Stage: StageCorrection, Corrects: ev.Stage, Date: date, Seq: e.Seq, Actor: e.Actor})
 		case *domain.ImplementationReported:
 			if len(ms.M.Implementations) == 1 {
-				ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq})
+				ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq, Actor: e.Actor})
 			}
 		default:
-			ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq})
+			ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq, Actor: e.Actor})
 		}
 		return []DocKey{{docMatter, e.AggregateID}}, nil
 	}

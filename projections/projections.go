@@ -19,7 +19,10 @@ type Event struct {
 	AggregateID   string
 	EffectiveDate string
 	RecordedAt    time.Time
-	Data          json.RawMessage
+	// Actor is who sent the command that recorded the event: an
+	// account's login, "admin" (the environment token) or a token's id.
+	Actor string
+	Data  json.RawMessage
 	// Rejected, when not empty, says why the stored message is not a fact
 	// (no valid writer signature; see eventstore.Validator). Every read
 	// model passes over it: it only moves the position.

@@ -71,9 +71,10 @@ func startServe(t *testing.T, bin, dir, addr string, extra ...string) *proc {
 	} else {
 		// On an external cluster each instance keeps its own tree, here
 		// rather than in ./data/tree beside the test, and the test's
-		// instances share one writer key (as instances of one deployment
-		// do), rather than one in ./data beside the test.
-		args = append(args, "--tree", t.TempDir(), "--writer-key", testWriterKey(t))
+		// instances share one writer key and one secret key (as instances
+		// of one deployment do), rather than ones in ./data beside the test.
+		args = append(args, "--tree", t.TempDir(), "--writer-key", testWriterKey(t),
+			"--secret-key", filepath.Join(filepath.Dir(testWriterKey(t)), "secret.key"))
 	}
 	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Env = append(os.Environ(), "GONGKAI_ADMIN_TOKEN="+admin)

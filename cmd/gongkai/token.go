@@ -70,8 +70,11 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	var list struct {
 		Tokens []struct {
-			ID, Community, Label, Account string
-			Revoked                       bool
+			ID        string `json:"token_id"`
+			Community string `json:"community"`
+			Label     string `json:"label"`
+			Account   string `json:"account"`
+			Revoked   bool   `json:"revoked"`
 		} `json:"tokens"`
 	}
 	if err := json.Unmarshal(out, &list); err != nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -48,6 +49,11 @@ func LoadOrCreateSecret(path string, create bool) (Secret, bool, error) {
 	if errors.Is(err, os.ErrNotExist) && create {
 		b, err = createSecret(path)
 		created = err == nil
+		if errors.Is(err, os.ErrExist) {
+			// Another instance on the same files made it a moment ago.
+			time.Sleep(200 * time.Millisecond)
+			b, err = os.ReadFile(path)
+		}
 	}
 	if err != nil {
 		return Secret{}, false, fmt.Errorf("read the secret key: %w", err)
@@ -67,7 +73,7 @@ func createSecret(path string) ([]byte, error) {
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("create the secret key %s: %w", path, err)
+		return nil, fmt.Errorf("create the secret key %s: %w", path, err) // wraps os.ErrExist when it exists
 	}
 	text := hex.EncodeToString(raw)
 	_, werr := f.WriteString(text + "\n")

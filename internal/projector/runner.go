@@ -138,6 +138,6 @@ func Convert(st eventstore.Stored) projections.Event {
 	return projections.Event{
 		Seq: st.Seq, Type: st.Type, Schema: st.Schema, Community: st.Community,
 		AggregateType: st.AggregateType, AggregateID: st.AggregateID,
-		EffectiveDate: st.EffectiveDate, RecordedAt: st.RecordedAt, Data: st.Data, Rejected: st.Rejected,
+		EffectiveDate: st.EffectiveDate, RecordedAt: st.RecordedAt, Actor: st.Actor, Data: st.Data, Rejected: st.Rejected,
 	}
 }

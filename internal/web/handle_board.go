@@ -22,7 +22,7 @@ func (s *Server) handleBoardPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "board.html", boardPage{BoardView: v, Checkpoint: s.checkpointOf(), Rejected: s.rejectedIn(v.Community)})
+	s.render(w, r, http.StatusOK, "board.html", boardPage{BoardView: v, Checkpoint: s.checkpointOf(), Rejected: s.rejectedIn(v.Community), Names: s.actorNames()})
 }
 
 // boardPage is the board with the latest checkpoint.
@@ -32,6 +32,24 @@ type boardPage struct {
 	// Rejected are messages on this community's subjects that are not
 	// facts (no valid writer signature): the page says they were left out.
 	Rejected []Rejection
+	// Names maps who recorded each stage (an account's login, a token's
+	// id) to the name shown.
+	Names map[string]string
+}
+
+// actorNames maps every actor id the log may name to a name for a page.
+func (s *Server) actorNames() map[string]string {
+	names := map[string]string{"admin": "管理员", "demo": "示例数据"}
+	if s.Access == nil {
+		return names
+	}
+	for _, a := range s.Access.Accounts() {
+		names[a.Login] = a.DisplayName
+	}
+	for _, t := range s.Access.Tokens("") {
+		names[t.ID] = t.Label
+	}
+	return names
 }
 
 // rejected lists the stored messages that are not facts.

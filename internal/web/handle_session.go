@@ -163,7 +163,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		if domain.ValidLogin(login) {
 			s.loginFailures.fail(login)
 		}
-		s.Log.Info("sign-in failed", "login", login, "client", client.String())
+		// The login is logged only when it names an account: what was
+		// typed may be a password in the wrong field.
+		if a != nil {
+			s.Log.Info("sign-in failed", "login", login, "client", client.String())
+		} else {
+			s.Log.Info("sign-in failed: no such account", "client", client.String())
+		}
 		page.Error, page.ErrorEN = "登录名或密码错误。", "Wrong login name or password."
 		s.renderPrivate(w, r, http.StatusUnauthorized, "login.html", page)
 		return

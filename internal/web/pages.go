@@ -51,6 +51,12 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"dict":    func(lang, title string, d *domain.Decision) votesData { return votesData{lang, title, d} },
 	"roleZH":  func(r domain.AccessRole) string { return domain.AccessRoleZH(r) },
 	"scopeZH": domain.ScopeZH,
+	"actorName": func(names map[string]string, id string) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		return id
+	},
 }).ParseFS(templateFS, "templates/*.html"))
 
 type votesData struct {
@@ -208,6 +214,7 @@ var messages = map[string][2]string{ // key: {zh, en}
 	"download":       {"下载", "download"},
 	"resolution_ref": {"批准决议事项", "Approved by matter"},
 	"login":          {"登录", "Sign in"},
+	"recorded_by":    {"记录人", "recorded by"},
 	"login_name":     {"登录名", "Login name"},
 	"password":       {"密码", "Password"},
 	"logout":         {"退出登录", "Sign out"},
