@@ -29,6 +29,10 @@ Usage:
                                  people's accounts and roles
   gongkai token create|list|revoke [flags]
                                  API tokens for scripts, one community each
+  gongkai import --community ID [--kind K] [--dry-run] FILE
+                                 record an Excel/WPS (.xlsx) or CSV 台账 in one batch
+  gongkai import template --kind K --out FILE.xlsx
+                                 write the template of vouchers, budget, funds or matters
   gongkai projections rebuild NAME [flags]
                                  rebuild a PostgreSQL read model (board, finance)
                                  into a fresh schema without downtime
