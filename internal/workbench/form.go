@@ -258,6 +258,12 @@ func (fc *formCtx) prepare(v values, decide bool) *prepared {
 	p := newParser(fc.lang(), v, fc.known(v), fc.def.aggField, fc.def.alias)
 	date, _ := p.date("effective_date", true)
 	data := fc.def.build(fc, p)
+	if fc.def.aggField != "" && fc.aggID != "" {
+		// The new record's id is on the confirmation: it never changes.
+		if _, ok := p.shown[fc.def.aggField]; !ok {
+			p.shown[fc.def.aggField] = shown{Value: fc.aggID}
+		}
+	}
 	if fc.aggID == "" || !domain.ValidAggregateID(fc.aggID) {
 		if fc.def.aggField != "" {
 			if _, has := p.errs[fc.def.aggField]; !has {

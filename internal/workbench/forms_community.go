@@ -105,7 +105,7 @@ func communityForms() []*formDef {
 				}
 			},
 			build: func(fc *formCtx, p *parser) any {
-				id := p.raw("community")
+				id := p.str("community") // shown on the confirmation: it cannot change later
 				if id != "" && !domain.ValidCommunityID(id) {
 					p.fail("community", txt{"只能用小写字母、数字和 -，最多64个字符", "lower-case letters, digits and - only, at most 64"})
 				}

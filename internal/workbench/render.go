@@ -26,6 +26,8 @@ type pageView struct {
 	// Other is this page in the other language (its GET address).
 	Other     string
 	ActorName string
+	// Admin shows the link to the accounts page.
+	Admin bool
 	ActorID   string
 	CSRF      string
 	Crumbs    []linkView
@@ -52,7 +54,7 @@ func (w *Workbench) render(rw http.ResponseWriter, r *http.Request, s *session, 
 	if len(q) > 0 {
 		other += "?" + q.Encode()
 	}
-	pv := pageView{Lang: s.lang, Title: title, Other: other, ActorName: s.actor.Name, ActorID: s.actor.ID, CSRF: s.csrf,
+	pv := pageView{Lang: s.lang, Title: title, Other: other, ActorName: s.actor.Name, ActorID: s.actor.ID, Admin: s.actor.IsAdministrator(), CSRF: s.csrf,
 		Crumbs: crumbs, Body: body}
 	var buf bytes.Buffer
 	if err := templates.ExecuteTemplate(&buf, name, pv); err != nil {
