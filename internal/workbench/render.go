@@ -27,11 +27,11 @@ type pageView struct {
 	Other     string
 	ActorName string
 	// Admin shows the link to the accounts page.
-	Admin bool
-	ActorID   string
-	CSRF      string
-	Crumbs    []linkView
-	Body      any
+	Admin   bool
+	ActorID string
+	CSRF    string
+	Crumbs  []linkView
+	Body    any
 }
 
 type linkView struct {
