@@ -128,7 +128,8 @@ func (g Grant) Covers(community, town string) bool {
 // environment token (for scripts), or a community's API token.
 type Actor struct {
 	// ID is recorded with every event: the account's login, "admin" for
-	// the environment token, "token:<id>" for an API token of no account.
+	// the environment token, the token's id (a UUID, longer than any
+	// login) for an API token of no account.
 	ID string
 	// Name is the display name shown on receipts.
 	Name string
@@ -412,6 +413,10 @@ var (
 	sessionRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 )
 
+// reservedLogins are actor ids the log uses for other than accounts: an
+// account of that login would make the record ambiguous.
+var reservedLogins = map[string]bool{"admin": true, "demo": true, "gongkai": true, "system": true}
+
 // ValidLogin reports whether s can be a login name: 2 to 32 of a-z, 0-9, _
 // and -, starting with a letter or digit.
 func ValidLogin(s string) bool { return loginRE.MatchString(s) }
@@ -506,6 +511,11 @@ func (c *CreateAccount) Decide(env Env) ([]Event, error) {
 	if !ValidLogin(env.AggregateID) {
 		return nil, &ValidationError{Fields: []FieldError{{"aggregate_id", "a login name: 2 to 32 of a-z, 0-9, _ and -",
 			"登录名：2至32个小写字母、数字、_ 或 -"}}}
+	}
+	if reservedLogins[env.AggregateID] {
+		return nil, &RuleError{Code: "login_reserved", Field: "aggregate_id",
+			Reason:   "the login " + env.AggregateID + " is reserved: the log records it for gongkai's own actors",
+			ReasonZH: "登录名 " + env.AggregateID + " 为系统保留（日志中用于记录系统操作者），请换一个"}
 	}
 	if env.Account != nil {
 		return nil, &RuleError{Code: "account_exists", Field: "aggregate_id",

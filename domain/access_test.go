@@ -133,3 +133,13 @@ func TestSessionEnded(t *testing.T) {
 		t.Error("Clone shares Ended")
 	}
 }
+
+// The logins the log records for gongkai's own actors are not accounts'.
+func TestReservedLogins(t *testing.T) {
+	var re *domain.RuleError
+	for _, login := range []string{"admin", "demo"} {
+		if _, err := (&domain.CreateAccount{DisplayName: "x", PasswordHash: testHash}).Decide(domain.Env{AggregateID: login}); !errors.As(err, &re) || re.Code != "login_reserved" {
+			t.Errorf("%s: %v", login, err)
+		}
+	}
+}

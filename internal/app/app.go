@@ -212,7 +212,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	svc.Observe = append(svc.Observe, func(f command.Fact) {
 		access.Observe(f.Seq, f.Community, f.AggregateType, f.AggregateID, f.Event, f.Date)
 	})
-	secret, err := loadSecret(&cfg, log)
+	secret, secretCreated, err := loadSecret(&cfg, log)
 	if err != nil {
 		return err
 	}
@@ -283,6 +283,25 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	g.Add(guard.Check{Name: "checkpoint_stream", Run: tlog.CheckStorage})
 	g.Add(guard.Check{Name: "writer_key", Run: func(context.Context) error { return store.CheckWriter() }})
 	goRun("guard", g.Run)
+	if secretCreated {
+		// A new key where the log already holds accounts: their passwords
+		// were peppered with another key and will not verify here (a
+		// mistyped --secret-key, or a copy forgotten on a new instance).
+		goRun("secret key check", func(ctx context.Context) error {
+			for !svc.Ready() {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+			if n := len(access.Accounts()); n > 0 {
+				log.Error("the secret key was just created, but the log holds accounts: their passwords and sessions will not work on this instance. "+
+					"Use the secret key file of the other instances (docs/deploy.md, \"Accounts and sessions\"), or reset every password", "file", cfg.SecretKey, "accounts", n)
+			}
+			return nil
+		})
+	}
 	var demoLoading atomic.Bool
 	// The demo loads into a ledger that holds nothing but writer keys.
 	empty := startSeq <= 10
@@ -481,7 +500,7 @@ func treeDir(cfg Config) string {
 // loadSecret reads the instance's secret key (it peppers passwords and
 // signs sessions), creating it on first start. Every instance of one log
 // needs the same file.
-func loadSecret(cfg *Config, log *slog.Logger) (auth.Secret, error) {
+func loadSecret(cfg *Config, log *slog.Logger) (auth.Secret, bool, error) {
 	if cfg.SecretKey == "" {
 		dir := cfg.DataDir
 		if dir == "" {
@@ -491,12 +510,12 @@ func loadSecret(cfg *Config, log *slog.Logger) (auth.Secret, error) {
 	}
 	sec, created, err := auth.LoadOrCreateSecret(cfg.SecretKey, true)
 	if err != nil {
-		return sec, err
+		return sec, false, err
 	}
 	if created {
-		log.Info("created the secret key: it peppers passwords and signs sessions; every instance of this log needs the same file", "file", cfg.SecretKey)
+		log.Warn("created a NEW secret key: it peppers passwords and signs sessions; every instance of this log needs this same file", "file", cfg.SecretKey)
 	}
-	return sec, nil
+	return sec, created, nil
 }
 
 // ledgerView is what the pages show of the store.

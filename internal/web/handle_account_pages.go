@@ -97,6 +97,19 @@ func (s *Server) handleAccountsPost(w http.ResponseWriter, r *http.Request) {
 		cmds = []command.Command{s.cmd(domain.CmdGrantRole, login, domain.GrantRole{Role: domain.AccessRole(f.Get("role")), Scope: scopeOf(f)})}
 	case "revoke":
 		cmds = []command.Command{s.cmd(domain.CmdRevokeRole, login, domain.RevokeRole{Role: domain.AccessRole(f.Get("role")), Scope: f.Get("scope")})}
+	case "password":
+		// The administrator sets a new password for someone who lost
+		// theirs; every session of the account ends.
+		if reason, reasonZH, ok := auth.CheckPassword(f.Get("password"), login); !ok {
+			page.Errors["reset_password"] = reasonZH + " / " + reason
+			break
+		}
+		hash, err := s.hashPassword(r.Context(), f.Get("password"), idem+"\x00"+login)
+		if err != nil {
+			page.Error = "服务器繁忙，请稍后再试 / the server is busy: try again shortly"
+			break
+		}
+		cmds = []command.Command{s.cmd(domain.CmdSetPassword, login, domain.SetPassword{PasswordHash: hash})}
 	case "disable":
 		reason := strings.TrimSpace(f.Get("reason"))
 		if reason == "" {
@@ -151,8 +164,8 @@ func (s *Server) handleOwnAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleOwnPassword changes one's own password: the current password
-// first. Every other session of the account ends (a new epoch); this one
-// is replaced by a new session.
+// first. Every session of the account ends (a new epoch), this one too:
+// the person signs in again with the new password.
 func (s *Server) handleOwnPassword(w http.ResponseWriter, r *http.Request) {
 	a, csrf, ok := s.signedIn(w, r)
 	if !ok {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ func (s *Server) handleCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Commands = []command.Command{c}
+	if !recordsOnly(w, req.Commands) {
+		return
+	}
 	if v := r.Header.Get("If-Match"); v != "" {
 		n, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(v, "W/"), `"`), 10, 64)
 		if err != nil {
@@ -62,6 +66,9 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Commands = body.Commands
+	if !recordsOnly(w, req.Commands) {
+		return
+	}
 	res, err := s.Commands.Execute(r.Context(), req)
 	if err != nil {
 		s.fail(w, r, err)
@@ -236,4 +243,23 @@ func (s *Server) mayWrite(a domain.Actor, community string) bool {
 		}
 	}
 	return false
+}
+
+// recordsOnly refuses, on the commands endpoints, the command types of
+// accounts and tokens: those are sent by their own endpoints, which make
+// the token and its id and hash the password, so that no client chooses a
+// token's id (the actor its writes are recorded under) or sends a hash.
+func recordsOnly(w http.ResponseWriter, cmds []command.Command) bool {
+	for i, c := range cmds {
+		if slices.Contains(domain.AccessCommandTypes(), c.Type) {
+			p := badRequest("access_command", fmt.Sprintf("%s is sent through /api/v1/accounts or /api/v1/tokens, not the commands endpoint; nothing was recorded.", c.Type),
+				"账户和令牌指令须通过 /api/v1/accounts 或 /api/v1/tokens 提交，不能用指令接口提交。未记录任何内容。",
+				domain.FieldError{Field: "type", Reason: "not accepted here", ReasonZH: "此处不接受"})
+			idx := i
+			p.CommandIndex, p.CommandType = &idx, c.Type
+			writeProblem(w, p)
+			return false
+		}
+	}
+	return true
 }

@@ -91,8 +91,40 @@ func TestAccountPages(t *testing.T) {
 	if r := clerk.Get(t, "/account"); r.Status != http.StatusSeeOther {
 		t.Errorf("after the change the old session still works: %d", r.Status)
 	}
-	s.SignIn(t, "lina", "New-Pw-2027-zz!")
+	again := s.SignIn(t, "lina", "New-Pw-2027-zz!")
 	if r := apptest.NewBrowser(s.URL).SignIn(t, "lina", "Pw-Li-2026-qz!"); r.Status != http.StatusUnauthorized {
 		t.Errorf("old password: %d, want 401", r.Status)
+	}
+	// The administrator resets a forgotten password on the accounts page:
+	// the person's sessions end, the new password works.
+	page = admin.Get(t, "/admin/accounts")
+	r = admin.PostForm(t, "/admin/accounts", url.Values{"csrf": {apptest.CSRF(page.Body)}, "idem": {"reset-1"}, "action": {"password"},
+		"login": {"lina"}, "password": {"Reset-Pw-2028-kk!"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("reset: %d %s", r.Status, r.Body)
+	}
+	if r := again.Get(t, "/account"); r.Status != http.StatusSeeOther {
+		t.Errorf("after a reset the session still works: %d", r.Status)
+	}
+	s.SignIn(t, "lina", "Reset-Pw-2028-kk!")
+}
+
+// The commands endpoints take a community's records, not account or token
+// commands: a client may not choose a token's id (the actor its writes are
+// recorded under) nor send a password's hash.
+func TestAccessCommandsNotOnCommandsEndpoint(t *testing.T) {
+	s := setup(t, app.Config{})
+	before := s.LastSeq(t)
+	body := `{"type":"token.issue","aggregate_id":"lina","effective_date":"2026-11-30","data":{"label":"x","sha256":"` + strings.Repeat("ab", 32) + `"}}`
+	r := s.Command(t, "c1", "k-token", body)
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "access_command") {
+		t.Errorf("token.issue on /commands: %d %s", r.Status, r.Body)
+	}
+	r = s.Batch(t, "c1", "k-batch", `{"commands":[`+body+`]}`)
+	if r.Status != http.StatusBadRequest {
+		t.Errorf("token.issue in a batch: %d %s", r.Status, r.Body)
+	}
+	if s.LastSeq(t) != before {
+		t.Error("a refused access command recorded something")
 	}
 }
