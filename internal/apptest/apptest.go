@@ -62,17 +62,22 @@ func StartOn(tb testing.TB, cfg app.Config) *Server {
 // connections, ready or not.
 func Launch(tb testing.TB, cfg app.Config) *Server {
 	tb.Helper()
+	level := slog.LevelWarn
+	if os.Getenv("GONGKAI_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	return launch(tb, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+}
+
+// launch runs a server with cfg, logging to log.
+func launch(tb testing.TB, cfg app.Config, log *slog.Logger) *Server {
+	tb.Helper()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
 	if cfg.AdminToken == "" {
 		cfg.AdminToken = AdminToken
 	}
-	level := slog.LevelWarn
-	if os.Getenv("GONGKAI_TEST_LOG") != "" {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{Dir: cfg.DataDir, stop: cancel, done: make(chan error, 1)}
 	started := make(chan app.Started, 1)

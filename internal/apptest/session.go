@@ -2,7 +2,6 @@ package apptest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gongkai/gongkai/internal/app"
 	"github.com/gongkai/gongkai/internal/auth"
@@ -132,33 +130,12 @@ func StartLogged(tb testing.TB, cfg app.Config) (*Server, *LogBuffer) {
 	if cfg.DataDir == "" && len(cfg.NATSURLs) == 0 {
 		cfg.DataDir = tb.TempDir()
 	}
-	if cfg.Addr == "" {
-		cfg.Addr = "127.0.0.1:0"
-	}
-	if cfg.AdminToken == "" {
-		cfg.AdminToken = AdminToken
-	}
 	logs := &LogBuffer{}
 	var w io.Writer = logs
 	if os.Getenv("GONGKAI_TEST_LOG") != "" {
 		w = io.MultiWriter(logs, os.Stderr)
 	}
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{Dir: cfg.DataDir, stop: cancel, done: make(chan error, 1)}
-	started := make(chan app.Started, 1)
-	go func() { s.done <- app.Run(ctx, cfg, log, func(st app.Started) { started <- st }) }()
-	select {
-	case st := <-started:
-		s.URL, s.Store, s.Conn = "http://"+st.Addr, st.Store, st.Conn
-	case err := <-s.done:
-		cancel()
-		tb.Fatalf("server did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		tb.Fatalf("server did not start within 30s")
-	}
-	tb.Cleanup(func() { s.Stop(tb) })
+	s := launch(tb, cfg, slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	s.WaitReady(tb)
 	return s, logs
 }
