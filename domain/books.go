@@ -28,6 +28,14 @@ const (
 	EvBalanceAsserted  = "books.balance_asserted"
 	EvMonthClosed      = "books.month_closed"
 	EvYearClosed       = "books.year_closed"
+
+	CmdDefineAccount = "books.define_account"
+	CmdOpenBalances  = "books.open_balances"
+	CmdTransition    = "books.transition"
+
+	EvAccountDefined    = "books.account_defined"
+	EvBalancesOpened    = "books.balances_opened"
+	EvChartTransitioned = "books.chart_transitioned"
 )
 
 // Line is one line of a voucher: an account and a debit or a credit. In a
@@ -54,8 +62,25 @@ type Voucher struct {
 
 // Books is the state of a community's books.
 type Books struct {
-	Chart        *Chart
-	Vouchers     map[string]*Voucher
+	// Chart is the chart of the years that record none: the one adopted
+	// without a year (books kept before charts went by year), or nil.
+	Chart *Chart
+	// YearCharts is the chart each fiscal year uses, as recorded.
+	YearCharts map[int]*Chart
+	// Subs are the community's sub-accounts (明细科目), by code.
+	Subs     map[string]SubAccount
+	children map[string][]string
+	// FirstYear is the first fiscal year the books hold (0: none yet);
+	// FirstMonth its first month with a posting.
+	FirstYear  int
+	FirstMonth string
+	// MonthLast is, per month, the date of its latest-numbered voucher.
+	MonthLast map[string]Date
+	// Opened and Transitions are the years that began with opening
+	// balances or a change of chart.
+	Opened      map[int]bool
+	Transitions map[int]bool
+	Vouchers    map[string]*Voucher
 	LastNumber   map[string]int // month "2025-03" -> last voucher number
 	ClosedMonths map[string]bool
 	ClosedYears  map[int]bool
@@ -73,11 +98,122 @@ type posting struct {
 	amount Fen // debit positive, credit negative
 }
 
-// NewBooks returns empty books on the default chart.
+// SubAccount is a community's sub-account (明细科目) under an account of
+// the chart or another sub-account: its code is the parent's and two or
+// more digits more; it has the class and side of its root account.
+type SubAccount struct {
+	Code   string `json:"code"`
+	Parent string `json:"parent"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en,omitempty"`
+}
+
+// NewBooks returns empty books, holding no year yet.
 func NewBooks() *Books {
-	return &Books{Chart: DefaultChart(), Vouchers: map[string]*Voucher{}, LastNumber: map[string]int{},
+	return &Books{YearCharts: map[int]*Chart{}, Subs: map[string]SubAccount{}, children: map[string][]string{},
+		MonthLast: map[string]Date{}, Opened: map[int]bool{}, Transitions: map[int]bool{},
+		Vouchers: map[string]*Voucher{}, LastNumber: map[string]int{},
 		ClosedMonths: map[string]bool{}, ClosedYears: map[int]bool{}, postings: map[string][]posting{},
 		Spent: map[int]map[string]Fen{}, MatterSpent: map[string]Fen{}}
+}
+
+// ChartFor returns the chart of a fiscal year: the one recorded for it;
+// else the chart of the latest earlier year recorded (a chart changes only
+// by a transition); else the chart adopted without a year; else the chart
+// the law sets for the year (ChartInForce).
+func (b *Books) ChartFor(year int) *Chart {
+	if c := b.YearCharts[year]; c != nil {
+		return c
+	}
+	best := 0
+	for y := range b.YearCharts {
+		if y < year && y > best {
+			best = y
+		}
+	}
+	if best > 0 {
+		return b.YearCharts[best]
+	}
+	if b.Chart != nil {
+		return b.Chart
+	}
+	return ChartInForce(year)
+}
+
+// AccountOf returns an account of the year's chart or a sub-account (with
+// its root's class, side and cash flag, its own code and name).
+func (b *Books) AccountOf(year int, code string) (Account, bool) {
+	ch := b.ChartFor(year)
+	if a, ok := ch.Account(code); ok {
+		return a, true
+	}
+	sub, ok := b.Subs[code]
+	if !ok {
+		return Account{}, false
+	}
+	root, ok := b.AccountOf(year, sub.Parent)
+	if !ok {
+		return Account{}, false
+	}
+	root.Code, root.NameZH, root.NameEN = sub.Code, sub.NameZH, sub.NameEN
+	return root, true
+}
+
+// IsLeaf reports whether an account has no sub-accounts: vouchers post to
+// leaves only.
+func (b *Books) IsLeaf(code string) bool { return len(b.children[code]) == 0 }
+
+// Children returns an account's sub-accounts' codes, sorted.
+func (b *Books) Children(code string) []string { return slices.Clone(b.children[code]) }
+
+// descendants returns code and every sub-account below it.
+func (b *Books) descendants(code string) []string {
+	out := []string{code}
+	for _, c := range b.children[code] {
+		out = append(out, b.descendants(c)...)
+	}
+	return out
+}
+
+// sideOf returns the normal side of an account in a year's chart, or of
+// the chart that last had it (an account of an earlier chart).
+func (b *Books) sideOf(code string, year int) string {
+	if a, ok := b.AccountOf(year, code); ok {
+		return a.Side
+	}
+	for y := year - 1; y >= b.FirstYear && y > 0; y-- {
+		if a, ok := b.AccountOf(y, code); ok {
+			return a.Side
+		}
+	}
+	if b.Chart != nil {
+		if a, ok := b.Chart.Account(code); ok {
+			return a.Side
+		}
+	}
+	if a, ok := DefaultChart().Account(code); ok {
+		return a.Side
+	}
+	return SideDebit
+}
+
+// payment is what lines pay out: the credits to cash and bank accounts
+// less the debits to them, so that moving money between cash and bank, or
+// between the community's own bank accounts, is no payment. A red-ink
+// reversal (negative amounts) pays out the negative of its original.
+func (b *Books) payment(year int, lines []Line) Fen {
+	var net Fen
+	neg := false
+	for _, l := range lines {
+		neg = neg || l.Debit < 0 || l.Credit < 0
+		if a, ok := b.AccountOf(year, l.Account); ok && a.Cash {
+			net += l.Credit - l.Debit
+		}
+	}
+	if neg {
+		return min(net, 0)
+	}
+	return max(net, 0)
 }
 
 // Month returns "YYYY-MM" of a date.
@@ -86,24 +222,41 @@ func Month(d Date) string { return fmt.Sprintf("%04d-%02d", d.Year, int(d.Month)
 // VoucherID returns the id of voucher number n in the month of d.
 func VoucherID(d Date, n int) string { return fmt.Sprintf("%s-%03d", Month(d), n) }
 
-// Balance returns an account's balance at the end of date d, on its normal
-// side (positive when the balance is on the account's normal side).
+// Balance returns an account's balance at the end of date d, with its
+// sub-accounts', on its normal side (positive when the balance is on the
+// account's normal side).
 func (b *Books) Balance(account string, d Date) Fen {
 	var sum Fen
-	for _, p := range b.postings[account] {
-		if !p.date.After(d) {
-			sum += p.amount
+	for _, code := range b.descendants(account) {
+		for _, p := range b.postings[code] {
+			if !p.date.After(d) {
+				sum += p.amount
+			}
 		}
 	}
-	if a, ok := b.Chart.Account(account); ok && a.Side == SideCredit {
+	if b.sideOf(account, d.Year) == SideCredit {
 		return -sum
 	}
 	return sum
 }
 
 func (b *Books) post(d Date, lines []Line) {
+	if b.FirstYear == 0 || d.Year < b.FirstYear {
+		b.FirstYear = d.Year
+	}
+	if m := Month(d); b.FirstMonth == "" || m < b.FirstMonth {
+		b.FirstMonth = m
+	}
 	for _, l := range lines {
 		b.postings[l.Account] = append(b.postings[l.Account], posting{date: d, amount: l.Debit - l.Credit})
+	}
+}
+
+// Postings calls fn with every posting of an account (not its
+// sub-accounts), in the order recorded: debit positive, credit negative.
+func (b *Books) Postings(account string, fn func(d Date, amount Fen)) {
+	for _, p := range b.postings[account] {
+		fn(p.date, p.amount)
 	}
 }
 
@@ -121,8 +274,28 @@ func (b *Books) apply(e Event, date Date) {
 	switch e := e.(type) {
 	case *ChartAdopted:
 		if c := Charts()[e.Chart]; c != nil {
-			b.Chart = c
+			if e.Year == 0 {
+				b.Chart = c
+			} else {
+				b.YearCharts[e.Year] = c
+			}
 		}
+	case *AccountDefined:
+		b.defineSub(e.SubAccount)
+	case *BalancesOpened:
+		jan1 := Date{Year: e.Year, Month: time.January, Day: 1}
+		b.Opened[e.Year] = true
+		b.recordVoucher(jan1, &VoucherData{Number: 0, Summary: "期初余额 " + e.Source, Lines: e.Lines}, "")
+	case *ChartTransitioned:
+		jan1 := Date{Year: e.Year, Month: time.January, Day: 1}
+		if c := Charts()[e.To]; c != nil {
+			b.YearCharts[e.Year] = c
+		}
+		for _, sub := range e.NewSubs {
+			b.defineSub(sub)
+		}
+		b.Transitions[e.Year] = true
+		b.recordVoucher(jan1, &VoucherData{Number: 0, Summary: "新旧会计制度衔接 " + e.From + " → " + e.To, Lines: e.Lines}, "")
 	case *VoucherPosted:
 		b.recordVoucher(date, &e.VoucherData, "")
 	case *CorrectionPosted:
@@ -149,11 +322,33 @@ func (b *Books) apply(e Event, date Date) {
 	}
 }
 
+func (b *Books) defineSub(sub SubAccount) {
+	if _, ok := b.Subs[sub.Code]; ok {
+		return
+	}
+	b.Subs[sub.Code] = sub
+	b.children[sub.Parent] = append(b.children[sub.Parent], sub.Code)
+	slices.Sort(b.children[sub.Parent])
+}
+
 func (b *Books) recordVoucher(date Date, v *VoucherData, reverses string) {
+	if b.YearCharts[date.Year] == nil {
+		// Books kept before charts went by year: the year used the chart
+		// of the books as it was then.
+		c := b.Chart
+		if c == nil {
+			c = DefaultChart()
+		}
+		b.YearCharts[date.Year] = c
+	}
 	id := VoucherID(date, v.Number)
-	b.LastNumber[Month(date)] = max(b.LastNumber[Month(date)], v.Number)
+	m := Month(date)
+	if v.Number >= b.LastNumber[m] && v.Number > 0 {
+		b.MonthLast[m] = date
+	}
+	b.LastNumber[m] = max(b.LastNumber[m], v.Number)
 	b.post(date, v.Lines)
-	pay := b.Chart.Payment(v.Lines)
+	pay := b.payment(date.Year, v.Lines)
 	b.Vouchers[id] = &Voucher{ID: id, Date: date, Summary: v.Summary, Lines: slices.Clone(v.Lines),
 		BudgetLine: v.BudgetLine, Matter: v.Matter, Payment: pay, Reverses: reverses}
 	if reverses == "" {
@@ -171,6 +366,15 @@ func (b *Books) clone() *Books {
 		vc := *v
 		d.Vouchers[k] = &vc
 	}
+	d.YearCharts = cloneMap(b.YearCharts)
+	d.Subs = cloneMap(b.Subs)
+	d.children = make(map[string][]string, len(b.children))
+	for k, v := range b.children {
+		d.children[k] = slices.Clip(v)
+	}
+	d.MonthLast = cloneMap(b.MonthLast)
+	d.Opened = cloneMap(b.Opened)
+	d.Transitions = cloneMap(b.Transitions)
 	d.LastNumber = cloneMap(b.LastNumber)
 	d.ClosedMonths = cloneMap(b.ClosedMonths)
 	d.ClosedYears = cloneMap(b.ClosedYears)
@@ -209,10 +413,40 @@ type VoucherData struct {
 
 // Books events.
 type (
-	// ChartAdopted records the chart of accounts the books follow.
+	// ChartAdopted records the chart of accounts of one fiscal year, or,
+	// without a year (books kept before charts went by year), of every
+	// year that records none.
 	ChartAdopted struct {
 		Chart   string `json:"chart"`
 		Version int    `json:"version"`
+		Year    int    `json:"year,omitempty"`
+	}
+	// AccountDefined records a sub-account (明细科目).
+	AccountDefined struct {
+		SubAccount
+	}
+	// BalancesOpened records the opening balances (期初余额) of books
+	// started before gongkai, at the start of a year, from the prior
+	// year's statement named in Source.
+	BalancesOpened struct {
+		Year   int    `json:"year"`
+		Lines  []Line `json:"lines"`
+		Source string `json:"source"`
+	}
+	// ChartTransitioned records the change of chart at the start of a year
+	// (新旧衔接): each closing balance of the old chart moved into the new
+	// one by the mapping, as one balanced voucher, with the sub-accounts
+	// carried to their new parents.
+	ChartTransitioned struct {
+		Year        int          `json:"year"`
+		From        string       `json:"from"`
+		To          string       `json:"to"`
+		ToVersion   int          `json:"to_version"`
+		Mapping     string       `json:"mapping"`
+		Moves       []Move       `json:"moves"`
+		Lines       []Line       `json:"lines"`
+		NewSubs     []SubAccount `json:"new_subs,omitempty"`
+		Preparer    string       `json:"preparer"`
 	}
 	// VoucherPosted records a voucher (记账凭证).
 	VoucherPosted struct {
@@ -265,6 +499,9 @@ type Evidence struct {
 }
 
 func (*ChartAdopted) EventType() string     { return EvChartAdopted }
+func (*AccountDefined) EventType() string    { return EvAccountDefined }
+func (*BalancesOpened) EventType() string    { return EvBalancesOpened }
+func (*ChartTransitioned) EventType() string { return EvChartTransitioned }
 func (*VoucherPosted) EventType() string    { return EvVoucherPosted }
 func (*VoucherReversed) EventType() string  { return EvVoucherReversed }
 func (*CorrectionPosted) EventType() string { return EvCorrectionPosted }
@@ -360,6 +597,8 @@ type (
 	// AdoptChart switches the books to another shipped chart of accounts.
 	AdoptChart struct {
 		Chart string `json:"chart"`
+		// Year, when set, is the one fiscal year the chart is for.
+		Year int `json:"year"`
 	}
 	// PostVoucher posts a voucher.
 	PostVoucher struct{ voucherIn }
@@ -539,15 +778,35 @@ func checkVoucher(env Env, b *Books, v VoucherData) error {
 	if err := nextNumber(b, env.Date, v.Number); err != nil {
 		return err
 	}
-	for i, l := range v.Lines {
-		a, ok := b.Chart.Account(l.Account)
-		if !ok || a.Closed {
-			return &RuleError{Code: "unknown_account", Field: fmt.Sprintf("data.lines[%d].account", i),
-				Reason:   "account " + l.Account + " is not an open account of chart " + b.Chart.ID,
-				ReasonZH: "科目 " + l.Account + " 不在科目表 " + b.Chart.ID + " 中或已停用"}
-		}
+	if err := numberInDateOrder(b, env.Date); err != nil {
+		return err
 	}
-	pay := b.Chart.Payment(v.Lines)
+	if err := chartChanged(b, env.Date.Year); err != nil {
+		return err
+	}
+	year := env.Date.Year
+	debited, credited := map[string]bool{}, map[string]bool{}
+	for i, l := range v.Lines {
+		field := fmt.Sprintf("data.lines[%d].account", i)
+		a, ok := b.AccountOf(year, l.Account)
+		if !ok || a.Closed {
+			return unknownAccount(field, l.Account, b.ChartFor(year).ID)
+		}
+		if !b.IsLeaf(l.Account) {
+			return notLeaf(field, l.Account)
+		}
+		if (l.Debit != 0 && credited[l.Account]) || (l.Credit != 0 && debited[l.Account]) {
+			return &RuleError{Code: "same_account_both_sides", Field: field,
+				Reason:   "account " + l.Account + " is both debited and credited in this voucher: net the amounts, or post to two different accounts",
+				ReasonZH: "同一科目 " + l.Account + " 在本凭证中既借又贷：请轧差后记一方，或分别记入不同的明细科目"}
+		}
+		debited[l.Account] = debited[l.Account] || l.Debit != 0
+		credited[l.Account] = credited[l.Account] || l.Credit != 0
+	}
+	if err := cashNotNegative(env, b, v.Lines); err != nil {
+		return err
+	}
+	pay := b.payment(year, v.Lines)
 	threshold := env.Community.RuleSetAt(env.Date).SpendingThreshold
 	if v.Matter != "" {
 		m, err := resolution(env, "data.matter", v.Matter)
@@ -602,12 +861,20 @@ func (c *AdoptChart) Decide(env Env) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(b.Vouchers) > 0 {
-		return nil, &RuleError{Code: "chart_in_use", Field: "data.chart",
-			Reason: "the books already have vouchers; a new chart needs a mapping and a new set of books", ReasonZH: "账簿已有凭证，不能直接更换科目表"}
-	}
 	ch := Charts()[c.Chart]
-	return []Event{&ChartAdopted{Chart: ch.ID, Version: ch.Version}}, nil
+	if c.Year == 0 {
+		if len(b.Vouchers) > 0 {
+			return nil, &RuleError{Code: "chart_in_use", Field: "data.chart",
+				Reason: "the books already have vouchers; a new chart is taken up at the start of a year (books.transition)", ReasonZH: "账簿已有凭证，不能直接更换科目表；新科目表须在年初办理新旧衔接"}
+		}
+		return []Event{&ChartAdopted{Chart: ch.ID, Version: ch.Version}}, nil
+	}
+	if b.YearCharts[c.Year] != nil || (b.FirstYear != 0 && b.FirstYear <= c.Year) {
+		return nil, &RuleError{Code: "chart_in_use", Field: "data.year",
+			Reason:   fmt.Sprintf("the books already hold %d or an earlier year; a year's chart changes only at its start, by books.transition", c.Year),
+			ReasonZH: fmt.Sprintf("账簿已有 %d 年度或更早的记录；科目表只能在年初通过新旧衔接更换", c.Year)}
+	}
+	return []Event{&ChartAdopted{Chart: ch.ID, Version: ch.Version, Year: c.Year}}, nil
 }
 
 func (c *PostVoucher) Decide(env Env) ([]Event, error) {
@@ -618,7 +885,7 @@ func (c *PostVoucher) Decide(env Env) ([]Event, error) {
 	if err := checkVoucher(env, b, c.data); err != nil {
 		return nil, err
 	}
-	return []Event{&VoucherPosted{c.data}}, nil
+	return append(yearChart(b, env.Date.Year), &VoucherPosted{c.data}), nil
 }
 
 func (c *PostCorrection) Decide(env Env) ([]Event, error) {
@@ -637,7 +904,7 @@ func (c *PostCorrection) Decide(env Env) ([]Event, error) {
 	if err := checkVoucher(env, b, c.data); err != nil {
 		return nil, err
 	}
-	return []Event{&CorrectionPosted{VoucherData: c.data, Corrects: c.Corrects, Reason: c.Reason}}, nil
+	return append(yearChart(b, env.Date.Year), &CorrectionPosted{VoucherData: c.data, Corrects: c.Corrects, Reason: c.Reason}), nil
 }
 
 func (c *ReverseVoucher) Decide(env Env) ([]Event, error) {
@@ -668,6 +935,9 @@ func (c *ReverseVoucher) Decide(env Env) ([]Event, error) {
 	if err := nextNumber(b, env.Date, c.Number); err != nil {
 		return nil, err
 	}
+	if err := numberInDateOrder(b, env.Date); err != nil {
+		return nil, err
+	}
 	mirror := make([]Line, len(orig.Lines))
 	for i, l := range orig.Lines {
 		mirror[i] = Line{Account: l.Account, Debit: -l.Debit, Credit: -l.Credit}
@@ -683,9 +953,8 @@ func (c *AssertBalance) Decide(env Env) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := b.Chart.Account(c.Account); !ok {
-		return nil, &RuleError{Code: "unknown_account", Field: "data.account",
-			Reason: "account " + c.Account + " is not in chart " + b.Chart.ID, ReasonZH: "科目 " + c.Account + " 不在科目表中"}
+	if _, ok := b.AccountOf(env.Date.Year, c.Account); !ok {
+		return nil, unknownAccount("data.account", c.Account, b.ChartFor(env.Date.Year).ID)
 	}
 	have := b.Balance(c.Account, env.Date)
 	if have != c.balance {
@@ -712,6 +981,16 @@ func (c *CloseMonth) Decide(env Env) ([]Event, error) {
 		return nil, &RuleError{Code: "month_not_over", Field: "effective_date",
 			Reason: "a month is closed on its last day or later", ReasonZH: "月份未结束，不能结账"}
 	}
+	// Months close in order within a year, from the books' first month.
+	for mm := 1; mm < m; mm++ {
+		prior := fmt.Sprintf("%04d-%02d", y, mm)
+		if b.FirstMonth != "" && prior >= b.FirstMonth && !b.ClosedMonths[prior] {
+			return nil, &RuleError{Code: "earlier_month_open", Field: "data.month",
+				Reason:   fmt.Sprintf("close %s first: months are closed in order", prior),
+				ReasonZH: fmt.Sprintf("请先结账 %s：月份须依次结账", prior)}
+		}
+	}
+	ch := b.ChartFor(y)
 	mc := &MonthClosed{Month: c.Month}
 	for _, v := range b.Vouchers {
 		if Month(v.Date) == c.Month {
@@ -721,7 +1000,7 @@ func (c *CloseMonth) Decide(env Env) ([]Event, error) {
 			}
 		}
 	}
-	for _, a := range b.Chart.Accounts {
+	for _, a := range ch.Accounts {
 		bal := b.Balance(a.Code, end)
 		if (a.Side == SideDebit) == (bal >= 0) {
 			mc.DebitBalance += abs(bal)
@@ -761,13 +1040,28 @@ func (c *CloseYear) Decide(env Env) ([]Event, error) {
 		return nil, &RuleError{Code: "year_not_over", Field: "effective_date",
 			Reason: "a year is closed on its last day or later", ReasonZH: "年度未结束，不能年终结账"}
 	}
+	// Years close in order, from the first the books hold, and never
+	// after a later year.
+	for y := b.FirstYear; y > 0 && y < c.Year; y++ {
+		if !b.ClosedYears[y] {
+			return nil, &RuleError{Code: "earlier_year_open", Field: "data.year",
+				Reason:   fmt.Sprintf("close %d first: years are closed in order from the books' first, %d", y, b.FirstYear),
+				ReasonZH: fmt.Sprintf("请先年终结账 %d 年度：年度须从账簿的第一个年度（%d）起依次结账", y, b.FirstYear)}
+		}
+	}
+	for y := range b.ClosedYears {
+		if y > c.Year {
+			return nil, &RuleError{Code: "later_year_closed", Field: "data.year",
+				Reason:   fmt.Sprintf("%d is closed already: %d cannot be closed after a later year", y, c.Year),
+				ReasonZH: fmt.Sprintf("%d 年度已结账，不能在其后再结账更早的 %d 年度", y, c.Year)}
+		}
+	}
+	if b.FirstYear != 0 && c.Year < b.FirstYear {
+		return nil, &RuleError{Code: "before_books", Field: "data.year",
+			Reason: fmt.Sprintf("the books begin in %d", b.FirstYear), ReasonZH: fmt.Sprintf("账簿从 %d 年度开始", b.FirstYear)}
+	}
 	var open []string
 	for _, v := range b.Vouchers {
-		if v.Date.Year < c.Year && !b.ClosedYears[v.Date.Year] {
-			return nil, &RuleError{Code: "earlier_year_open", Field: "data.year",
-				Reason:   fmt.Sprintf("close %d first: years are closed in order", v.Date.Year),
-				ReasonZH: fmt.Sprintf("请先年终结账 %d 年度：年度须依次结账", v.Date.Year)}
-		}
 		if v.Date.Year == c.Year && !b.ClosedMonths[Month(v.Date)] && !slices.Contains(open, Month(v.Date)) {
 			open = append(open, Month(v.Date))
 		}
@@ -778,27 +1072,43 @@ func (c *CloseYear) Decide(env Env) ([]Event, error) {
 			Reason: fmt.Sprintf("close the months with postings first: %v", open), ReasonZH: fmt.Sprintf("请先结账有凭证的月份：%v", open)}
 	}
 	end := Date{Year: c.Year, Month: 12, Day: 31}
+	ch := b.ChartFor(c.Year)
+	income, dist := ch.YearIncome, ch.Distribution
 	yc := &YearClosed{Year: c.Year}
-	for _, a := range b.Chart.Accounts {
-		bal := b.Balance(a.Code, end)
-		if bal == 0 {
+	// Every leaf of an income or expense account, sub-accounts included,
+	// is carried to 本年收益 with its own balance.
+	codes := make([]string, 0, len(b.postings))
+	for code := range b.postings {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		a, ok := b.AccountOf(c.Year, code)
+		if !ok || code == income {
 			continue
 		}
-		switch a.Class {
-		case ClassIncome: // credit balance: Dr income, Cr 321
-			yc.Lines = append(yc.Lines, Line{Account: a.Code, Debit: bal}, Line{Account: AccountYearIncome, Credit: bal})
-			yc.NetIncome += bal
-		case ClassExpense: // debit balance: Dr 321, Cr expense
-			yc.Lines = append(yc.Lines, Line{Account: AccountYearIncome, Debit: bal}, Line{Account: a.Code, Credit: bal})
-			yc.NetIncome -= bal
+		var own Fen
+		for _, p := range b.postings[code] {
+			if !p.date.After(end) {
+				own += p.amount
+			}
+		}
+		switch {
+		case own == 0:
+		case a.Class == ClassIncome: // credit balance: Dr income, Cr 本年收益
+			yc.Lines = append(yc.Lines, Line{Account: code, Debit: -own}, Line{Account: income, Credit: -own})
+			yc.NetIncome -= own
+		case a.Class == ClassExpense: // debit balance: Dr 本年收益, Cr expense
+			yc.Lines = append(yc.Lines, Line{Account: income, Debit: own}, Line{Account: code, Credit: own})
+			yc.NetIncome -= own
 		}
 	}
-	// 本年收益 (321) as it stood plus this year's result goes to 收益分配.
-	total := b.Balance(AccountYearIncome, end) + yc.NetIncome
+	// 本年收益 as it stood plus this year's result goes to 收益分配.
+	total := b.Balance(income, end) + yc.NetIncome
 	if total > 0 {
-		yc.Lines = append(yc.Lines, Line{Account: AccountYearIncome, Debit: total}, Line{Account: AccountDistribution, Credit: total})
+		yc.Lines = append(yc.Lines, Line{Account: income, Debit: total}, Line{Account: dist, Credit: total})
 	} else if total < 0 {
-		yc.Lines = append(yc.Lines, Line{Account: AccountDistribution, Debit: -total}, Line{Account: AccountYearIncome, Credit: -total})
+		yc.Lines = append(yc.Lines, Line{Account: dist, Debit: -total}, Line{Account: income, Credit: -total})
 	}
 	for m := range b.ClosedMonths {
 		if len(yc.Lines) > 0 && m > fmt.Sprintf("%04d-12", c.Year) {

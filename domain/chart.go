@@ -4,7 +4,10 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
+	"sync"
 )
 
 // Account classes. Income and expense together are the profit-and-loss
@@ -49,11 +52,24 @@ type Account struct {
 
 // Chart is a chart of accounts (会计科目表), loaded from a versioned data file.
 type Chart struct {
-	ID       string    `json:"id"`
-	Version  int       `json:"version"`
-	NameZH   string    `json:"name_zh"`
-	NameEN   string    `json:"name_en"`
-	Accounts []Account `json:"accounts"`
+	ID      string `json:"id"`
+	Version int    `json:"version"`
+	NameZH  string `json:"name_zh"`
+	NameEN  string `json:"name_en"`
+	// Source cites the document that sets the chart.
+	Source any `json:"source,omitempty"`
+	// EffectiveFrom is the first day the chart is in force: the chart of a
+	// fiscal year, unless the books record another, is the latest in force
+	// on its first day (ChartInForce).
+	EffectiveFrom Date `json:"effective_from"`
+	// YearIncome and Distribution are the accounts the year-end close
+	// carries income and expense into (本年收益, 收益分配); Cash the cash and
+	// bank accounts, a credit to which is a payment. Defaults: 321, 322,
+	// 101 and 102.
+	YearIncome   string    `json:"year_income,omitempty"`
+	Distribution string    `json:"distribution,omitempty"`
+	CashCodes    []string  `json:"cash_accounts,omitempty"`
+	Accounts     []Account `json:"accounts"`
 	// MapsFrom maps the account codes of an earlier chart to this one's, for
 	// a chart that replaces another.
 	MapsFrom map[string]map[string]string `json:"maps_from,omitempty"`
@@ -63,11 +79,19 @@ type Chart struct {
 //go:embed charts/*.json
 var chartFiles embed.FS
 
-// Charts returns every chart shipped with gongkai, by id.
-func Charts() map[string]*Chart {
+// Charts returns every chart shipped with gongkai, by id. The charts are
+// shared: never change one.
+func Charts() map[string]*Chart { return chartSet() }
+
+var chartSet = sync.OnceValue(loadCharts)
+
+func loadCharts() map[string]*Chart {
 	out := map[string]*Chart{}
 	entries, _ := chartFiles.ReadDir("charts")
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "transition-") {
+			continue // a mapping between charts (transitionMap)
+		}
 		b, err := chartFiles.ReadFile("charts/" + e.Name())
 		if err != nil {
 			panic(err)
@@ -81,8 +105,30 @@ func Charts() map[string]*Chart {
 	return out
 }
 
-// DefaultChart returns the 2004 chart of 村集体经济组织会计制度.
+// DefaultChart returns the 2004 chart of 村集体经济组织会计制度, the chart
+// of books that record none (they were kept before charts went by year).
 func DefaultChart() *Chart { return Charts()[DefaultChartID] }
+
+// ChartInForce returns the chart the law sets for a fiscal year: of the
+// charts shipped, the one with the latest EffectiveFrom on or before 1
+// January of the year (the 2004 chart for years before 2024, the 2023
+// chart from 2024), or the default chart for years before any.
+func ChartInForce(year int) *Chart {
+	var best *Chart
+	jan1 := Date{Year: year, Month: 1, Day: 1}
+	for _, c := range chartSet() {
+		if c.EffectiveFrom.IsZero() || c.EffectiveFrom.After(jan1) {
+			continue
+		}
+		if best == nil || best.EffectiveFrom.Before(c.EffectiveFrom) {
+			best = c
+		}
+	}
+	if best == nil {
+		return DefaultChart()
+	}
+	return best
+}
 
 // ParseChart reads a chart data file and checks it.
 func ParseChart(b []byte) (*Chart, error) {
@@ -92,6 +138,15 @@ func ParseChart(b []byte) (*Chart, error) {
 	}
 	if c.ID == "" || c.Version < 1 || len(c.Accounts) == 0 {
 		return nil, fmt.Errorf("chart needs an id, a version and accounts")
+	}
+	if c.YearIncome == "" {
+		c.YearIncome = AccountYearIncome
+	}
+	if c.Distribution == "" {
+		c.Distribution = AccountDistribution
+	}
+	if len(c.CashCodes) == 0 {
+		c.CashCodes = []string{AccountCash, AccountBank}
 	}
 	c.byCode = map[string]int{}
 	for i, a := range c.Accounts {
@@ -106,7 +161,7 @@ func ParseChart(b []byte) (*Chart, error) {
 		if a.Side != SideDebit && a.Side != SideCredit {
 			return nil, fmt.Errorf("account %s: unknown side %q", a.Code, a.Side)
 		}
-		if a.Code == AccountCash || a.Code == AccountBank {
+		if slices.Contains(c.CashCodes, a.Code) {
 			c.Accounts[i].Cash = true
 		}
 		c.byCode[a.Code] = i

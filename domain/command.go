@@ -87,6 +87,7 @@ func CommandTypes() []string {
 		CmdAdoptBudget, CmdAdjustBudget, CmdRecordFunds,
 		CmdAdoptChart, CmdPostVoucher, CmdReverseVoucher, CmdPostCorrection,
 		CmdAssertBalance, CmdCloseMonth, CmdCloseYear,
+		CmdDefineAccount, CmdOpenBalances, CmdTransition,
 	}
 }
 
@@ -155,6 +156,12 @@ func DecodeCommand(typ string, data []byte) (Command, error) {
 		c = &CloseMonth{}
 	case CmdCloseYear:
 		c = &CloseYear{}
+	case CmdDefineAccount:
+		c = &DefineAccount{}
+	case CmdOpenBalances:
+		c = &OpenBalances{}
+	case CmdTransition:
+		c = &Transition{}
 	case CmdCreateAccount:
 		c = &CreateAccount{}
 	case CmdSetPassword:

@@ -35,6 +35,10 @@ var validData = map[string]string{
 	domain.CmdAssertBalance:        `{"account":"102","balance":"20000.00","evidence":{"kind":"bank_statement","reference":"2025年3月对账单"}}`,
 	domain.CmdCloseMonth:           `{"month":"2025-03"}`,
 	domain.CmdCloseYear:            `{"year":2025}`,
+	domain.CmdCorrectMatter:        `{"stage":"resolved","reason":"实到人数录入错误","votes":` + votesPassJSON + `}`,
+	domain.CmdDefineAccount:        `{"code":"11201","parent":"112","name_zh":"张三"}`,
+	domain.CmdOpenBalances:         `{"year":2024,"lines":[{"account":"101","debit":"100.00"},{"account":"301","credit":"100.00"}],"source":"2023年度资产负债表","preparer":"赵敏"}`,
+	domain.CmdTransition:           `{"year":2024,"preparer":"赵敏"}`,
 }
 
 func TestCommandTypes(t *testing.T) {

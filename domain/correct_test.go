@@ -8,12 +8,6 @@ import (
 	"github.com/gongkai/gongkai/domain"
 )
 
-// The well-formed data of matter.correct for TestCommandTypes, whose table
-// lives in command_test.go.
-func init() {
-	validData[domain.CmdCorrectMatter] = `{"stage":"resolved","reason":"实到人数录入错误","votes":` + votesPassJSON + `}`
-}
-
 // mResolveNoQuorum is the vote of issue 9: 12 of 15 were present, but 9
 // was typed, so the resolution was recorded as failed for lack of quorum.
 var mResolveNoQuorum = at{"2025-03-20", &domain.MatterResolved{Decision: decided(votesNoQuorum, "同意修缮")}}

@@ -92,6 +92,12 @@ func DecodeEvent(typ string, schema int, data []byte) (Event, error) {
 		e = &MonthClosed{}
 	case EvYearClosed:
 		e = &YearClosed{}
+	case EvAccountDefined:
+		e = &AccountDefined{}
+	case EvBalancesOpened:
+		e = &BalancesOpened{}
+	case EvChartTransitioned:
+		e = &ChartTransitioned{}
 	case EvAccountCreated:
 		e = &AccountCreated{}
 	case EvPasswordSet:

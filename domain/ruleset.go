@@ -40,6 +40,9 @@ type RuleSet struct {
 	// SpendingThreshold is the amount above which spending must reference a
 	// passed resolution.
 	SpendingThreshold Fen `json:"spending_threshold"`
+	// BankOverdraft allows a bank account of the books to go below zero
+	// (an overdraft agreed with the bank); cash never may.
+	BankOverdraft bool `json:"bank_overdraft,omitempty"`
 }
 
 // DefaultRuleSet follows national law (村民委员会组织法 §26): a

@@ -62,15 +62,27 @@ type (
 	}
 )
 
-// accountOptions lists the open accounts of the books' chart.
+// accountOptions lists the accounts a voucher of this year may post to:
+// the open accounts of the year's chart without sub-accounts, and the
+// sub-accounts (明细科目) that have none below them.
 func (fc *formCtx) accountOptions() []option {
-	ch := fc.books().Chart
+	b := fc.books()
+	year := fc.today().Year
 	out := []option{{Value: "", Label: txt{"（选择科目）", "(account)"}}}
-	for _, a := range ch.Accounts {
-		if a.Closed {
-			continue
+	var add func(code string)
+	add = func(code string) {
+		if kids := b.Children(code); len(kids) > 0 {
+			for _, k := range kids {
+				add(k)
+			}
+			return
 		}
-		out = append(out, option{Value: a.Code, Label: txt{a.Code + " " + a.NameZH, a.Code + " " + a.NameEN}})
+		if a, ok := b.AccountOf(year, code); ok && !a.Closed {
+			out = append(out, option{Value: a.Code, Label: txt{a.Code + " " + a.NameZH, a.Code + " " + a.NameEN}})
+		}
+	}
+	for _, a := range b.ChartFor(year).Accounts {
+		add(a.Code)
 	}
 	return out
 }

@@ -27,7 +27,7 @@ func votesText(lang string, v domain.Votes) string {
 }
 
 func (fc *formCtx) accountName(code string) string {
-	if a, ok := fc.books().Chart.Account(code); ok {
+	if a, ok := fc.books().AccountOf(fc.today().Year, code); ok {
 		if fc.lang() == "en" {
 			return code + " " + a.NameEN
 		}
