@@ -91,6 +91,10 @@ type Books struct {
 	// MatterSpent is the payments that cite each matter (事项), net of
 	// reversals.
 	MatterSpent map[string]Fen
+	// Assets are the fixed-asset cards (固定资产卡片), by id; Depreciated
+	// the voucher of each month's depreciation run, by month (assets.go).
+	Assets      map[string]*Asset
+	Depreciated map[string]string
 }
 
 type posting struct {
@@ -197,24 +201,8 @@ func (b *Books) sideOf(code string, year int) string {
 	return SideDebit
 }
 
-// payment is what lines pay out: the credits to cash and bank accounts
-// less the debits to them, so that moving money between cash and bank, or
-// between the community's own bank accounts, is no payment. A red-ink
-// reversal (negative amounts) pays out the negative of its original.
-func (b *Books) payment(year int, lines []Line) Fen {
-	var net Fen
-	neg := false
-	for _, l := range lines {
-		neg = neg || l.Debit < 0 || l.Credit < 0
-		if a, ok := b.AccountOf(year, l.Account); ok && a.Cash {
-			net += l.Credit - l.Debit
-		}
-	}
-	if neg {
-		return min(net, 0)
-	}
-	return max(net, 0)
-}
+// payment is what lines pay out in a year (Chart.Payment).
+func (b *Books) payment(year int, lines []Line) Fen { return b.ChartFor(year).Payment(lines) }
 
 // Month returns "YYYY-MM" of a date.
 func Month(d Date) string { return fmt.Sprintf("%04d-%02d", d.Year, int(d.Month)) }
@@ -312,6 +300,12 @@ func (b *Books) apply(e Event, date Date) {
 		}
 	case *MonthClosed:
 		b.ClosedMonths[e.Month] = true
+	case *AssetRegistered:
+		b.registerAsset(e, date)
+	case *DepreciationPosted:
+		b.postDepreciation(e, date)
+	case *AssetDisposed:
+		b.disposeAsset(e, date)
 	case *YearClosed:
 		// The carry-forward belongs to the last day of the year it closes.
 		b.post(Date{Year: e.Year, Month: time.December, Day: 31}, e.Lines)
@@ -387,6 +381,8 @@ func (b *Books) clone() *Books {
 		d.Spent[y] = cloneMap(m)
 	}
 	d.MatterSpent = cloneMap(b.MatterSpent)
+	d.Assets = cloneAssets(b.Assets)
+	d.Depreciated = cloneMap(b.Depreciated)
 	return &d
 }
 
@@ -869,10 +865,29 @@ func (c *AdoptChart) Decide(env Env) ([]Event, error) {
 		}
 		return []Event{&ChartAdopted{Chart: ch.ID, Version: ch.Version}}, nil
 	}
-	if b.YearCharts[c.Year] != nil || (b.FirstYear != 0 && b.FirstYear <= c.Year) {
+	// The chart of a coming year is recorded before its first posting:
+	// the chart in force for books that start with it, the chart of the
+	// year before for books that go on (a change is a transition).
+	held := false
+	for y := range b.YearCharts {
+		held = held || y >= c.Year
+	}
+	if held || b.LastPostingYear() >= c.Year {
 		return nil, &RuleError{Code: "chart_in_use", Field: "data.year",
-			Reason:   fmt.Sprintf("the books already hold %d or an earlier year; a year's chart changes only at its start, by books.transition", c.Year),
-			ReasonZH: fmt.Sprintf("账簿已有 %d 年度或更早的记录；科目表只能在年初通过新旧衔接更换", c.Year)}
+			Reason:   fmt.Sprintf("the books already hold %d or a later year: a year's chart is recorded before its first posting", c.Year),
+			ReasonZH: fmt.Sprintf("账簿已有 %d 年度或以后的记录：科目表须在该年度第一笔记账之前确定", c.Year)}
+	}
+	if err := chartChanged(b, c.Year); err != nil {
+		return nil, err
+	}
+	want := ChartInForce(c.Year)
+	if b.FirstYear != 0 {
+		want = b.ChartFor(c.Year)
+	}
+	if ch.ID != want.ID {
+		return nil, &RuleError{Code: "chart_not_in_force", Field: "data.chart",
+			Reason:   fmt.Sprintf("the chart of %d is %s; another chart is taken up by books.transition at the start of a year that follows a closed one", c.Year, want.ID),
+			ReasonZH: fmt.Sprintf("%d 年度应使用科目表 %s；更换科目表须在上一年度结账后于年初办理新旧衔接", c.Year, want.ID)}
 	}
 	return []Event{&ChartAdopted{Chart: ch.ID, Version: ch.Version, Year: c.Year}}, nil
 }

@@ -466,8 +466,19 @@ func (b *Books) notNegative(env Env, ch *Chart, code string, lines []Line, line 
 			}
 			return &RuleError{Code: "bank_overdrawn", Field: fmt.Sprintf("data.lines[%d]", line),
 				Reason:   fmt.Sprintf("bank account %s would be %s on %s, and the rule set in force allows no overdraft", code, sum, e.d),
-				ReasonZH: fmt.Sprintf("记账后银行存款 %s（%s）在 %s 的余额将为 %s 元，现行规则不允许透支", name, code, e.d, sum)}
+				ReasonZH: fmt.Sprintf("记账后%s（%s）在 %s 的余额将为 %s 元，现行规则不允许银行透支", name, code, e.d, sum)}
 		}
 	}
 	return nil
+}
+
+// LastPostingYear is the latest year with a posting, 0 if none.
+func (b *Books) LastPostingYear() int {
+	last := 0
+	for _, ps := range b.postings {
+		for _, p := range ps {
+			last = max(last, p.date.Year)
+		}
+	}
+	return last
 }

@@ -182,14 +182,33 @@ func (c *Chart) Account(code string) (Account, bool) {
 	return c.Accounts[i], true
 }
 
-// Payment is what lines pay out: the sum credited to cash and bank
-// accounts (negative for a red-ink reversal).
+// Payment is what lines pay out: the credits to cash and bank accounts
+// (and their sub-accounts, whose codes begin with theirs) less the debits
+// to them, so that moving money between cash and bank, or between the
+// community's own bank accounts, is no payment. A red-ink reversal
+// (negative amounts) pays out the negative of its original.
 func (c *Chart) Payment(lines []Line) Fen {
-	var p Fen
+	var net Fen
+	neg := false
 	for _, l := range lines {
-		if a, ok := c.Account(l.Account); ok && a.Cash {
-			p += l.Credit
+		neg = neg || l.Debit < 0 || l.Credit < 0
+		if c.IsCash(l.Account) {
+			net += l.Credit - l.Debit
 		}
 	}
-	return p
+	if neg {
+		return min(net, 0)
+	}
+	return max(net, 0)
+}
+
+// IsCash reports whether an account is a cash or bank account of the
+// chart, or a sub-account of one.
+func (c *Chart) IsCash(code string) bool {
+	for _, cc := range c.CashCodes {
+		if strings.HasPrefix(code, cc) {
+			return true
+		}
+	}
+	return false
 }

@@ -7,109 +7,184 @@ import (
 	"github.com/gongkai/gongkai/domain"
 )
 
-// booksYear is the demo's year of books: 2025.
-const booksYear = 2025
+// The demo's books: 2023 on the 2004 chart (财会〔2004〕12号), opened from
+// the 2022 statement; the change to the 2023 chart (财会〔2023〕14号) at 1
+// January 2024; 2024 and 2025 on the 2023 chart: the office building
+// received as a donated fixed asset, the county-paid staff allowance of 458
+// yuan per person per month for 5 staff, the town's working funds, a
+// special fund for office equipment, rent from the shop fronts bringing
+// collective income to 14,000 yuan in 2025, one voucher reversed with its
+// reason, a bank balance checked against the statement, and every month
+// and year closed in order.
 
-// demoBooks returns the 2025 budget and books of 文化路社区: the office
-// building received as a fixed asset, the county-paid staff allowance of 458
-// yuan per person per month for 5 staff, the town's working funds, a special
-// fund for office equipment, rent from the shop fronts bringing collective
-// income to 14,000 yuan, one voucher reversed with its reason, a bank
-// balance checked against the statement, and the year closed.
-func demoBooks() []cmd {
-	const staff, allowance = 5, 458_00
-	var out []cmd
-	numbers := map[string]int{}
-	bank := domain.Fen(0)
-	add := func(c cmd) { out = append(out, c) }
-	voucher := func(date, summary string, lines [][3]string, extra map[string]any) {
-		month := date[:7]
-		numbers[month]++
-		ls := make([]map[string]string, len(lines))
-		for i, l := range lines {
-			ls[i] = map[string]string{"account": l[0]}
+const (
+	staff, allowance = 5, 458_00
+	firstYear        = 2023
+	booksYear        = 2025 // the year with a budget, the equipment and the rent
+)
+
+// books builds the demo's book-keeping commands, tracking the bank balance
+// and each month's voucher numbers.
+type books struct {
+	out     []cmd
+	numbers map[string]int
+	bank    domain.Fen
+}
+
+func (b *books) add(c cmd) { b.out = append(b.out, c) }
+
+// voucher posts a voucher; lines are {account, debit, credit}.
+func (b *books) voucher(date, summary string, lines [][3]string, extra map[string]any) {
+	month := date[:7]
+	b.numbers[month]++
+	ls := make([]map[string]string, len(lines))
+	for i, l := range lines {
+		ls[i] = map[string]string{"account": l[0]}
+		if l[1] != "" {
+			ls[i]["debit"] = l[1]
+		} else {
+			ls[i]["credit"] = l[2]
+		}
+		if l[0] == domain.AccountBank {
+			d, _ := domain.ParseYuan(l[1] + l[2])
 			if l[1] != "" {
-				ls[i]["debit"] = l[1]
+				b.bank += d
 			} else {
-				ls[i]["credit"] = l[2]
-			}
-			if l[0] == domain.AccountBank {
-				d, _ := domain.ParseYuan(l[1] + l[2])
-				if l[1] != "" {
-					bank += d
-				} else {
-					bank -= d
-				}
+				b.bank -= d
 			}
 		}
-		data := map[string]any{"number": numbers[month], "summary": summary, "lines": ls, "preparer": "赵敏", "reviewer": "李娜", "approver": "张丽"}
-		for k, v := range extra {
-			data[k] = v
-		}
-		add(cmd{"books.post_voucher", domain.BooksID, date, data})
 	}
-	yuan := func(f domain.Fen) string { return f.String() }
+	data := map[string]any{"number": b.numbers[month], "summary": summary, "lines": ls, "preparer": "赵敏", "reviewer": "李娜", "approver": "张丽"}
+	for k, v := range extra {
+		data[k] = v
+	}
+	b.add(cmd{"books.post_voucher", domain.BooksID, date, data})
+}
 
-	add(cmd{"budget.adopt", "2025", "2025-01-10", map[string]any{"resolution": "m-2025-00", "lines": []map[string]string{
+func (b *books) closeMonth(year, m int) {
+	last := time.Date(year, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	b.add(cmd{"books.close_month", domain.BooksID, last, map[string]string{"month": fmt.Sprintf("%d-%02d", year, m)}})
+}
+
+func (b *books) closeYear(year int) {
+	b.add(cmd{"books.close_year", domain.BooksID, fmt.Sprintf("%d-12-31", year), map[string]int{"year": year}})
+}
+
+func yuan(f domain.Fen) string { return f.String() }
+
+// allowanceMonth records the county's staff allowance for a month, received
+// and paid out, on the accounts of the year's chart.
+func (b *books) allowanceMonth(year, m int, subsidy, admin string, extra map[string]any) {
+	total := domain.Fen(staff * allowance)
+	b.voucher(fmt.Sprintf("%d-%02d-05", year, m), fmt.Sprintf("收到县财政拨付%d月社区工作人员补贴（5人×458元）", m),
+		[][3]string{{"102", yuan(total), ""}, {subsidy, "", yuan(total)}}, nil)
+	b.voucher(fmt.Sprintf("%d-%02d-10", year, m), fmt.Sprintf("发放%d月社区工作人员补贴（5人×458元）", m),
+		[][3]string{{admin, yuan(total), ""}, {"102", "", yuan(total)}}, extra)
+}
+
+// demoBooks returns the book-keeping commands of 2023 to 2025.
+func demoBooks() []cmd {
+	b := &books{numbers: map[string]int{}}
+
+	// 2023, the last year of the 2004 chart: the books begin in gongkai
+	// with the balances of the 2022 statement (522 补助收入, 541 管理费用).
+	b.add(cmd{"books.adopt_chart", domain.BooksID, "2023-01-05", map[string]any{"chart": "cn-village-2004", "year": firstYear}})
+	b.add(cmd{"books.open_balances", domain.BooksID, "2023-01-05", map[string]any{"year": firstYear, "source": "2022年度资产负债表（示例镇农经站审定）",
+		"preparer": "赵敏", "lines": []map[string]string{
+			{"account": "101", "debit": "500.00"}, {"account": "102", "debit": "30000.00"},
+			{"account": "301", "credit": "26000.00"}, {"account": "311", "credit": "4500.00"}}}})
+	b.bank = 30000_00
+	for m := 1; m <= 12; m++ {
+		b.allowanceMonth(firstYear, m, "522", "541", nil)
+		if m%3 == 0 {
+			b.voucher(fmt.Sprintf("2023-%02d-20", m), "支付办公水电及网络费用", [][3]string{{"541", "1180.00", ""}, {"102", "", "1180.00"}}, nil)
+		}
+		b.closeMonth(firstYear, m)
+	}
+	b.closeYear(firstYear)
+
+	// 1 January 2024: the change to the 2023 chart (新旧衔接).
+	b.add(cmd{"books.transition", domain.BooksID, "2024-01-02", map[string]any{"year": 2024, "preparer": "赵敏"}})
+
+	// 2024 on the 2023 chart (503 补助收入, 513 管理费用): the building the
+	// town handed over under m-2024-01, received as a donated asset
+	// (公积公益金).
+	for m := 1; m <= 12; m++ {
+		b.allowanceMonth(2024, m, "503", "513", nil)
+		if m == 4 {
+			b.voucher("2024-04-15", "接收镇划拨原水管所办公楼（320平方米），按评估价值入账", [][3]string{{"151", "480000.00", ""}, {"311", "", "480000.00"}},
+				map[string]any{"matter": "m-2024-01"})
+		}
+		if m%3 == 0 {
+			b.voucher(fmt.Sprintf("2024-%02d-20", m), "支付办公水电及网络费用", [][3]string{{"513", "1240.00", ""}, {"102", "", "1240.00"}}, nil)
+		}
+		b.closeMonth(2024, m)
+	}
+	b.closeYear(2024)
+
+	// 2025: the budget, its funds and spending, the rent.
+	b.add(cmd{"books.adopt_chart", domain.BooksID, "2025-01-02", map[string]any{"chart": "cn-rural-collective-2023", "year": booksYear}})
+	b.add(cmd{"budget.adopt", "2025", "2025-01-10", map[string]any{"resolution": "m-2025-00", "lines": []map[string]string{
 		{"line": "staff", "name": "社区工作人员补贴", "source": "county", "amount": yuan(staff * allowance * 12)},
 		{"line": "office", "name": "社区办公经费", "source": "town", "amount": "20000.00"},
 		{"line": "equipment", "name": "便民服务设备购置", "source": "special", "amount": "23500.00"},
 		{"line": "activities", "name": "社区文化活动", "source": "collective", "amount": "5000.00"},
 	}}})
-	voucher("2025-01-06", "接收镇划拨原水管所办公楼（320平方米）", [][3]string{{"151", "480000.00", ""}, {"301", "", "480000.00"}},
-		map[string]any{"matter": "m-2024-01"})
-	add(cmd{"budget.record_funds", "2025", "2025-01-15", map[string]string{"source": "town", "document": "示镇财〔2025〕3号", "line": "office", "amount": "10000.00"}})
-	voucher("2025-01-15", "收到镇财政拨付上半年工作经费", [][3]string{{"102", "10000.00", ""}, {"522", "", "10000.00"}}, nil)
-	add(cmd{"budget.record_funds", "2025", "2025-07-10", map[string]string{"source": "town", "document": "示镇财〔2025〕41号", "line": "office", "amount": "10000.00"}})
+	b.add(cmd{"budget.record_funds", "2025", "2025-01-15", map[string]string{"source": "town", "document": "示镇财〔2025〕3号", "line": "office", "amount": "10000.00"}})
+	b.add(cmd{"budget.record_funds", "2025", "2025-07-10", map[string]string{"source": "town", "document": "示镇财〔2025〕41号", "line": "office", "amount": "10000.00"}})
 
 	for m := 1; m <= 12; m++ {
-		// In date order, so that voucher numbers follow the dates.
 		date := fmt.Sprintf("2025-%02d-05", m)
-		pay := fmt.Sprintf("2025-%02d-10", m)
 		total := domain.Fen(staff * allowance)
-		add(cmd{"budget.record_funds", "2025", date, map[string]string{"source": "county", "document": fmt.Sprintf("示县财社〔2025〕%d号", 10+m), "line": "staff", "amount": yuan(total)}})
-		voucher(date, fmt.Sprintf("收到县财政拨付%d月社区工作人员补贴（5人×458元）", m), [][3]string{{"102", yuan(total), ""}, {"522", "", yuan(total)}}, nil)
+		b.add(cmd{"budget.record_funds", "2025", date, map[string]string{"source": "county", "document": fmt.Sprintf("示县财社〔2025〕%d号", 10+m), "line": "staff", "amount": yuan(total)}})
 		if m == 4 {
-			add(cmd{"budget.record_funds", "2025", "2025-04-08", map[string]string{"source": "special", "document": "示县民〔2025〕17号", "line": "equipment", "amount": "23500.00"}})
-			voucher("2025-04-08", "收到上级专项经费（便民服务设备）", [][3]string{{"102", "23500.00", ""}, {"522", "", "23500.00"}}, nil)
+			b.add(cmd{"budget.record_funds", "2025", "2025-04-08", map[string]string{"source": "special", "document": "示县民〔2025〕17号", "line": "equipment", "amount": "23500.00"}})
 		}
-		voucher(pay, fmt.Sprintf("发放%d月社区工作人员补贴（5人×458元）", m), [][3]string{{"541", yuan(total), ""}, {"102", "", yuan(total)}},
+		// In date order, so that voucher numbers follow the dates.
+		b.voucher(date, fmt.Sprintf("收到县财政拨付%d月社区工作人员补贴（5人×458元）", m), [][3]string{{"102", yuan(total), ""}, {"503", "", yuan(total)}}, nil)
+		if m == 4 {
+			b.voucher("2025-04-08", "收到上级专项经费（便民服务设备）", [][3]string{{"102", "23500.00", ""}, {"503", "", "23500.00"}}, nil)
+		}
+		b.voucher(fmt.Sprintf("2025-%02d-10", m), fmt.Sprintf("发放%d月社区工作人员补贴（5人×458元）", m), [][3]string{{"513", yuan(total), ""}, {"102", "", yuan(total)}},
 			map[string]any{"budget_line": "staff"})
+		if m == 1 {
+			b.voucher("2025-01-15", "收到镇财政拨付上半年工作经费", [][3]string{{"102", "10000.00", ""}, {"503", "", "10000.00"}}, nil)
+		}
 		if m == 7 {
-			voucher("2025-07-10", "收到镇财政拨付下半年工作经费", [][3]string{{"102", "10000.00", ""}, {"522", "", "10000.00"}}, nil)
+			b.voucher("2025-07-10", "收到镇财政拨付下半年工作经费", [][3]string{{"102", "10000.00", ""}, {"503", "", "10000.00"}}, nil)
 		}
 		if m == 9 {
-			voucher("2025-09-12", "举办中秋社区文化活动", [][3]string{{"502", "1800.00", ""}, {"102", "", "1800.00"}}, map[string]any{"budget_line": "activities"})
+			b.voucher("2025-09-12", "举办中秋社区文化活动", [][3]string{{"514", "1800.00", ""}, {"102", "", "1800.00"}}, map[string]any{"budget_line": "activities"})
 		}
 		if m%2 == 0 { // office costs paid from the town's working funds
-			voucher(fmt.Sprintf("2025-%02d-18", m), "支付办公水电及网络费用", [][3]string{{"541", "1260.00", ""}, {"102", "", "1260.00"}},
+			b.voucher(fmt.Sprintf("2025-%02d-18", m), "支付办公水电及网络费用", [][3]string{{"513", "1260.00", ""}, {"102", "", "1260.00"}},
 				map[string]any{"budget_line": "office"})
 		}
 		if m == 6 {
-			voucher("2025-06-20", "购买办公用品", [][3]string{{"541", "860.00", ""}, {"102", "", "860.00"}}, map[string]any{"budget_line": "office"})
-			numbers["2025-06"]++
-			bank += 860_00 // the reversal below gives it back
-			add(cmd{"books.reverse_voucher", domain.BooksID, "2025-06-22", map[string]any{"voucher": fmt.Sprintf("2025-06-%03d", numbers["2025-06"]-1),
-				"number": numbers["2025-06"], "reason": "金额记错：发票金额为680.00元，误记为860.00元", "preparer": "赵敏", "reviewer": "李娜", "approver": "张丽"}})
-			voucher("2025-06-22", "购买办公用品（更正后重记）", [][3]string{{"541", "680.00", ""}, {"102", "", "680.00"}}, map[string]any{"budget_line": "office"})
+			b.voucher("2025-06-20", "购买办公用品", [][3]string{{"513", "860.00", ""}, {"102", "", "860.00"}}, map[string]any{"budget_line": "office"})
+			b.numbers["2025-06"]++
+			b.bank += 860_00 // the reversal below gives it back
+			b.add(cmd{"books.reverse_voucher", domain.BooksID, "2025-06-22", map[string]any{"voucher": fmt.Sprintf("2025-06-%03d", b.numbers["2025-06"]-1),
+				"number": b.numbers["2025-06"], "reason": "金额记错：发票金额为680.00元，误记为860.00元", "preparer": "赵敏", "reviewer": "李娜", "approver": "张丽"}})
+			b.voucher("2025-06-22", "购买办公用品（更正后重记）", [][3]string{{"513", "680.00", ""}, {"102", "", "680.00"}}, map[string]any{"budget_line": "office"})
 		}
 		if m%3 == 0 { // rent for the quarter, from the shop fronts leased under m-2025-01
-			voucher(fmt.Sprintf("2025-%02d-25", m), fmt.Sprintf("收到临街门面第%d季度租金", m/3), [][3]string{{"102", "3500.00", ""}, {"501", "", "3500.00"}},
+			b.voucher(fmt.Sprintf("2025-%02d-25", m), fmt.Sprintf("收到临街门面第%d季度租金", m/3), [][3]string{{"102", "3500.00", ""}, {"501", "", "3500.00"}},
 				map[string]any{"matter": "m-2025-01"})
 		}
 		if m == 4 {
-			voucher("2025-04-28", "购置便民服务设备（电脑2台、打印机1台、档案柜4组）", [][3]string{{"151", "23500.00", ""}, {"102", "", "23500.00"}},
+			b.voucher("2025-04-28", "购置便民服务设备（电脑2台、打印机1台、档案柜4组）", [][3]string{{"151", "23500.00", ""}, {"102", "", "23500.00"}},
 				map[string]any{"budget_line": "equipment", "matter": "m-2025-06"})
 		}
-		last := time.Date(booksYear, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+		last := time.Date(booksYear, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 		if m == 6 {
-			add(cmd{"books.assert_balance", domain.BooksID, last, map[string]any{"account": "102", "balance": yuan(bank),
+			b.add(cmd{"books.assert_balance", domain.BooksID, last, map[string]any{"account": "102", "balance": yuan(b.bank),
 				"evidence": map[string]string{"kind": "bank_statement", "reference": "农村信用社2025年6月对账单"}}})
 		}
-		add(cmd{"books.close_month", domain.BooksID, last, map[string]string{"month": fmt.Sprintf("2025-%02d", m)}})
+		b.closeMonth(booksYear, m)
 	}
-	add(cmd{"books.assert_balance", domain.BooksID, "2025-12-31", map[string]any{"account": "102", "balance": yuan(bank),
+	b.add(cmd{"books.assert_balance", domain.BooksID, "2025-12-31", map[string]any{"account": "102", "balance": yuan(b.bank),
 		"evidence": map[string]string{"kind": "bank_statement", "reference": "农村信用社2025年12月对账单"}}})
-	add(cmd{"books.close_year", domain.BooksID, "2025-12-31", map[string]int{"year": booksYear}})
-	return out
+	b.closeYear(booksYear)
+	return b.out
 }

@@ -29,12 +29,12 @@ func votes(expected, present, yes, no, abstain int) map[string]int {
 func Commands() []command.Command {
 	party := votes(6, 6, 6, 0, 0)
 	list := []cmd{
-		{"community.register", Community, "2024-01-08", map[string]string{"name": "文化路社区", "kind": "社区", "town": "示例镇", "county": "阿勒泰地区示例县"}},
-		{"community.appoint_officer", Community, "2024-01-08", map[string]string{"person_id": "p-wang", "name": "王建华", "role": "secretary"}},
-		{"community.appoint_officer", Community, "2024-01-08", map[string]string{"person_id": "p-zhang", "name": "张丽", "role": "director"}},
-		{"community.appoint_officer", Community, "2024-01-08", map[string]string{"person_id": "p-li", "name": "李娜", "role": "clerk"}},
-		{"community.appoint_officer", Community, "2024-01-08", map[string]string{"person_id": "p-zhao", "name": "赵敏", "role": "accountant"}},
-		{"community.appoint_officer", Community, "2024-01-08", map[string]string{"person_id": "p-chen", "name": "陈刚", "role": "cashier"}},
+		{"community.register", Community, "2023-01-05", map[string]string{"name": "文化路社区", "kind": "社区", "town": "示例镇", "county": "阿勒泰地区示例县"}},
+		{"community.appoint_officer", Community, "2023-01-05", map[string]string{"person_id": "p-wang", "name": "王建华", "role": "secretary"}},
+		{"community.appoint_officer", Community, "2023-01-05", map[string]string{"person_id": "p-zhang", "name": "张丽", "role": "director"}},
+		{"community.appoint_officer", Community, "2023-01-05", map[string]string{"person_id": "p-li", "name": "李娜", "role": "clerk"}},
+		{"community.appoint_officer", Community, "2023-01-05", map[string]string{"person_id": "p-zhao", "name": "赵敏", "role": "accountant"}},
+		{"community.appoint_officer", Community, "2023-01-05", map[string]string{"person_id": "p-chen", "name": "陈刚", "role": "cashier"}},
 
 		// Passed and carried out: the office building.
 		{"matter.register", "m-2024-01", "2024-02-20", map[string]string{"title": "接收原水管所二层办公楼（320平方米）作为社区办公场所", "category": "资产", "description": "镇党委、政府将原水管所一栋320平方米的二层办公楼划归文化路社区，作为社区办公和服务场所。"}},
@@ -109,7 +109,7 @@ func Commands() []command.Command {
 // Load records the demo as one atomic batch. It is idempotent: loading it
 // twice records it once.
 func Load(ctx context.Context, svc *command.Service) error {
-	_, err := svc.Execute(ctx, command.Request{Community: Community, IdempotencyKey: "demo-wenhualu-v1", Actor: domain.Actor{ID: "demo", Name: "示例数据", Root: true}, Commands: Commands()})
+	_, err := svc.Execute(ctx, command.Request{Community: Community, IdempotencyKey: "demo-wenhualu-v2", Actor: domain.Actor{ID: "demo", Name: "示例数据", Root: true}, Commands: Commands()})
 	if err != nil {
 		return fmt.Errorf("load demo: %w", err)
 	}

@@ -105,12 +105,12 @@ func mustCommands(t *testing.T, s *apptest.Server, key string, cmds ...string) {
 // matter m-late approving 1,000.00 (resolved 2025-05-10) and the 2025
 // budget, and posts:
 //
-//	2024-12-001  Dr 102 500.00      Cr 522 500.00
-//	2025-01-001  Dr 102 60000.00    Cr 522 60000.00    (January then closed)
-//	2025-02-001  Dr 541 3000.00     Cr 102 3000.00     budget line office
-//	2025-03-001  Dr 541 200.00      Cr 102 200.00
+//	2024-12-001  Dr 102 500.00      Cr 503 500.00
+//	2025-01-001  Dr 102 60000.00    Cr 503 60000.00    (January then closed)
+//	2025-02-001  Dr 513 3000.00     Cr 102 3000.00     budget line office
+//	2025-03-001  Dr 513 200.00      Cr 102 200.00
 //	2025-03-002  reversal of 2025-03-001
-//	2025-03-003  Dr 541 15000.00    Cr 102 15000.00    citing m-road
+//	2025-03-003  Dr 513 15000.00    Cr 102 15000.00    citing m-road
 //
 // so that bank (102) stands at 57,500.00 on 2025-02-28 and office has
 // 2,000.00 left.
@@ -123,13 +123,13 @@ func setupBooks(t *testing.T) *apptest.Server {
 	mustCommands(t, s, "matter-late", amountMatterSteps("m-late", "1000.00", "2025-05-10")...)
 	mustCommands(t, s, "books",
 		budget2025,
-		voucher("2024-12-15", 1, nil, dr("102", "500.00"), cr("522", "500.00")),
-		voucher("2025-01-15", 1, nil, dr("102", "60000.00"), cr("522", "60000.00")),
+		voucher("2024-12-15", 1, nil, dr("102", "500.00"), cr("503", "500.00")),
+		voucher("2025-01-15", 1, nil, dr("102", "60000.00"), cr("503", "60000.00")),
 		step("books.close_month", "books", "2025-01-31", `{"month":"2025-01"}`),
-		voucher("2025-02-10", 1, map[string]string{"budget_line": "office"}, dr("541", "3000.00"), cr("102", "3000.00")),
-		voucher("2025-03-05", 1, nil, dr("541", "200.00"), cr("102", "200.00")),
+		voucher("2025-02-10", 1, map[string]string{"budget_line": "office"}, dr("513", "3000.00"), cr("102", "3000.00")),
+		voucher("2025-03-05", 1, nil, dr("513", "200.00"), cr("102", "200.00")),
 		reversal("2025-03-06", "2025-03-001", 2),
-		voucher("2025-03-07", 3, map[string]string{"matter": "m-road"}, dr("541", "15000.00"), cr("102", "15000.00")),
+		voucher("2025-03-07", 3, map[string]string{"matter": "m-road"}, dr("513", "15000.00"), cr("102", "15000.00")),
 	)
 	return s
 }
@@ -145,7 +145,7 @@ func TestFinanceRulesChangeNothing(t *testing.T) {
 	s := setupBooks(t)
 	amount := func(a string) string {
 		return step("books.post_voucher", "books", "2025-04-01",
-			`{"number":1,"summary":"测试凭证","preparer":"赵敏","lines":[{"account":"102","credit":"10.00"},{"account":"541","debit":`+fmt.Sprintf("%q", a)+`}]}`)
+			`{"number":1,"summary":"测试凭证","preparer":"赵敏","lines":[{"account":"102","credit":"10.00"},{"account":"513","debit":`+fmt.Sprintf("%q", a)+`}]}`)
 	}
 	office := map[string]string{"budget_line": "office"}
 	cases := []struct {
@@ -157,28 +157,28 @@ func TestFinanceRulesChangeNothing(t *testing.T) {
 		detail []string // substrings of detail (English) and of the field's reason
 		zh     []string // substrings of detail_zh
 	}{
-		{name: "unbalanced voucher", body: voucher("2025-04-01", 1, nil, dr("541", "100.00"), cr("102", "90.00")),
+		{name: "unbalanced voucher", body: voucher("2025-04-01", 1, nil, dr("513", "100.00"), cr("102", "90.00")),
 			status: 422, code: "validation", field: "data.lines", detail: []string{"100.00", "90.00", "10.00"}},
 		{name: "unknown account", body: voucher("2025-04-01", 1, nil, dr("999", "100.00"), cr("102", "100.00")),
 			status: 422, code: "unknown_account", field: "data.lines[0].account", detail: []string{"999"}, zh: []string{"999"}},
-		{name: "posting into a closed month", body: voucher("2025-01-20", 2, nil, dr("541", "100.00"), cr("102", "100.00")),
+		{name: "posting into a closed month", body: voucher("2025-01-20", 2, nil, dr("513", "100.00"), cr("102", "100.00")),
 			status: 422, code: "period_closed", field: "effective_date", detail: []string{"2025-01"}, zh: []string{"2025-01", "已结账"}},
 		{name: "reversing a voucher twice", body: reversal("2025-03-10", "2025-03-001", 3),
 			status: 422, code: "already_reversed", field: "data.voucher", detail: []string{"2025-03-001", "2025-03-002"}, zh: []string{"2025-03-002"}},
-		{name: "payment over 10,000 yuan without a matter", body: voucher("2025-04-01", 1, nil, dr("541", "10000.01"), cr("102", "10000.01")),
+		{name: "payment over 10,000 yuan without a matter", body: voucher("2025-04-01", 1, nil, dr("513", "10000.01"), cr("102", "10000.01")),
 			status: 422, code: "resolution_required", field: "data.matter", detail: []string{"10000.01", "10000.00"}, zh: []string{"10000.01"}},
-		{name: "voucher referencing a failed matter", body: voucher("2025-04-01", 1, map[string]string{"matter": "m-fail"}, dr("541", "100.00"), cr("102", "100.00")),
+		{name: "voucher referencing a failed matter", body: voucher("2025-04-01", 1, map[string]string{"matter": "m-fail"}, dr("513", "100.00"), cr("102", "100.00")),
 			status: 422, code: "resolution_not_passed", field: "data.matter", detail: []string{"m-fail"}, zh: []string{"m-fail"}},
-		{name: "payments citing a resolution past the amount it approved", body: voucher("2025-04-01", 1, map[string]string{"matter": "m-road"}, dr("541", "5000.01"), cr("102", "5000.01")),
+		{name: "payments citing a resolution past the amount it approved", body: voucher("2025-04-01", 1, map[string]string{"matter": "m-road"}, dr("513", "5000.01"), cr("102", "5000.01")),
 			status: 422, code: "over_resolution_amount", field: "data.matter", detail: []string{"m-road", "20000.00", "15000.00", "5000.01"}, zh: []string{"20000.00", "15000.00", "5000.01"}},
-		{name: "payment dated before the resolution it cites", body: voucher("2025-04-01", 1, map[string]string{"matter": "m-late"}, dr("541", "100.00"), cr("102", "100.00")),
+		{name: "payment dated before the resolution it cites", body: voucher("2025-04-01", 1, map[string]string{"matter": "m-late"}, dr("513", "100.00"), cr("102", "100.00")),
 			status: 422, code: "resolution_after_payment", field: "data.matter", detail: []string{"m-late", "2025-05-10", "2025-04-01"}, zh: []string{"2025-05-10", "2025-04-01"}},
 		{name: "balance assertion that does not hold", body: step("books.assert_balance", "books", "2025-02-28",
 			`{"account":"102","balance":"57400.00","evidence":{"kind":"bank_statement","reference":"2025年2月对账单"}}`),
 			status: 422, code: "balance_mismatch", field: "data.balance", detail: []string{"57500.00", "57400.00", "difference of -100.00"}, zh: []string{"相差 -100.00"}},
-		{name: "voucher number that skips", body: voucher("2025-04-01", 2, nil, dr("541", "100.00"), cr("102", "100.00")),
+		{name: "voucher number that skips", body: voucher("2025-04-01", 2, nil, dr("513", "100.00"), cr("102", "100.00")),
 			status: 422, code: "voucher_number", field: "data.number", detail: []string{"2025-04 is 1"}},
-		{name: "over-budget payment", body: voucher("2025-04-01", 1, office, dr("541", "2500.00"), cr("102", "2500.00")),
+		{name: "over-budget payment", body: voucher("2025-04-01", 1, office, dr("513", "2500.00"), cr("102", "2500.00")),
 			status: 422, code: "over_budget", field: "data.budget_line", detail: []string{"office", "2000.00", "2500.00"}, zh: []string{"2000.00"}},
 		{name: "reversal of a voucher of another year", body: reversal("2025-04-01", "2024-12-001", 1),
 			status: 422, code: "reversal_other_year", field: "data.voucher"},
@@ -250,15 +250,16 @@ func TestReversalNetsBudgetExecution(t *testing.T) {
 	office := map[string]string{"budget_line": "office"}
 	mustCommands(t, s, "books",
 		budget2025,
-		voucher("2025-02-10", 1, office, dr("541", "3000.00"), cr("102", "3000.00")),
-		voucher("2025-02-12", 2, office, dr("541", "800.00"), cr("102", "800.00")),
+		voucher("2025-02-01", 1, nil, dr("102", "5000.00"), cr("503", "5000.00")),
+		voucher("2025-02-10", 2, office, dr("513", "3000.00"), cr("102", "3000.00")),
+		voucher("2025-02-12", 3, office, dr("513", "800.00"), cr("102", "800.00")),
 	)
 	before := s.LastSeq(t)
-	mustStatus(t, s.Command(t, "c1", "reverse-once", reversal("2025-02-15", "2025-02-001", 3)), http.StatusCreated)
+	mustStatus(t, s.Command(t, "c1", "reverse-once", reversal("2025-02-15", "2025-02-002", 4)), http.StatusCreated)
 	if after := s.LastSeq(t); after != before+1 {
 		t.Fatalf("LastSeq = %d after a reversal, want %d", after, before+1)
 	}
-	again := mustStatus(t, s.Command(t, "c1", "reverse-twice", reversal("2025-02-16", "2025-02-001", 4)), http.StatusUnprocessableEntity)
+	again := mustStatus(t, s.Command(t, "c1", "reverse-twice", reversal("2025-02-16", "2025-02-002", 5)), http.StatusUnprocessableEntity)
 	if again["code"] != "already_reversed" {
 		t.Errorf("second reversal: code %v, want already_reversed", again["code"])
 	}
@@ -294,12 +295,12 @@ func TestResolutionAmountIsASpendingLimit(t *testing.T) {
 	road := map[string]string{"matter": "m-road"}
 	mustCommands(t, s, "limit",
 		// 15,000.00 paid already: 5,000.00 more reaches 20,000.00 exactly.
-		voucher("2025-04-01", 1, road, dr("541", "5000.00"), cr("102", "5000.00")))
-	r := s.Command(t, "c1", "limit-over", voucher("2025-04-02", 2, road, dr("541", "0.01"), cr("102", "0.01")))
+		voucher("2025-04-01", 1, road, dr("513", "5000.00"), cr("102", "5000.00")))
+	r := s.Command(t, "c1", "limit-over", voucher("2025-04-02", 2, road, dr("513", "0.01"), cr("102", "0.01")))
 	if p := mustStatus(t, r, http.StatusUnprocessableEntity); p["code"] != "over_resolution_amount" {
 		t.Fatalf("one fen past the approved amount: code %v, want over_resolution_amount", p["code"])
 	}
 	mustCommands(t, s, "limit-after-reversal",
 		reversal("2025-04-03", "2025-03-003", 2), // gives back 15,000.00
-		voucher("2025-04-04", 3, road, dr("541", "15000.00"), cr("102", "15000.00")))
+		voucher("2025-04-04", 3, road, dr("513", "15000.00"), cr("102", "15000.00")))
 }
