@@ -21,13 +21,13 @@ import (
 
 // voucherCommand is a 2-line voucher: office costs paid in cash.
 func voucherCommand(number int) string {
-	return fmt.Sprintf(`{"type":"books.post_voucher","aggregate_id":"books","effective_date":"2025-03-15","data":{"number":%d,"summary":"支付办公用品费用","lines":[{"account":"541","debit":"100.00"},{"account":"101","credit":"100.00"}],"preparer":"赵敏","reviewer":"李娜","approver":"张丽"}}`, number)
+	return fmt.Sprintf(`{"type":"books.post_voucher","aggregate_id":"books","effective_date":"2025-03-15","data":{"number":%d,"summary":"收到集体成员投资","lines":[{"account":"102","debit":"100.00"},{"account":"301","credit":"100.00"}],"preparer":"赵敏","reviewer":"李娜","approver":"张丽"}}`, number)
 }
 
 // voucherEvent is a books.voucher_posted event as the ledger stores it.
 func voucherEvent(community string, date domain.Date, number int) eventstore.Event {
 	data, _ := json.Marshal(domain.VoucherData{Number: number, Summary: "支付办公用品费用",
-		Lines:    []domain.Line{{Account: "541", Debit: 100_00}, {Account: "101", Credit: 100_00}},
+		Lines:    []domain.Line{{Account: "102", Debit: 100_00}, {Account: "301", Credit: 100_00}},
 		Preparer: "赵敏", Reviewer: "李娜", Approver: "张丽"})
 	return eventstore.Event{ID: uuid.NewString(), Type: domain.EvVoucherPosted, Schema: 1, Community: community,
 		AggregateType: domain.AggregateBooks, AggregateID: domain.BooksID, EffectiveDate: date.String(), RecordedAt: time.Now().UTC(),
@@ -152,7 +152,7 @@ func runFinance(n, stored int, restartOnly bool) error {
 	}
 	fmt.Printf("\nRestart of `gongkai serve` until /readyz is 200 (command cache with the books of %d vouchers, board, finance): %.1f s.\n", stored, time.Since(t0).Seconds())
 	lat := measure(min(n, 1000), 1, func(c, i int) error {
-		code, err := postTo(srv.url, "fin", fmt.Sprintf("after-%d", i), fmt.Sprintf(`{"type":"books.post_voucher","aggregate_id":"books","effective_date":"2025-03-15","data":{"number":%d,"summary":"支付办公用品费用","lines":[{"account":"541","debit":"100.00"},{"account":"101","credit":"100.00"}],"preparer":"赵敏"}}`, i+1))
+		code, err := postTo(srv.url, "fin", fmt.Sprintf("after-%d", i), fmt.Sprintf(`{"type":"books.post_voucher","aggregate_id":"books","effective_date":"2025-03-15","data":{"number":%d,"summary":"收到集体成员投资","lines":[{"account":"102","debit":"100.00"},{"account":"301","credit":"100.00"}],"preparer":"赵敏"}}`, i+1))
 		if err == nil && code != http.StatusCreated {
 			err = fmt.Errorf("status %d", code)
 		}

@@ -25,7 +25,7 @@ var answerPaths = []string{
 	"/api/v1/communities/e2e/finance/trial-balance?month=2025-03",
 	"/api/v1/communities/e2e/finance/balance-sheet?month=2025-03",
 	"/api/v1/communities/e2e/finance/income-statement?year=2025",
-	"/api/v1/communities/e2e/finance/ledger?account=101&month=2025-03",
+	"/api/v1/communities/e2e/finance/ledger?account=513&month=2025-03",
 	"/api/v1/communities/e2e/finance/summary?year=2025",
 }
 
@@ -132,7 +132,7 @@ func workload(t *testing.T, url string, tag string, n, first int) int {
 	var cmds []string
 	for i := range n {
 		cmds = append(cmds, fmt.Sprintf(`{"type":"matter.register","aggregate_id":"m-%s-%d","effective_date":"2025-03-01","data":{"title":"事项 %d"}}`, tag, i, i))
-		cmds = append(cmds, fmt.Sprintf(`{"type":"books.post_voucher","aggregate_id":"books","effective_date":"2025-03-02","data":{"number":%d,"summary":"办公费","lines":[{"account":"541","debit":"1.%02d"},{"account":"101","credit":"1.%02d"}],"preparer":"会计"}}`, first+i, i%100, i%100))
+		cmds = append(cmds, fmt.Sprintf(`{"type":"books.post_voucher","aggregate_id":"books","effective_date":"2025-03-02","data":{"number":%d,"summary":"应付办公费","lines":[{"account":"513","debit":"1.%02d"},{"account":"211","credit":"1.%02d"}],"preparer":"会计"}}`, first+i, i%100, i%100))
 	}
 	for i := 0; i < len(cmds); i += 400 {
 		body := `{"commands":[` + strings.Join(cmds[i:min(i+400, len(cmds))], ",") + `]}`

@@ -24,12 +24,13 @@ func TestYearSegment(t *testing.T) {
 	books := func(typ, date, data string) string {
 		return fmt.Sprintf(`{"type":%q,"aggregate_id":"books","effective_date":%q,"data":%s}`, typ, date, data)
 	}
-	voucher := func(date string) string {
-		return books("books.post_voucher", date, `{"number":1,"summary":"上级补助","preparer":"赵敏","lines":[{"account":"102","debit":"500.00"},{"account":"522","credit":"500.00"}]}`)
+	// 上级补助: 522 补助收入 on the 2004 chart (2023), 503 on the 2023 chart.
+	voucher := func(date, subsidy string) string {
+		return books("books.post_voucher", date, `{"number":1,"summary":"上级补助","preparer":"赵敏","lines":[{"account":"102","debit":"500.00"},{"account":"`+subsidy+`","credit":"500.00"}]}`)
 	}
 	mustPost(t, cmds("e2e"), "reg-e2e", registerE2E)
 	mustPost(t, cmds("seg"), "reg-seg", `{"type":"community.register","aggregate_id":"seg","effective_date":"2023-01-01","data":{"name":"区段社区","kind":"社区","town":"镇","county":"县"}}`)
-	mustPost(t, cmds("seg"), "v2023", voucher("2023-03-10"))
+	mustPost(t, cmds("seg"), "v2023", voucher("2023-03-10", "522"))
 	mustPost(t, cmds("seg"), "m2023", books("books.close_month", "2023-03-31", `{"month":"2023-03"}`))
 	close2023 := tamperPost(t, cmds("seg"), "y2023", books("books.close_year", "2023-12-31", `{"year":2023}`))
 	waitCheckpoint(t, p, close2023)
@@ -37,7 +38,9 @@ func TestYearSegment(t *testing.T) {
 		mustPost(t, cmds("e2e"), fmt.Sprint("other-", i), fmt.Sprintf(
 			`{"type":"matter.register","aggregate_id":"seg-%d","effective_date":"2025-02-01","data":{"title":"他社事项 %d"}}`, i, i))
 	}
-	mustPost(t, cmds("seg"), "v2024", voucher("2024-02-10"))
+	mustPost(t, cmds("seg"), "t2024", books("books.transition", "2024-01-02", `{"year":2024,"preparer":"赵敏"}`))
+	mustPost(t, cmds("seg"), "v2024", voucher("2024-02-10", "503"))
+	mustPost(t, cmds("seg"), "m2024-1", books("books.close_month", "2024-01-31", `{"month":"2024-01"}`))
 	mustPost(t, cmds("seg"), "m2024", books("books.close_month", "2024-02-29", `{"month":"2024-02"}`))
 	close2024 := tamperPost(t, cmds("seg"), "y2024", books("books.close_year", "2024-12-31", `{"year":2024}`))
 	waitCheckpoint(t, p, close2024)
