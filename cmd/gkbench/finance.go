@@ -26,7 +26,7 @@ func voucherCommand(number int) string {
 
 // voucherEvent is a books.voucher_posted event as the ledger stores it.
 func voucherEvent(community string, date domain.Date, number int) eventstore.Event {
-	data, _ := json.Marshal(domain.VoucherData{Number: number, Summary: "支付办公用品费用",
+	data, _ := json.Marshal(domain.VoucherData{Number: number, Summary: "收到集体成员投资",
 		Lines:    []domain.Line{{Account: "102", Debit: 100_00}, {Account: "301", Credit: 100_00}},
 		Preparer: "赵敏", Reviewer: "李娜", Approver: "张丽"})
 	return eventstore.Event{ID: uuid.NewString(), Type: domain.EvVoucherPosted, Schema: 1, Community: community,
