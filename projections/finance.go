@@ -6,22 +6,46 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/gongkai/gongkai/domain"
 )
 
 // Finance is the read model of a community's budgets and books: general
-// ledger, trial balance, balance sheet, income statement, budget execution
-// and the finance summary. Every row carries the stream sequences it was
-// built from.
+// ledger, trial balance, the official statements, budget execution, the
+// finance summary, the cashier's day-books and the vouchers. Every row
+// carries the stream sequences it was built from.
+//
+// Each fiscal year is shown in its own chart of accounts (the chart the
+// books record for it, as domain.Books.ChartFor decides), with the
+// community's sub-accounts under their parents. The opening balances (期初
+// 余额) and the change of chart (新旧衔接) of a year are voucher number 0,
+// dated 1 January: they open the year, so a period that starts on 1
+// January counts them in its opening balances, not in its turnover.
 type Finance interface {
 	ReadModel
 	TrialBalance(ctx context.Context, community, month string) (TrialBalance, error)
 	Ledger(ctx context.Context, community, account, month string) (Ledger, error)
 	BalanceSheet(ctx context.Context, community, month string) (BalanceSheet, error)
 	IncomeStatement(ctx context.Context, community string, period Period) (IncomeStatement, error)
+	// BalanceSheetForm and IncomeForm lay the statements out by the
+	// official form of the year's chart (domain.StatementFormFor).
+	BalanceSheetForm(ctx context.Context, community, month string) (Form, error)
+	IncomeForm(ctx context.Context, community string, year int) (Form, error)
 	BudgetExecution(ctx context.Context, community string, year int) (BudgetExecution, error)
 	Summary(ctx context.Context, community string, year int) (Summary, error)
+	// CashBook is the day-book (现金日记账, 银行存款日记账) of a cash or
+	// bank account for a period.
+	CashBook(ctx context.Context, community, account string, period Period) (CashBook, error)
+	// BankReconciliation is what the books give a 银行存款余额调节表 of a
+	// bank account at a month's end.
+	BankReconciliation(ctx context.Context, community, account, month string) (BankReconciliation, error)
+	// Voucher returns one voucher (记账凭证) by id; Vouchers a month's.
+	Voucher(ctx context.Context, community, id string) (VoucherView, error)
+	Vouchers(ctx context.Context, community, month string) (VoucherList, error)
+	// Accounts returns the chart of a year with the community's
+	// sub-accounts.
+	Accounts(ctx context.Context, community string, year int) (AccountList, error)
 	// Years returns the fiscal years with books or a budget, newest first.
 	Years(ctx context.Context, community string) ([]int, error)
 	// YearCloses returns the stream sequence of each closed year's
@@ -29,10 +53,11 @@ type Finance interface {
 	YearCloses(ctx context.Context, community string) (map[int]uint64, error)
 }
 
-// FinanceModel is the finance read model.
+// FinanceModel is the finance read model. Version 2 follows charts by
+// year, sub-accounts, opening balances and the change of chart.
 var FinanceModel = Model{
 	Name:    "finance",
-	Version: 1,
+	Version: 2,
 	Wants: func(e Event) bool {
 		return e.AggregateType == domain.AggregateBooks || e.AggregateType == domain.AggregateBudget
 	},
@@ -48,12 +73,16 @@ type MemoryFinance struct{ FinanceOn }
 // NewMemoryFinance returns an empty in-memory finance read model.
 func NewMemoryFinance() *MemoryFinance { return &MemoryFinance{FinanceOn{NewMemory(FinanceModel)}} }
 
-// finState is one community's books and budgets. Documents: ("chart", ""),
+// finState is one community's books and budgets. Documents: ("chart", "")
+// the chart adopted without a year, ("chart", year), ("sub", code),
 // ("voucher", id), ("closing", year), ("budget", year), ("funds", seq) and
 // ("closed", month).
 type finState struct {
-	chart    *domain.Chart
-	vouchers []*voucherRec // stream order
+	base     string         // chart adopted without a year, or ""
+	years    map[int]string // chart of each fiscal year, as recorded
+	subs     map[string]domain.SubAccount
+	children map[string][]string // sorted
+	vouchers []*voucherRec       // stream order
 	byID     map[string]*voucherRec
 	closings map[int]*voucherRec // year-end carry-forward, dated 12-31
 	budgets  map[int]*budgetRec
@@ -61,17 +90,56 @@ type finState struct {
 	closed   map[string]uint64 // month -> seq of its closing
 }
 
+// Kinds of voucher.
+const (
+	kindPosted     = "posted"
+	kindReversal   = "reversal"
+	kindCorrection = "correction"
+	kindOpening    = "opening"    // 期初余额, number 0
+	kindTransition = "transition" // 新旧会计制度衔接, number 0
+	kindClosing    = "closing"    // 年终结转
+)
+
 type voucherRec struct {
-	Seq        uint64        `json:"seq"`
-	ID         string        `json:"id"`
-	Date       domain.Date   `json:"date"`
-	Summary    string        `json:"summary"`
-	Lines      []domain.Line `json:"lines"`
-	BudgetLine string        `json:"budget_line,omitempty"`
-	Matter     string        `json:"matter,omitempty"`
-	Kind       string        `json:"kind"` // posted, reversal, correction, closing
-	Reverses   string        `json:"reverses,omitempty"`
-	ReversedBy string        `json:"reversed_by,omitempty"`
+	Seq         uint64        `json:"seq"`
+	ID          string        `json:"id"`
+	Number      int           `json:"number"`
+	Date        domain.Date   `json:"date"`
+	Summary     string        `json:"summary"`
+	Lines       []domain.Line `json:"lines"`
+	BudgetLine  string        `json:"budget_line,omitempty"`
+	Matter      string        `json:"matter,omitempty"`
+	Kind        string        `json:"kind"`
+	Reverses    string        `json:"reverses,omitempty"`
+	ReversedBy  string        `json:"reversed_by,omitempty"`
+	Corrects    string        `json:"corrects,omitempty"`
+	Reason      string        `json:"reason,omitempty"`
+	Preparer    string        `json:"preparer,omitempty"`
+	Reviewer    string        `json:"reviewer,omitempty"`
+	Approver    string        `json:"approver,omitempty"`
+	Attachments []string      `json:"attachments,omitempty"`
+	// Source names the statement opening balances come from.
+	Source string `json:"source,omitempty"`
+	// From, To, Mapping and Moves describe a change of chart.
+	From    string        `json:"from,omitempty"`
+	To      string        `json:"to,omitempty"`
+	Mapping string        `json:"mapping,omitempty"`
+	Moves   []domain.Move `json:"moves,omitempty"`
+}
+
+// opensYear reports whether v is a year's opening balances or change of
+// chart: it counts before any period that starts on its date.
+func (v *voucherRec) opensYear() bool { return v.Kind == kindOpening || v.Kind == kindTransition }
+
+// before reports whether v's postings stand before a period that starts
+// on from.
+func (v *voucherRec) before(from domain.Date) bool {
+	return v.Date.Before(from) || (v.opensYear() && v.Date == from)
+}
+
+// in reports whether v's postings fall in the period from..to.
+func (v *voucherRec) in(from, to domain.Date) bool {
+	return !v.before(from) && !v.Date.After(to)
 }
 
 type budgetRec struct {
@@ -88,6 +156,7 @@ type fundsRec struct {
 
 const (
 	docChart   = "chart"
+	docSub     = "sub"
 	docVoucher = "voucher"
 	docClosing = "closing"
 	docBudget  = "budget"
@@ -96,8 +165,8 @@ const (
 )
 
 func newFinState() *finState {
-	return &finState{chart: domain.DefaultChart(), byID: map[string]*voucherRec{}, closings: map[int]*voucherRec{},
-		budgets: map[int]*budgetRec{}, closed: map[string]uint64{}}
+	return &finState{years: map[int]string{}, subs: map[string]domain.SubAccount{}, children: map[string][]string{},
+		byID: map[string]*voucherRec{}, closings: map[int]*voucherRec{}, budgets: map[int]*budgetRec{}, closed: map[string]uint64{}}
 }
 
 func (s *finState) addVoucher(r *voucherRec) {
@@ -105,30 +174,84 @@ func (s *finState) addVoucher(r *voucherRec) {
 	s.byID[r.ID] = r
 }
 
+func (s *finState) defineSub(sub domain.SubAccount) {
+	if _, ok := s.subs[sub.Code]; ok {
+		return
+	}
+	s.subs[sub.Code] = sub
+	s.children[sub.Parent] = append(s.children[sub.Parent], sub.Code)
+	slices.Sort(s.children[sub.Parent])
+}
+
+// yearChart records the chart of a voucher's year when the books record
+// none, as domain.Books does: the chart adopted without a year, else the
+// default chart (books kept before charts went by year).
+func (s *finState) yearChart(year int) []DocKey {
+	if s.years[year] != "" {
+		return nil
+	}
+	s.years[year] = s.base
+	if s.base == "" {
+		s.years[year] = domain.DefaultChartID
+	}
+	return []DocKey{{docChart, strconv.Itoa(year)}}
+}
+
 func (s *finState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 	date, _ := domain.ParseDate(e.EffectiveDate)
-	voucher := func(v *domain.VoucherData, kind, reverses string) *voucherRec {
-		r := &voucherRec{Seq: e.Seq, ID: domain.VoucherID(date, v.Number), Date: date, Summary: v.Summary,
-			Lines: v.Lines, BudgetLine: v.BudgetLine, Matter: v.Matter, Kind: kind, Reverses: reverses}
+	voucher := func(d domain.Date, v *domain.VoucherData, kind string) (*voucherRec, []DocKey) {
+		keys := s.yearChart(d.Year)
+		r := &voucherRec{Seq: e.Seq, ID: domain.VoucherID(d, v.Number), Number: v.Number, Date: d, Summary: v.Summary,
+			Lines: v.Lines, BudgetLine: v.BudgetLine, Matter: v.Matter, Kind: kind, Preparer: v.Preparer,
+			Reviewer: v.Reviewer, Approver: v.Approver, Attachments: v.Attachments}
 		s.addVoucher(r)
-		return r
+		return r, append(keys, DocKey{docVoucher, r.ID})
 	}
 	year := func() int { y, _ := strconv.Atoi(e.AggregateID); return y }
 	switch ev := ev.(type) {
 	case *domain.ChartAdopted:
-		if c := domain.Charts()[ev.Chart]; c != nil {
-			s.chart = c
+		if domain.Charts()[ev.Chart] == nil {
+			return nil, nil
 		}
-		return []DocKey{{docChart, ""}}, nil
+		if ev.Year == 0 {
+			s.base = ev.Chart
+			return []DocKey{{docChart, ""}}, nil
+		}
+		s.years[ev.Year] = ev.Chart
+		return []DocKey{{docChart, strconv.Itoa(ev.Year)}}, nil
+	case *domain.AccountDefined:
+		s.defineSub(ev.SubAccount)
+		return []DocKey{{docSub, ev.Code}}, nil
+	case *domain.BalancesOpened:
+		jan1 := domain.Date{Year: ev.Year, Month: time.January, Day: 1}
+		r, keys := voucher(jan1, &domain.VoucherData{Summary: "期初余额 " + ev.Source, Lines: ev.Lines}, kindOpening)
+		r.Source = ev.Source
+		return keys, nil
+	case *domain.ChartTransitioned:
+		jan1 := domain.Date{Year: ev.Year, Month: time.January, Day: 1}
+		var keys []DocKey
+		if domain.Charts()[ev.To] != nil {
+			s.years[ev.Year] = ev.To
+			keys = append(keys, DocKey{docChart, strconv.Itoa(ev.Year)})
+		}
+		for _, sub := range ev.NewSubs {
+			s.defineSub(sub)
+			keys = append(keys, DocKey{docSub, sub.Code})
+		}
+		r, vkeys := voucher(jan1, &domain.VoucherData{Summary: "新旧会计制度衔接 " + ev.From + " → " + ev.To,
+			Lines: ev.Lines, Preparer: ev.Preparer}, kindTransition)
+		r.From, r.To, r.Mapping, r.Moves = ev.From, ev.To, ev.Mapping, ev.Moves
+		return append(keys, vkeys...), nil
 	case *domain.VoucherPosted:
-		r := voucher(&ev.VoucherData, "posted", "")
-		return []DocKey{{docVoucher, r.ID}}, nil
+		_, keys := voucher(date, &ev.VoucherData, kindPosted)
+		return keys, nil
 	case *domain.CorrectionPosted:
-		r := voucher(&ev.VoucherData, "correction", "")
-		return []DocKey{{docVoucher, r.ID}}, nil
+		r, keys := voucher(date, &ev.VoucherData, kindCorrection)
+		r.Corrects, r.Reason = ev.Corrects, ev.Reason
+		return keys, nil
 	case *domain.VoucherReversed:
-		r := voucher(&ev.VoucherData, "reversal", ev.Reverses)
-		keys := []DocKey{{docVoucher, r.ID}}
+		r, keys := voucher(date, &ev.VoucherData, kindReversal)
+		r.Reverses, r.Reason = ev.Reverses, ev.Reason
 		if orig := s.byID[ev.Reverses]; orig != nil {
 			orig.ReversedBy = r.ID
 			keys = append(keys, DocKey{docVoucher, orig.ID})
@@ -139,7 +262,7 @@ func (s *finState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 		return []DocKey{{docClosed, ev.Month}}, nil
 	case *domain.YearClosed:
 		s.closings[ev.Year] = &voucherRec{Seq: e.Seq, ID: fmt.Sprintf("%d-closing", ev.Year),
-			Date: domain.Date{Year: ev.Year, Month: 12, Day: 31}, Summary: "年终结转", Lines: ev.Lines, Kind: "closing"}
+			Date: domain.Date{Year: ev.Year, Month: 12, Day: 31}, Summary: "年终结转", Lines: ev.Lines, Kind: kindClosing}
 		return []DocKey{{docClosing, strconv.Itoa(ev.Year)}}, nil
 	case *domain.BudgetAdopted:
 		s.budget(year()).set(ev.Lines, ev.Resolution, e.Seq)
@@ -157,7 +280,13 @@ func (s *finState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 func (s *finState) Doc(k DocKey) ([]byte, error) {
 	switch k.Kind {
 	case docChart:
-		return json.Marshal(s.chart.ID)
+		if k.Key == "" {
+			return json.Marshal(s.base)
+		}
+		y, _ := strconv.Atoi(k.Key)
+		return json.Marshal(s.years[y])
+	case docSub:
+		return json.Marshal(s.subs[k.Key])
 	case docVoucher:
 		return json.Marshal(s.byID[k.Key])
 	case docClosing:
@@ -185,9 +314,21 @@ func (s *finState) Load(k DocKey, body []byte) error {
 		if err := json.Unmarshal(body, &id); err != nil {
 			return err
 		}
-		if c := domain.Charts()[id]; c != nil {
-			s.chart = c
+		if k.Key == "" {
+			s.base = id
+			return nil
 		}
+		y, err := strconv.Atoi(k.Key)
+		if err != nil {
+			return fmt.Errorf("finance: chart of year %q: %w", k.Key, err)
+		}
+		s.years[y] = id
+	case docSub:
+		var sub domain.SubAccount
+		if err := json.Unmarshal(body, &sub); err != nil {
+			return err
+		}
+		s.defineSub(sub)
 	case docVoucher:
 		r := &voucherRec{}
 		if err := json.Unmarshal(body, r); err != nil {

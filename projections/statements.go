@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gongkai/gongkai/domain"
@@ -72,15 +73,19 @@ func (s *finState) withClosings() []*voucherRec {
 	return out
 }
 
-// turnover sums the postings dated from..to by account. Year-end
-// carry-forwards (dated 31 December of a closed year) are counted when
+// sumWhere sums each account's own postings (not its sub-accounts') over
+// the vouchers keep accepts, and the year-end carry-forwards too when
 // closings is set: statements of position count them, statements of
 // income do not.
-func (s *finState) turnover(from, to domain.Date, closings bool) map[string]*sums {
+func (s *finState) sumWhere(keep func(*voucherRec) bool, closings bool) map[string]*sums {
 	out := map[string]*sums{}
-	visit := func(v *voucherRec) {
-		if v.Date.Before(from) || v.Date.After(to) {
-			return
+	vs := s.vouchers
+	if closings {
+		vs = s.withClosings()
+	}
+	for _, v := range vs {
+		if !keep(v) {
+			continue
 		}
 		for _, l := range v.Lines {
 			a := out[l.Account]
@@ -91,20 +96,81 @@ func (s *finState) turnover(from, to domain.Date, closings bool) map[string]*sum
 			a.add(l, v.Seq)
 		}
 	}
-	vs := s.vouchers
-	if closings {
-		vs = s.withClosings()
+	return out
+}
+
+// turnover sums the postings of the period from..to by account.
+func (s *finState) turnover(from, to domain.Date, closings bool) map[string]*sums {
+	return s.sumWhere(func(v *voucherRec) bool { return v.in(from, to) }, closings)
+}
+
+// opening returns the postings before a period that starts on from,
+// carry-forwards of earlier years included: the opening balances.
+func (s *finState) opening(from domain.Date) map[string]*sums {
+	return s.sumWhere(func(v *voucherRec) bool { return v.before(from) }, true)
+}
+
+// rolled returns each account's sums with its sub-accounts' added, for
+// every account in own and every parent above one.
+func (s *finState) rolled(own map[string]*sums) map[string]*sums {
+	out := map[string]*sums{}
+	for code, x := range own {
+		for c := code; c != ""; c = s.parentOf(c) {
+			r := out[c]
+			if r == nil {
+				r = &sums{}
+				out[c] = r
+			}
+			r.debit += x.debit
+			r.credit += x.credit
+			r.seqs = append(r.seqs, x.seqs...)
+		}
 	}
-	for _, v := range vs {
-		visit(v)
+	for _, r := range out {
+		r.seqs = sortedSeqs(r.seqs)
 	}
 	return out
 }
 
-// opening returns the balances (debit minus credit) before date d,
-// carry-forwards of earlier years included.
-func (s *finState) opening(d domain.Date) map[string]*sums {
-	return s.turnover(domain.Date{Year: 1, Month: 1, Day: 1}, dayBefore(d), true)
+// net returns debit minus credit of m[code], 0 when absent.
+func net(m map[string]*sums, code string) domain.Fen {
+	if x := m[code]; x != nil {
+		return x.debit - x.credit
+	}
+	return 0
+}
+
+// codeLevel is an account in tree order: Level 0 an account of a chart,
+// 1 and more a sub-account.
+type codeLevel struct {
+	code  string
+	level int
+}
+
+// tree returns the codes present in chart order: the accounts of charts by
+// code, each followed by its sub-accounts present, parents first.
+func (s *finState) tree(present map[string]bool) []codeLevel {
+	var roots []string
+	for c := range present {
+		if s.parentOf(c) == "" {
+			roots = append(roots, c)
+		}
+	}
+	sort.Strings(roots)
+	var out []codeLevel
+	var visit func(code string, level int)
+	visit = func(code string, level int) {
+		out = append(out, codeLevel{code, level})
+		for _, c := range s.children[code] {
+			if present[c] {
+				visit(c, level+1)
+			}
+		}
+	}
+	for _, r := range roots {
+		visit(r, 0)
+	}
+	return out
 }
 
 func dayBefore(d domain.Date) domain.Date {
@@ -120,23 +186,37 @@ func normal(a domain.Account, net domain.Fen) domain.Fen {
 	return net
 }
 
-// TrialBalance is the trial balance (科目余额表) of one month.
+// TrialBalance is the trial balance (科目余额表) of one month, in the
+// chart of the month's year.
 type TrialBalance struct {
 	Community string            `json:"community"`
 	Month     string            `json:"month"`
+	Chart     string            `json:"chart"`
 	Closed    bool              `json:"closed"`
 	Rows      []TrialBalanceRow `json:"rows"`
-	Total     TrialBalanceRow   `json:"total"`
-	AsOfSeq   uint64            `json:"as_of_seq"`
-	AsOf      time.Time         `json:"as_of"`
+	// Total adds the rows of Level 0: a sub-account's figures are in its
+	// parent's already.
+	Total TrialBalanceRow `json:"total"`
+	// Opening names the year's voucher 0 (opening balances or change of
+	// chart) when the month is January and the year has one: its
+	// postings are in the opening columns.
+	Opening string    `json:"opening_voucher,omitempty"`
+	AsOfSeq uint64    `json:"as_of_seq"`
+	AsOf    time.Time `json:"as_of"`
 }
 
 // TrialBalanceRow is one account's opening balance, turnover and closing
-// balance, each in debit and credit columns.
+// balance, each in debit and credit columns. A parent's row includes its
+// sub-accounts'; a sub-account's row has Parent and a Level of 1 or more.
+// Former marks an account of a superseded chart, shown under its old
+// name.
 type TrialBalanceRow struct {
 	Account       string     `json:"account"`
 	NameZH        string     `json:"name_zh,omitempty"`
 	NameEN        string     `json:"name_en,omitempty"`
+	Parent        string     `json:"parent,omitempty"`
+	Level         int        `json:"level,omitempty"`
+	Former        bool       `json:"former,omitempty"`
 	OpeningDebit  domain.Fen `json:"opening_debit"`
 	OpeningCredit domain.Fen `json:"opening_credit"`
 	Debit         domain.Fen `json:"debit"`
@@ -153,6 +233,16 @@ func columns(net domain.Fen) (debit, credit domain.Fen) {
 	return 0, -net
 }
 
+// openingVoucher returns the id of the voucher 0 dated from, if any.
+func (s *finState) openingVoucher(from domain.Date) string {
+	for _, v := range s.vouchers {
+		if v.opensYear() && v.Date == from {
+			return v.ID
+		}
+	}
+	return ""
+}
+
 // TrialBalance returns a month's trial balance.
 func (f FinanceOn) TrialBalance(ctx context.Context, community, month string) (TrialBalance, error) {
 	p, err := ParseMonth(month)
@@ -162,23 +252,36 @@ func (f FinanceOn) TrialBalance(ctx context.Context, community, month string) (T
 	var tb TrialBalance
 	err = f.view(ctx, community, func(s *finState, pos Position) error {
 		from, to := p.bounds()
-		open, turn := s.opening(from), s.turnover(from, to, true)
-		tb = TrialBalance{Community: community, Month: p.String(), AsOfSeq: pos.Seq, AsOf: pos.Time, Rows: []TrialBalanceRow{}}
+		open, turn := s.rolled(s.opening(from)), s.rolled(s.turnover(from, to, true))
+		tb = TrialBalance{Community: community, Month: p.String(), Chart: s.chartFor(p.Year).ID, Opening: s.openingVoucher(from),
+			AsOfSeq: pos.Seq, AsOf: pos.Time, Rows: []TrialBalanceRow{}}
 		_, monthClosed := s.closed[p.String()]
 		_, yearClosed := s.closings[p.Year]
 		tb.Closed = monthClosed || yearClosed
-		for _, a := range s.chart.Accounts {
-			o, t := open[a.Code], turn[a.Code]
-			if o == nil && t == nil {
-				continue
+		present := map[string]bool{}
+		for _, m := range []map[string]*sums{open, turn} {
+			for code, x := range m {
+				present[code] = present[code] || x.debit != 0 || x.credit != 0
 			}
-			r := TrialBalanceRow{Account: a.Code, NameZH: a.NameZH, NameEN: a.NameEN}
-			var onet domain.Fen
-			if o != nil {
-				onet = o.debit - o.credit
+		}
+		for code, ok := range present {
+			if !ok {
+				delete(present, code)
+			}
+		}
+		for code := range present {
+			for c := s.parentOf(code); c != ""; c = s.parentOf(c) {
+				present[c] = true
+			}
+		}
+		for _, cl := range s.tree(present) {
+			a, former, _ := s.account(p.Year, cl.code)
+			r := TrialBalanceRow{Account: cl.code, NameZH: a.NameZH, NameEN: a.NameEN, Parent: s.parentOf(cl.code), Level: cl.level, Former: former}
+			onet := net(open, cl.code)
+			if o := open[cl.code]; o != nil {
 				r.Seqs = append(r.Seqs, o.seqs...)
 			}
-			if t != nil {
+			if t := turn[cl.code]; t != nil {
 				r.Debit, r.Credit = t.debit, t.credit
 				r.Seqs = append(r.Seqs, t.seqs...)
 			}
@@ -189,12 +292,14 @@ func (f FinanceOn) TrialBalance(ctx context.Context, community, month string) (T
 			r.OpeningDebit, r.OpeningCredit = columns(onet)
 			r.ClosingDebit, r.ClosingCredit = columns(onet + r.Debit - r.Credit)
 			tb.Rows = append(tb.Rows, r)
-			tb.Total.OpeningDebit += r.OpeningDebit
-			tb.Total.OpeningCredit += r.OpeningCredit
-			tb.Total.Debit += r.Debit
-			tb.Total.Credit += r.Credit
-			tb.Total.ClosingDebit += r.ClosingDebit
-			tb.Total.ClosingCredit += r.ClosingCredit
+			if cl.level == 0 {
+				tb.Total.OpeningDebit += r.OpeningDebit
+				tb.Total.OpeningCredit += r.OpeningCredit
+				tb.Total.Debit += r.Debit
+				tb.Total.Credit += r.Credit
+				tb.Total.ClosingDebit += r.ClosingDebit
+				tb.Total.ClosingCredit += r.ClosingCredit
+			}
 		}
 		return nil
 	})
@@ -207,28 +312,37 @@ func sortedSeqs(seqs []uint64) []uint64 {
 	return slices.Compact(seqs)
 }
 
-// Ledger is one account's general ledger (总账/明细账) for a month.
+// Ledger is one account's ledger (总账/明细账) for a month. The ledger of
+// an account with sub-accounts lists theirs, each entry naming its
+// account.
 type Ledger struct {
-	Community string        `json:"community"`
-	Account   string        `json:"account"`
-	NameZH    string        `json:"name_zh"`
-	NameEN    string        `json:"name_en"`
-	Side      string        `json:"side"`
-	Month     string        `json:"month"`
-	Opening   domain.Fen    `json:"opening"`
-	Entries   []LedgerEntry `json:"entries"`
-	Debit     domain.Fen    `json:"debit"`
-	Credit    domain.Fen    `json:"credit"`
-	Closing   domain.Fen    `json:"closing"`
-	AsOfSeq   uint64        `json:"as_of_seq"`
-	AsOf      time.Time     `json:"as_of"`
+	Community string `json:"community"`
+	Account   string `json:"account"`
+	NameZH    string `json:"name_zh"`
+	NameEN    string `json:"name_en"`
+	Side      string `json:"side"`
+	Parent    string `json:"parent,omitempty"`
+	Former    bool   `json:"former,omitempty"`
+	// SubAccounts are the account's sub-accounts, if any.
+	SubAccounts []string      `json:"sub_accounts,omitempty"`
+	Month       string        `json:"month"`
+	Opening     domain.Fen    `json:"opening"`
+	OpeningVch  string        `json:"opening_voucher,omitempty"`
+	Entries     []LedgerEntry `json:"entries"`
+	Debit       domain.Fen    `json:"debit"`
+	Credit      domain.Fen    `json:"credit"`
+	Closing     domain.Fen    `json:"closing"`
+	AsOfSeq     uint64        `json:"as_of_seq"`
+	AsOf        time.Time     `json:"as_of"`
 }
 
 // LedgerEntry is one posting; Balance runs on the account's normal side.
+// Account is the sub-account posted to, in the ledger of its parent.
 type LedgerEntry struct {
 	Date    domain.Date `json:"date"`
 	Voucher string      `json:"voucher"`
 	Summary string      `json:"summary"`
+	Account string      `json:"account,omitempty"`
 	Debit   domain.Fen  `json:"debit"`
 	Credit  domain.Fen  `json:"credit"`
 	Balance domain.Fen  `json:"balance"`
@@ -236,7 +350,9 @@ type LedgerEntry struct {
 }
 
 // Ledger returns an account's ledger for a month, entries in date order
-// (posting order within a day) with the running balance.
+// (posting order within a day) with the running balance. An account
+// neither of the month's chart, nor a sub-account, nor of an earlier
+// chart is not found.
 func (f FinanceOn) Ledger(ctx context.Context, community, account, month string) (Ledger, error) {
 	p, err := ParseMonth(month)
 	if err != nil {
@@ -244,23 +360,30 @@ func (f FinanceOn) Ledger(ctx context.Context, community, account, month string)
 	}
 	var l Ledger
 	err = f.view(ctx, community, func(s *finState, pos Position) error {
-		a, ok := s.chart.Account(account)
+		a, former, ok := s.account(p.Year, account)
 		if !ok {
 			return fmt.Errorf("account %s: %w", account, ErrNotFound)
 		}
 		from, to := p.bounds()
 		l = Ledger{Community: community, Account: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Side: a.Side, Month: p.String(),
+			Parent: s.parentOf(account), Former: former, SubAccounts: s.children[account], OpeningVch: s.openingVoucher(from),
 			AsOfSeq: pos.Seq, AsOf: pos.Time, Entries: []LedgerEntry{}}
-		if o := s.opening(from)[account]; o != nil {
-			l.Opening = normal(a, o.debit-o.credit)
+		codes := s.descendants(account)
+		open := s.opening(from)
+		for _, c := range codes {
+			l.Opening += normal(a, net(open, c))
 		}
 		for _, v := range s.withClosings() {
-			if v.Date.Before(from) || v.Date.After(to) {
+			if !v.in(from, to) {
 				continue
 			}
 			for _, ln := range v.Lines {
-				if ln.Account == account {
-					l.Entries = append(l.Entries, LedgerEntry{Date: v.Date, Voucher: v.ID, Summary: v.Summary, Debit: ln.Debit, Credit: ln.Credit, Seq: v.Seq})
+				if slices.Contains(codes, ln.Account) {
+					e := LedgerEntry{Date: v.Date, Voucher: v.ID, Summary: v.Summary, Debit: ln.Debit, Credit: ln.Credit, Seq: v.Seq}
+					if ln.Account != account {
+						e.Account = ln.Account
+					}
+					l.Entries = append(l.Entries, e)
 				}
 			}
 		}
@@ -279,10 +402,12 @@ func (f FinanceOn) Ledger(ctx context.Context, community, account, month string)
 	return l, err
 }
 
-// BalanceSheet is the balance sheet (资产负债表) at a month's end.
+// BalanceSheet is the balance sheet (资产负债表) at a month's end by
+// account; BalanceSheetForm lays it out by the official form.
 type BalanceSheet struct {
 	Community        string         `json:"community"`
 	Month            string         `json:"month"`
+	Chart            string         `json:"chart"`
 	Date             domain.Date    `json:"date"`
 	Assets           []StatementRow `json:"assets"`
 	Liabilities      []StatementRow `json:"liabilities"`
@@ -295,7 +420,8 @@ type BalanceSheet struct {
 	AsOf             time.Time      `json:"as_of"`
 }
 
-// StatementRow is one line of a statement.
+// StatementRow is one line of a statement: an account of a chart, its
+// sub-accounts' figures included.
 type StatementRow struct {
 	Code   string     `json:"code,omitempty"`
 	NameZH string     `json:"name_zh"`
@@ -304,10 +430,11 @@ type StatementRow struct {
 	Seqs   []uint64   `json:"stream_seqs,omitempty"`
 }
 
-// BalanceSheet returns the balance sheet at the end of a month. Income and
-// expense not yet carried forward appear in equity as 本年收益 (current
-// result), so that assets equal liabilities plus equity at any month end;
-// at the end of a closed year the carry-forward is included.
+// BalanceSheet returns the balance sheet at the end of a month, by
+// account. Income and expense not yet carried forward appear in equity as
+// 本年收益 (current result), so that assets equal liabilities plus equity
+// at any month end; at the end of a closed year the carry-forward is
+// included.
 func (f FinanceOn) BalanceSheet(ctx context.Context, community, month string) (BalanceSheet, error) {
 	p, err := ParseMonth(month)
 	if err != nil {
@@ -315,40 +442,38 @@ func (f FinanceOn) BalanceSheet(ctx context.Context, community, month string) (B
 	}
 	var bs BalanceSheet
 	err = f.view(ctx, community, func(s *finState, pos Position) error {
-		from, to := p.bounds()
-		open, turn := s.opening(from), s.turnover(from, to, true)
-		bs = BalanceSheet{Community: community, Month: p.String(), Date: to, AsOfSeq: pos.Seq, AsOf: pos.Time,
+		_, to := p.bounds()
+		bal := s.rolled(s.sumWhere(func(v *voucherRec) bool { return !v.Date.After(to) }, true))
+		bs = BalanceSheet{Community: community, Month: p.String(), Chart: s.chartFor(p.Year).ID, Date: to, AsOfSeq: pos.Seq, AsOf: pos.Time,
 			Assets: []StatementRow{}, Liabilities: []StatementRow{}, Equity: []StatementRow{}}
 		result := StatementRow{NameZH: "本年收益（未结转）", NameEN: "Result not yet carried forward"}
-		for _, a := range s.chart.Accounts {
-			var net domain.Fen
-			var seqs []uint64
-			for _, m := range []map[string]*sums{open, turn} {
-				if x := m[a.Code]; x != nil {
-					net += x.debit - x.credit
-					seqs = append(seqs, x.seqs...)
-				}
-			}
-			if net == 0 && len(seqs) == 0 {
+		roots := map[string]bool{}
+		for code := range bal {
+			roots[s.rootOf(code)] = true
+		}
+		for _, cl := range s.tree(roots) {
+			x := bal[cl.code]
+			n := x.debit - x.credit
+			if n == 0 && len(x.seqs) == 0 {
 				continue
 			}
-			seqs = sortedSeqs(seqs)
-			r := StatementRow{Code: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Amount: net, Seqs: seqs}
+			a, _, _ := s.account(p.Year, cl.code)
+			r := StatementRow{Code: cl.code, NameZH: a.NameZH, NameEN: a.NameEN, Amount: n, Seqs: x.seqs}
 			switch a.Class {
 			case domain.ClassAsset, domain.ClassCost:
 				bs.Assets = append(bs.Assets, r)
-				bs.TotalAssets += net
+				bs.TotalAssets += n
 			case domain.ClassLiability:
-				r.Amount = -net
+				r.Amount = -n
 				bs.Liabilities = append(bs.Liabilities, r)
-				bs.TotalLiabilities -= net
+				bs.TotalLiabilities -= n
 			case domain.ClassEquity:
-				r.Amount = -net
+				r.Amount = -n
 				bs.Equity = append(bs.Equity, r)
-				bs.TotalEquity -= net
+				bs.TotalEquity -= n
 			case domain.ClassIncome, domain.ClassExpense:
-				result.Amount -= net
-				result.Seqs = append(result.Seqs, seqs...)
+				result.Amount -= n
+				result.Seqs = append(result.Seqs, x.seqs...)
 			}
 		}
 		if result.Amount != 0 {
@@ -363,11 +488,15 @@ func (f FinanceOn) BalanceSheet(ctx context.Context, community, month string) (B
 }
 
 // IncomeStatement is the statement of income and its distribution
-// (收益及收益分配表) for a month or a year.
+// (收益及收益分配表) for a month or a year, by account; IncomeForm lays a
+// year's out by the official form.
 type IncomeStatement struct {
-	Community string         `json:"community"`
-	Period    string         `json:"period"`
-	Rows      []StatementRow `json:"rows"`
+	Community string `json:"community"`
+	Period    string `json:"period"`
+	Chart     string `json:"chart"`
+	// Rows are the income and expense accounts in the order of the form,
+	// then any the form does not show.
+	Rows []StatementRow `json:"rows"`
 	// Operating is 经营收益; Result is 本年收益 (or the month's result).
 	Operating domain.Fen `json:"operating_result"`
 	Result    domain.Fen `json:"result"`
@@ -381,20 +510,11 @@ type IncomeStatement struct {
 type Distribution struct {
 	OpeningUndistributed domain.Fen `json:"opening_undistributed"` // 年初未分配收益
 	Result               domain.Fen `json:"result"`                // 本年收益
+	TransferIn           domain.Fen `json:"transfer_in"`           // 其他转入
 	Available            domain.Fen `json:"available"`             // 可分配收益
 	Distributed          domain.Fen `json:"distributed"`           // 本年分配
 	ClosingUndistributed domain.Fen `json:"closing_undistributed"` // 年末未分配收益
 	Seqs                 []uint64   `json:"stream_seqs,omitempty"`
-}
-
-// The layout of 收益及收益分配表: sign +1 adds an income account's credit
-// balance, -1 subtracts an expense account's debit balance.
-var incomeLayout = []struct {
-	code      string
-	operating bool
-}{
-	{"501", true}, {"511", true}, {"561", true}, {"502", true}, {"541", true},
-	{"522", false}, {"531", false}, {"551", false},
 }
 
 // IncomeStatement returns the income statement of a month or a year.
@@ -402,14 +522,31 @@ func (f FinanceOn) IncomeStatement(ctx context.Context, community string, p Peri
 	var is IncomeStatement
 	err := f.view(ctx, community, func(s *finState, pos Position) error {
 		from, to := p.bounds()
-		turn := s.turnover(from, to, false)
-		is = IncomeStatement{Community: community, Period: p.String(), AsOfSeq: pos.Seq, AsOf: pos.Time}
+		ch := s.chartFor(p.Year)
+		turn := s.rolled(s.turnover(from, to, false))
+		is = IncomeStatement{Community: community, Period: p.String(), Chart: ch.ID, AsOfSeq: pos.Seq, AsOf: pos.Time, Rows: []StatementRow{}}
+		form := domain.StatementFormFor(domain.FormIncome, ch.ID)
+		operating := map[string]bool{}
+		var order []string
+		if form != nil {
+			op := operatingAccounts(form)
+			for _, r := range form.Rows {
+				for _, c := range r.Accounts {
+					c = strings.TrimPrefix(c, "-")
+					order = append(order, c)
+					operating[c] = op[c]
+				}
+			}
+		}
 		listed := map[string]bool{}
-		addRow := func(a domain.Account, operating bool) {
-			listed[a.Code] = true
-			x := turn[a.Code]
-			row := StatementRow{Code: a.Code, NameZH: a.NameZH, NameEN: a.NameEN}
-			if x != nil {
+		add := func(code string) {
+			a, _, ok := s.account(p.Year, code)
+			if listed[code] || !ok || (a.Class != domain.ClassIncome && a.Class != domain.ClassExpense) {
+				return
+			}
+			listed[code] = true
+			row := StatementRow{Code: code, NameZH: a.NameZH, NameEN: a.NameEN}
+			if x := turn[code]; x != nil {
 				row.Amount = normal(a, x.debit-x.credit)
 				row.Seqs = x.seqs
 			}
@@ -417,40 +554,62 @@ func (f FinanceOn) IncomeStatement(ctx context.Context, community string, p Peri
 			if a.Class == domain.ClassExpense {
 				signed = -signed
 			}
-			if operating {
+			if operating[code] {
 				is.Operating += signed
 			}
 			is.Result += signed
 			is.Rows = append(is.Rows, row)
 		}
-		for _, l := range incomeLayout {
-			if a, ok := s.chart.Account(l.code); ok {
-				addRow(a, l.operating)
+		for _, c := range order {
+			if _, ok := ch.Account(c); ok {
+				add(c)
 			}
 		}
-		for _, a := range s.chart.Accounts { // accounts of another chart
-			if !listed[a.Code] && (a.Class == domain.ClassIncome || a.Class == domain.ClassExpense) {
-				addRow(a, false)
+		for _, a := range ch.Accounts {
+			add(a.Code)
+		}
+		var others []string // accounts of a superseded chart with postings
+		for code := range turn {
+			if s.parentOf(code) == "" && !listed[code] {
+				others = append(others, code)
+			}
+		}
+		sort.Strings(others)
+		for _, c := range others {
+			if x := turn[c]; x.debit != 0 || x.credit != 0 {
+				add(c)
 			}
 		}
 		if p.Month == 0 {
-			d := &Distribution{Result: is.Result}
-			if o := s.opening(from)[domain.AccountDistribution]; o != nil {
-				d.OpeningUndistributed = o.credit - o.debit
-				d.Seqs = append(d.Seqs, o.seqs...)
-			}
-			if x := turn[domain.AccountDistribution]; x != nil {
-				d.Distributed = x.debit - x.credit
-				d.Seqs = append(d.Seqs, x.seqs...)
-			}
-			d.Seqs = sortedSeqs(d.Seqs)
-			d.Available = d.OpeningUndistributed + d.Result
-			d.ClosingUndistributed = d.Available - d.Distributed
-			is.Distribution = d
+			d := s.distribution(form, p.Year, from, to)
+			is.Distribution = &Distribution{OpeningUndistributed: d.opening, Result: is.Result, TransferIn: d.in,
+				Distributed: d.total(), Seqs: d.seqs()}
+			is.Distribution.Available = d.opening + is.Result + d.in
+			is.Distribution.ClosingUndistributed = is.Distribution.Available - is.Distribution.Distributed
 		}
 		return nil
 	})
 	return is, err
+}
+
+// operatingAccounts returns the accounts of the rows the form adds up to
+// 经营收益.
+func operatingAccounts(form *domain.StatementForm) map[string]bool {
+	byRow := map[int]domain.FormRow{}
+	for _, r := range form.Rows {
+		byRow[r.Row] = r
+	}
+	out := map[string]bool{}
+	for _, r := range form.Rows {
+		if r.Kind == "subtotal" && strings.Contains(r.LabelZH, "经营收益") {
+			for _, n := range r.Rows {
+				for _, c := range byRow[max(n, -n)].Accounts {
+					out[strings.TrimPrefix(c, "-")] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 // BudgetExecution is budget execution (预算执行) per line for a year.
@@ -500,7 +659,7 @@ func (f FinanceOn) BudgetExecution(ctx context.Context, community string, year i
 		}
 		for _, v := range s.vouchers {
 			if i, ok := idx[v.BudgetLine]; ok && v.Date.Year == year {
-				be.Lines[i].Spent += s.chart.Payment(v.Lines)
+				be.Lines[i].Spent += s.payment(v.Date.Year, v.Lines)
 				be.Lines[i].Seqs = append(be.Lines[i].Seqs, v.Seq)
 			}
 		}
@@ -592,7 +751,7 @@ func (s *finState) summary(p Period, months []int) SummaryPeriod {
 		}
 	}
 	for _, v := range s.vouchers {
-		if !in(v.Date) {
+		if !in(v.Date) || v.opensYear() {
 			continue
 		}
 		for _, l := range v.Lines {
@@ -601,7 +760,7 @@ func (s *finState) summary(p Period, months []int) SummaryPeriod {
 			}
 			turn[l.Account].add(l, v.Seq)
 		}
-		if pay := s.chart.Payment(v.Lines); pay != 0 {
+		if pay := s.payment(v.Date.Year, v.Lines); pay != 0 {
 			src := lineSource[v.BudgetLine]
 			if src == "" {
 				src = "unassigned"
@@ -618,11 +777,14 @@ func (s *finState) summary(p Period, months []int) SummaryPeriod {
 			r.Seqs = append(r.Seqs, fr.Seq)
 		}
 	}
-	for _, a := range s.chart.Accounts {
-		x := turn[a.Code]
-		if x == nil {
-			continue
-		}
+	turn = s.rolled(turn)
+	roots := map[string]bool{}
+	for code := range turn {
+		roots[s.rootOf(code)] = true
+	}
+	for _, cl := range s.tree(roots) {
+		x := turn[cl.code]
+		a, _, _ := s.account(p.Year, cl.code)
 		row := StatementRow{Code: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Amount: normal(a, x.debit-x.credit), Seqs: x.seqs}
 		switch a.Class {
 		case domain.ClassIncome:
@@ -651,6 +813,9 @@ func (f FinanceOn) Years(ctx context.Context, community string) ([]int, error) {
 			seen[v.Date.Year] = true
 		}
 		for y := range s.budgets {
+			seen[y] = true
+		}
+		for y := range s.closings {
 			seen[y] = true
 		}
 		for y := range seen {
