@@ -70,8 +70,8 @@ func streamLastSeq(t *testing.T, url string) uint64 {
 // fillVoucherTemplate opens the template at path, deletes its two example
 // rows, as the template asks, and writes vouchers 1 to n of June 2025 (two
 // rows each, from row 2) as a clerk types them: dates and amounts into the
-// template's formatted cells, some amounts as text. It saves the workbook
-// to out.
+// template's formatted cells, some amounts as text. Each pays 513 管理费用
+// from 102 银行存款. It saves the workbook to out.
 func fillVoucherTemplate(t *testing.T, path, out string, n int) {
 	t.Helper()
 	f, err := excelize.OpenFile(path)
@@ -96,7 +96,7 @@ func fillVoucherTemplate(t *testing.T, path, out string, n int) {
 		set("A"+r1, time.Date(2025, time.June, v, 0, 0, 0, 0, time.UTC))
 		set("B"+r1, v)
 		set("C"+r1, fmt.Sprintf("六月第%d笔", v))
-		set("D"+r1, "541")
+		set("D"+r1, "513")
 		set("E"+r1, amount)
 		set("G"+r1, "赵敏")
 		set("H"+r1, "李娜")
@@ -129,9 +129,11 @@ func TestImportCLI(t *testing.T) {
 		`{"type":"community.register","aggregate_id":"imp","effective_date":"2025-01-02","data":{"name":"导入社区","kind":"社区","town":"镇","county":"县"}}`); err != nil || code != http.StatusCreated {
 		t.Fatalf("register the community: %d %v", code, err)
 	}
-	if code, err := post(http.DefaultClient, cmdURL, "imp-chart",
-		`{"type":"books.adopt_chart","aggregate_id":"books","effective_date":"2025-01-02","data":{"chart":"cn-village-2004"}}`); err != nil || code != http.StatusCreated {
-		t.Fatalf("adopt the chart: %d %v", code, err)
+	// The books open in 2025 on the 2023 chart with 10,000.00 in the bank,
+	// for the imported payments (a bank account cannot go below zero).
+	if code, err := post(http.DefaultClient, cmdURL, "imp-open",
+		`{"type":"books.open_balances","aggregate_id":"books","effective_date":"2025-01-02","data":{"year":2025,"lines":[{"account":"102","debit":"10000.00"},{"account":"311","credit":"10000.00"}],"source":"2024年12月31日资产负债表","preparer":"赵敏"}}`); err != nil || code != http.StatusCreated {
+		t.Fatalf("open the books: %d %v", code, err)
 	}
 	env := []string{"GONGKAI_ADMIN_TOKEN=" + admin, "GONGKAI_SERVER=" + p.url}
 	work := t.TempDir()

@@ -117,7 +117,7 @@ func vouchers500(t testing.TB, unbalanced bool) []byte {
 			credit = general(float64(amount) + 1)
 		}
 		rows = append(rows,
-			[]any{date, n, fmt.Sprintf("第%d笔业务", v+1), "541", amount, nil, "赵敏", "李娜"},
+			[]any{date, n, fmt.Sprintf("第%d笔业务", v+1), "513", amount, nil, "赵敏", "李娜"},
 			[]any{nil, number2, nil, 102, nil, credit})
 	}
 	if len(rows) != 501 {
@@ -168,7 +168,7 @@ func TestVoucherPlan(t *testing.T) {
 		t.Errorf("RowsForCommand(250) = %v, want nil", got)
 	}
 	c := p.Commands[217]
-	wantData := `{"number":18,"summary":"第218笔业务","lines":[{"account":"541","debit":"317.50"},{"account":"102","credit":"317.50"}],"preparer":"赵敏","reviewer":"李娜"}`
+	wantData := `{"number":18,"summary":"第218笔业务","lines":[{"account":"513","debit":"317.50"},{"account":"102","credit":"317.50"}],"preparer":"赵敏","reviewer":"李娜"}`
 	if c.Type != domain.CmdPostVoucher || c.AggregateID != "books" || c.EffectiveDate != "2026-09-18" || string(c.Data) != wantData {
 		t.Errorf("command 217 = %s %s %s %s\nwant books.post_voucher books 2026-09-18 %s", c.Type, c.AggregateID, c.EffectiveDate, c.Data, wantData)
 	}
@@ -200,11 +200,11 @@ func TestVoucherMergedCellsAndNames(t *testing.T) {
 	rows := [][]any{
 		{"文化路社区2026年记账凭证台账"}, // a title above the header
 		append([]any{"序号"}, voucherHeader...),
-		{1, day(2026, 3, 2), 1, "购买办公用品", "541", 120, nil, "赵敏"},
-		{2, nil, nil, nil, "101 现金", nil, 100},
+		{1, day(2026, 3, 2), 1, "购买办公用品", "513", 120, nil, "赵敏"},
+		{2, nil, nil, nil, "101 库存现金", nil, 100},
 		{3, nil, nil, nil, "102银行存款", nil, 20},
 		{4, day(2026, 3, 5), 2, "收到租金", "102", "6,800.00", "0", "赵敏"},
-		{5, nil, nil, nil, "511", 0, "6800"},
+		{5, nil, nil, nil, "501", 0, "6800"},
 		{6}, // numbered rows left empty
 		{7},
 	}
@@ -222,11 +222,11 @@ func TestVoucherMergedCellsAndNames(t *testing.T) {
 	if len(p.Commands) != 2 || !reflect.DeepEqual(p.RowsOf, [][]int{{3, 4, 5}, {6, 7}}) || p.Rows != 5 {
 		t.Fatalf("plan: %d commands from rows %v (%d rows), want 2 from [[3 4 5] [6 7]] (5 rows)", len(p.Commands), p.RowsOf, p.Rows)
 	}
-	want := `{"number":1,"summary":"购买办公用品","lines":[{"account":"541","debit":"120.00"},{"account":"101","credit":"100.00"},{"account":"102","credit":"20.00"}],"preparer":"赵敏"}`
+	want := `{"number":1,"summary":"购买办公用品","lines":[{"account":"513","debit":"120.00"},{"account":"101","credit":"100.00"},{"account":"102","credit":"20.00"}],"preparer":"赵敏"}`
 	if got := string(p.Commands[0].Data); got != want {
 		t.Errorf("voucher 1 = %s\nwant %s", got, want)
 	}
-	want = `{"number":2,"summary":"收到租金","lines":[{"account":"102","debit":"6800.00"},{"account":"511","credit":"6800.00"}],"preparer":"赵敏"}`
+	want = `{"number":2,"summary":"收到租金","lines":[{"account":"102","debit":"6800.00"},{"account":"501","credit":"6800.00"}],"preparer":"赵敏"}`
 	if got := string(p.Commands[1].Data); got != want {
 		t.Errorf("voucher 2 = %s\nwant %s", got, want)
 	}
@@ -234,7 +234,31 @@ func TestVoucherMergedCellsAndNames(t *testing.T) {
 	// A name that is not the code's is refused.
 	rows[3][4] = "101 银行存款"
 	_, err = importer.Parse(importer.Vouchers, "v.xlsx", book(t, "凭证", rows))
-	wantErrors(t, err, "第4行 E列（科目编码）：科目编码 101 是“现金”，不是“银行存款”")
+	wantErrors(t, err, "第4行 E列（科目编码）：2026年度的科目表中，科目编码 101 是“库存现金”，不是“银行存款”")
+}
+
+// An account's name is checked against the chart the law sets for the
+// voucher's year: the 2004 chart before 2024, the 2023 chart from 2024.
+func TestVoucherAccountNamesByYear(t *testing.T) {
+	rows := func(cash2023, cash2024 string) []byte {
+		return book(t, "凭证", [][]any{voucherHeader,
+			{day(2023, 12, 28), 1, "收到镇拨付补助", cash2023, 500, nil, "赵敏"},
+			{nil, nil, nil, "522 补助收入", nil, 500},
+			{day(2024, 1, 5), 1, "收到镇拨付补助", cash2024, 500, nil, "赵敏"},
+			{nil, nil, nil, "503 补助收入", nil, 500},
+		})
+	}
+	p, err := importer.Parse(importer.Vouchers, "v.xlsx", rows("101 现金", "101 库存现金"))
+	if err != nil {
+		t.Fatalf("Parse with each year's names: %v", err)
+	}
+	if len(p.Commands) != 2 || !strings.Contains(string(p.Commands[0].Data), `"account":"522"`) || !strings.Contains(string(p.Commands[1].Data), `"account":"503"`) {
+		t.Errorf("commands = %v", p.Commands)
+	}
+	_, err = importer.Parse(importer.Vouchers, "v.xlsx", rows("101 库存现金", "101 现金"))
+	wantErrors(t, err,
+		"第2行 D列（科目编码）：2023年度的科目表中，科目编码 101 是“现金”，不是“库存现金”",
+		"第4行 D列（科目编码）：2024年度的科目表中，科目编码 101 是“库存现金”，不是“现金”")
 }
 
 // wantErrors checks that err is a *Report whose lines are want.
@@ -251,15 +275,15 @@ func wantErrors(t *testing.T, err error, want ...string) {
 
 func TestVoucherEveryErrorReported(t *testing.T) {
 	csv := "日期,凭证号,摘要,科目编码,借方金额,贷方金额,制单人\n" +
-		"2026-02-30,1,付款,541,100,,赵敏\n" + // row 2: no such date
+		"2026-02-30,1,付款,513,100,,赵敏\n" + // row 2: no such date
 		",,,102,,100\n" +
 		"2026-03-01,2,收款,102,陆佰元,,\n" + // row 4: capital numerals; no preparer
-		",,,511,,600\n" +
-		"2026-03-02,3,转账,541,50,50,赵敏\n" + // row 6: both sides
+		",,,501,,600\n" +
+		"2026-03-02,3,转账,513,50,50,赵敏\n" + // row 6: both sides
 		",,另一摘要,102,,1.234\n" + // row 7: second summary; three decimals
-		"2026-03-03,2,重号,541,10,,赵敏\n" + // row 8: number 2 again in March
+		"2026-03-03,2,重号,513,10,,赵敏\n" + // row 8: number 2 again in March
 		",,,102,,10\n" +
-		"2026-03-04,4,只有一行,541,10,,赵敏\n" // row 10: one line
+		"2026-03-04,4,只有一行,513,10,,赵敏\n" // row 10: one line
 	_, err := importer.Parse(importer.Vouchers, "v.csv", []byte(csv))
 	wantErrors(t, err,
 		"第2行 A列（日期）：日期“2026-02-30”有误：2026年2月只有28天，没有30日",
@@ -453,7 +477,7 @@ func TestHeaders(t *testing.T) {
 	data := book(t, "Sheet9", [][]any{
 		{"凭证号", "日期\nDate", "*摘要", "科目编码", "借方金额（元）", "贷方金额(元)", "制单人"},
 		{1, "2026-01-05", "收款", "102", 10, nil, "赵敏"},
-		{nil, nil, nil, "522", nil, 10},
+		{nil, nil, nil, "503", nil, 10},
 		{nil, nil, nil, nil, nil, nil, nil, nil, "stray"},
 	})
 	_, err := importer.Parse(importer.Vouchers, "v.xlsx", data)
@@ -483,7 +507,7 @@ func TestTemplates(t *testing.T) {
 	}{
 		importer.Vouchers: {"凭证", []string{"日期", "凭证号", "摘要", "科目编码", "借方金额", "贷方金额", "制单人", "审核人", "审批人", "预算行编号", "事项编号"},
 			[]command.Command{{Type: "books.post_voucher", AggregateID: "books", EffectiveDate: "2026-01-06",
-				Data: json.RawMessage(`{"number":1,"summary":"收到县财政拨付1月社区工作人员补贴","lines":[{"account":"102","debit":"2290.00"},{"account":"522","credit":"2290.00"}],"preparer":"赵敏","reviewer":"李娜","approver":"王建华"}`)}}},
+				Data: json.RawMessage(`{"number":1,"summary":"收到县财政拨付1月社区工作人员补贴","lines":[{"account":"102","debit":"2290.00"},{"account":"503","credit":"2290.00"}],"preparer":"赵敏","reviewer":"李娜","approver":"王建华"}`)}}},
 		importer.Budget: {"预算", []string{"年度", "通过日期", "决议事项编号", "预算行编号", "预算项目", "资金来源", "金额"},
 			[]command.Command{{Type: "budget.adopt", AggregateID: "2026", EffectiveDate: "2026-01-05",
 				Data: json.RawMessage(`{"resolution":"m-2026-00","lines":[{"line":"staff","name":"社区工作人员补贴","source":"county","amount":"27480.00"},{"line":"office","name":"社区办公经费","source":"town","amount":"20000.00"}]}`)}}},

@@ -41,7 +41,7 @@ var voucherSpec = &spec{
 	},
 	example: [][]string{
 		{"2026-01-06", "1", "收到县财政拨付1月社区工作人员补贴", "102", "2290.00", "", "赵敏", "李娜", "王建华", "", ""},
-		{"", "1", "", "522", "", "2290.00", "", "", "", "", ""},
+		{"", "1", "", "503", "", "2290.00", "", "", "", "", ""},
 	},
 	intro: "每行一条分录。凭证号相同（或留空）的连续各行组成一张凭证，导入为一条“记账凭证”（books.post_voucher）。" +
 		"凭证日期、摘要、制单人等写在凭证第一行即可。",
@@ -74,10 +74,6 @@ type voucherLine struct {
 
 // voucherHead are the columns that hold one value for the whole voucher.
 var voucherHead = []string{colVSummary, colVPreparer, colVReviewer, colVApprover, colVBudgetLine, colVMatter}
-
-// defaultChart names the accounts of "102 银行存款"; the books' own chart
-// is checked when the voucher is posted.
-var defaultChart = domain.DefaultChart()
 
 // accountWithName reads "102 银行存款", "102-银行存款" and "102银行存款".
 var accountWithName = regexp.MustCompile(`^([0-9]+)\s*[-:]?\s*(\p{Han}.*)$`)
@@ -129,7 +125,7 @@ func parseVouchers(g *grid) {
 					fmt.Sprintf("一张凭证只有一个%s，第%d行已填“%s”：其余行请留空或填写相同内容", col, h.row, h.value))
 			}
 		}
-		l, ok := voucherLineOf(g, r)
+		l, ok := voucherLineOf(g, r, cur)
 		cur.lines = append(cur.lines, l)
 		cur.linesBad = cur.linesBad || !ok
 	}
@@ -177,16 +173,24 @@ func parseVouchers(g *grid) {
 	}
 }
 
-// voucherLineOf reads the account and the amount of a row.
-func voucherLineOf(g *grid, r row) (voucherLine, bool) {
+// voucherLineOf reads the account and the amount of a row of voucher v.
+// An account written with its name ("102 银行存款") is checked against the
+// chart the law sets for the voucher's year (domain.ChartInForce); the
+// books' own chart and sub-accounts are checked when it is posted.
+func voucherLineOf(g *grid, r row, v *voucher) (voucherLine, bool) {
 	l := voucherLine{row: r.num}
 	ok := true
 	l.account = entry.Normalize(g.text(r, colVAccount))
 	if m := accountWithName.FindStringSubmatch(l.account); m != nil {
 		l.account = m[1]
-		if a, known := defaultChart.Account(m[1]); known && entry.Normalize(a.NameZH) != m[2] {
-			g.fail(r.num, colVAccount, fmt.Sprintf("account %s is %s, not %s", a.Code, a.NameZH, m[2]),
-				fmt.Sprintf("科目编码 %s 是“%s”，不是“%s”", a.Code, a.NameZH, m[2]))
+		var a domain.Account
+		known := false
+		if v.dated {
+			a, known = domain.ChartInForce(v.date.Year).Account(m[1])
+		}
+		if known && entry.Normalize(a.NameZH) != m[2] {
+			g.fail(r.num, colVAccount, fmt.Sprintf("in the chart of %d account %s is %s, not %s", v.date.Year, a.Code, a.NameZH, m[2]),
+				fmt.Sprintf("%d年度的科目表中，科目编码 %s 是“%s”，不是“%s”", v.date.Year, a.Code, a.NameZH, m[2]))
 			ok = false
 		}
 	}

@@ -46,8 +46,9 @@ func importVoucherDate(year, v int) time.Time {
 
 // importVouchers returns the rows, header first, of n vouchers of two
 // lines in year (n at most 250), 25 a month from March and numbered from 1
-// in each month. Voucher v is on spreadsheet rows 2v+2 and 2v+3. Even
-// vouchers pay (Dr 541, Cr 102), odd ones receive (Dr 102, Cr 522), each
+// in each month. Voucher v is on spreadsheet rows 2v+2 and 2v+3, on the
+// 2023 chart. Even vouchers pay (Dr 513 管理费用, Cr 102 银行存款), odd ones
+// receive (Dr 102, Cr 503 补助收入), each
 // between 1,000.00 and 2,835.13 yuan. Dates are date cells (a serial or a
 // time.Time) or text ("2025/3/2"); amounts are numbers or text with
 // thousands separators ("1,234.50"); account codes are text or numbers.
@@ -73,9 +74,9 @@ func importVouchers(year, n, badRow int) [][]any {
 			}
 			return float64(cents) / 100
 		}
-		debitAcct, creditAcct := any("541"), any("102")
+		debitAcct, creditAcct := any("513"), any("102")
 		if v%2 == 1 {
-			debitAcct, creditAcct = "102", "522"
+			debitAcct, creditAcct = "102", "503"
 		}
 		if v%5 == 0 {
 			debitAcct = importNumberCell(debitAcct.(string))
@@ -298,12 +299,23 @@ func importEventsAfter(t *testing.T, s *apptest.Server, seq uint64) []eventstore
 	return out
 }
 
-// importCommunity registers community id with the default chart adopted.
+// importCommunity registers community id and opens its books
+// (importOpenBooks).
 func importCommunity(t *testing.T, s *apptest.Server, id string) {
 	t.Helper()
 	body := fmt.Sprintf(`{"type":"community.register","aggregate_id":%q,"effective_date":"2025-01-02","data":{"name":"导入社区 %s","kind":"社区","town":"导入镇","county":"示例县"}}`, id, id)
 	mustStatus(t, s.Command(t, id, "import-register-"+id, body), http.StatusCreated)
-	mustStatus(t, s.Command(t, id, "import-chart-"+id, step("books.adopt_chart", "books", "2025-01-02", `{"chart":"cn-village-2004"}`)), http.StatusCreated)
+	importOpenBooks(t, s, id)
+}
+
+// importOpenBooks opens the books of community id for 2025, on the 2023
+// chart the law sets for it, with 10,000.00 in the bank: the imported
+// payments cannot take the bank below zero.
+func importOpenBooks(t *testing.T, s *apptest.Server, id string) {
+	t.Helper()
+	mustStatus(t, s.Command(t, id, "import-open-"+id, step("books.open_balances", "books", "2025-01-02",
+		`{"year":2025,"lines":[{"account":"102","debit":"10000.00"},{"account":"311","credit":"10000.00"}],"source":"2024年12月31日资产负债表","preparer":"赵敏"}`)),
+		http.StatusCreated)
 }
 
 // importClerkToken creates login, a clerk of community, and returns an
@@ -325,7 +337,7 @@ func importClerkToken(t *testing.T, s *apptest.Server, community, login string) 
 // mark record the same vouchers in another community.
 func TestImport500Rows(t *testing.T) {
 	s := setup(t, app.Config{})
-	mustStatus(t, s.Command(t, "c1", "import-chart", step("books.adopt_chart", "books", "2025-01-02", `{"chart":"cn-village-2004"}`)), http.StatusCreated)
+	importOpenBooks(t, s, "c1")
 	importCommunity(t, s, "c2")
 	clerkC2 := importClerkToken(t, s, "c2", "qianfang")
 
@@ -449,10 +461,8 @@ func TestImport500Rows(t *testing.T) {
 // the refused voucher.
 func TestImportRuleErrorNamesRows(t *testing.T) {
 	s := setup(t, app.Config{})
-	mustCommands(t, s, "import-books",
-		step("books.adopt_chart", "books", "2025-01-02", `{"chart":"cn-village-2004"}`),
-		step("books.close_month", "books", "2025-01-31", `{"month":"2025-01"}`),
-	)
+	importOpenBooks(t, s, "c1")
+	mustCommands(t, s, "import-books", step("books.close_month", "books", "2025-01-31", `{"month":"2025-01"}`))
 	cases := []struct {
 		name   string
 		second []any // the voucher on rows 4 and 5, after a good one on rows 2 and 3
@@ -461,16 +471,16 @@ func TestImportRuleErrorNamesRows(t *testing.T) {
 		zh     string
 	}{
 		{name: "account not in the chart", code: "unknown_account", zh: "999",
-			second: []any{"2025-02-02", 2, "报刊费", "541", 80.0, nil, "赵敏"},
+			second: []any{"2025-02-02", 2, "报刊费", "513", 80.0, nil, "赵敏"},
 			third:  []any{nil, nil, nil, "999", nil, 80.0}},
 		{name: "closed month", code: "period_closed", zh: "2025-01",
-			second: []any{"2025-01-20", 1, "报刊费", "541", 80.0, nil, "赵敏"},
+			second: []any{"2025-01-20", 1, "报刊费", "513", 80.0, nil, "赵敏"},
 			third:  []any{nil, nil, nil, "102", nil, 80.0}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			file := importWorkbook(t, [][]any{importHeader,
-				{"2025-02-01", 1, "办公用品", "541", "1,120.50", nil, "赵敏"},
+				{"2025-02-01", 1, "办公用品", "513", "1,120.50", nil, "赵敏"},
 				{nil, nil, nil, "102", nil, 1120.5},
 				tc.second, tc.third,
 			})

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/projections"
@@ -69,7 +70,9 @@ func (w *Workbench) mayRecordAny(a domain.Actor, d *desk) bool {
 // Views of the desk pages.
 type (
 	sectionView struct {
-		Title   string
+		Title string
+		// Note is a line below the title.
+		Note    string
 		Actions []linkView
 		Items   []itemView
 		Empty   string
@@ -297,12 +300,28 @@ func (w *Workbench) handleHome(rw http.ResponseWriter, r *http.Request, s *sessi
 			b = domain.NewBooks()
 		}
 		specs := []linkSpec{{form: "books-voucher"}, {form: "books-reverse"}, {form: "books-correction"}, {form: "books-balance"},
-			{form: "books-close-month"}, {form: "books-close-year"}}
+			{form: "books-close-month"}, {form: "books-close-year"}, {form: "books-define-account"}}
+		transition := needsTransition(b, today.Year)
+		if transition {
+			specs = append(specs, linkSpec{form: "books-transition"})
+		}
+		if b.FirstYear == 0 {
+			specs = append(specs, linkSpec{form: "books-open-balances"})
+		}
 		if len(b.Vouchers) == 0 {
 			specs = append(specs, linkSpec{form: "books-chart"})
 		}
 		sec := sectionView{Title: txt{"账簿（集体经济）", "Books (collective economy)"}.in(l), Actions: w.links(s, d, specs...),
 			Empty: txt{"暂无凭证。", "No vouchers yet."}.in(l)}
+		ch := b.ChartFor(today.Year)
+		sec.Note = fmt.Sprintf(txt{"%d年度科目表：%s（%s）", "Chart of %d: %s (%s)"}.in(l), today.Year, txt{ch.NameZH, ch.NameEN}.in(l), ch.ID)
+		if transition {
+			law := domain.ChartInForce(today.Year)
+			sec.Items = append(sec.Items, itemView{Title: fmt.Sprintf(txt{"%d年度须先办理新旧会计制度衔接", "%d needs the change of chart first"}.in(l), today.Year),
+				Meta: fmt.Sprintf(txt{"账簿仍为 %s；自 %s 起执行 %s，记账前须先办理衔接。", "The books are on %s; from %s the chart is %s: record the change of chart before posting."}.in(l),
+					ch.ID, dateText(l, law.EffectiveFrom), law.ID),
+				Links: w.links(s, d, linkSpec{form: "books-transition"})})
+		}
 		vs := make([]*domain.Voucher, 0, len(b.Vouchers))
 		for _, v := range b.Vouchers {
 			vs = append(vs, v)
@@ -322,7 +341,8 @@ func (w *Workbench) handleHome(rw http.ResponseWriter, r *http.Request, s *sessi
 				it.Badge = txt{"红字冲销 " + v.Reverses, "reverses " + v.Reverses}.in(l)
 			case v.ReversedBy != "":
 				it.Badge = txt{"已被 " + v.ReversedBy + " 冲销", "reversed by " + v.ReversedBy}.in(l)
-			case v.Date.Year == today.Year:
+			case v.Date.Year == today.Year && !strings.HasSuffix(v.ID, "-000"):
+				// Not opening balances or a change of chart (number 0).
 				it.Links = w.links(s, d, linkSpec{form: "books-reverse", query: "voucher=" + v.ID, label: txt{"红字冲销", "Reverse"}})
 			}
 			sec.Items = append(sec.Items, it)
@@ -361,6 +381,17 @@ func (w *Workbench) handleHome(rw http.ResponseWriter, r *http.Request, s *sessi
 	}
 	crumbs := []linkView{{Href: link(l, "/desk"), Label: txt{"我的工作台", "My desks"}.in(l)}, {Href: link(l, "/c/"+d.id), Label: txt{"公开栏", "Public board"}.in(l)}}
 	w.render(rw, r, s, http.StatusOK, "home.html", d.name()+txt{" · 工作台", " · workbench"}.in(l), crumbs, hv)
+}
+
+// needsTransition reports whether the books must record a change of
+// chart before posting in year: they hold an earlier year, none records a
+// chart for year, and the chart they go on was superseded by law.
+func needsTransition(b *domain.Books, year int) bool {
+	if b.FirstYear == 0 || b.FirstYear >= year || b.YearCharts[year] != nil {
+		return false
+	}
+	have, law := b.ChartFor(year), domain.ChartInForce(year)
+	return have.ID != law.ID && have.EffectiveFrom.Before(law.EffectiveFrom)
 }
 
 func containsInt(xs []int, x int) bool {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/internal/command"
+	"github.com/gongkai/gongkai/internal/entry"
 )
 
 // Kinds of field.
@@ -134,12 +135,23 @@ type formCtx struct {
 	aggID   string
 	state   domain.State
 	version uint64
+	// vals are the values the form was last loaded with.
+	vals values
 }
 
 func (fc *formCtx) lang() string { return fc.s.lang }
 
 // today is the current civil date in Beijing.
 func (fc *formCtx) today() domain.Date { return domain.DateOf(fc.now) }
+
+// year is the fiscal year of the form's date, or this year while the date
+// is blank or not a date: a year's vouchers use the year's chart.
+func (fc *formCtx) year() int {
+	if d, err := entry.ParseDate(strings.TrimSpace(fc.vals["effective_date"])); err == nil {
+		return d.Year
+	}
+	return fc.today().Year
+}
 
 // stateOf returns another aggregate's current state.
 func (fc *formCtx) stateOf(aggType, id string) domain.State {
@@ -170,6 +182,7 @@ func (fc *formCtx) budget(year int) *domain.Budget {
 
 // load reads the target aggregate of values v.
 func (fc *formCtx) load(v values) {
+	fc.vals = v
 	fc.aggID = fc.def.target(fc, v)
 	fc.state, fc.version = nil, 0
 	c := fc.desk.id

@@ -173,6 +173,9 @@ func communityForms() []*formDef {
 				}
 				v["rule_set.jurisdiction"] = rs.Jurisdiction
 				v["rule_set.spending_threshold"] = grouped(rs.SpendingThreshold)
+				if rs.BankOverdraft {
+					v["rule_set.bank_overdraft"] = "1"
+				}
 				for _, b := range bodies {
 					r := rs.Votes[b.body]
 					p := "rule_set.votes." + string(b.body) + "."
@@ -188,6 +191,7 @@ func communityForms() []*formDef {
 					{Name: "rule_set.effective_from", Label: txt{"生效日期", "Effective from"}, Kind: kDate, Required: true},
 					{Name: "rule_set.spending_threshold", Label: txt{"须经决议的支出限额（元）", "Spending threshold (yuan)"}, Kind: kAmount, Required: true,
 						Help: txt{"单笔支出超过此数须引用表决通过的事项。", "A payment above it must cite a passed matter."}},
+					{Name: "rule_set.bank_overdraft", Label: txt{"允许银行存款透支（已与银行签订透支协议）；库存现金任何时候不能为负", "Allow the bank accounts to be overdrawn (an overdraft agreed with the bank); cash on hand never may"}, Kind: kCheckbox},
 				}
 				for _, b := range bodies {
 					p := "rule_set.votes." + string(b.body) + "."
@@ -209,6 +213,7 @@ func communityForms() []*formDef {
 				rs := domain.RuleSet{ID: p.str("rule_set.id"), Jurisdiction: p.str("rule_set.jurisdiction"), Votes: map[domain.Body]domain.VoteRule{}}
 				rs.EffectiveFrom, _ = p.date("rule_set.effective_from", true)
 				rs.SpendingThreshold, _ = p.amount("rule_set.spending_threshold", true)
+				rs.BankOverdraft = p.raw("rule_set.bank_overdraft") != ""
 				for _, b := range bodies {
 					pre := "rule_set.votes." + string(b.body) + "."
 					num := func(k string) int { n, _ := p.number(pre+k, true); return n }

@@ -17,9 +17,9 @@ func TestGolden(t *testing.T) {
 	b.fake.seed(t, "wenhualu", budget2026()...)
 	b.fake.seed(t, "wenhualu", vouchers()...)
 	voucher := map[string]string{"summary": "支付办公用品", "effective_date": "2026年11月12日", "budget_line": "office",
-		"lines.0.account": "541", "lines.0.debit": "1,234.50", "lines.1.account": "101", "lines.1.credit": "234.50", "lines.2.account": "102", "lines.2.credit": "1,000"}
+		"lines.0.account": "513", "lines.0.debit": "1,234.50", "lines.1.account": "101", "lines.1.credit": "234.50", "lines.2.account": "102", "lines.2.credit": "1,000"}
 	bad := map[string]string{"summary": "支付办公用品", "effective_date": "2026-11-12",
-		"lines.0.account": "541", "lines.0.debit": "1,234.50", "lines.1.account": "101", "lines.1.credit": "一千"}
+		"lines.0.account": "513", "lines.0.debit": "1,234.50", "lines.1.account": "101", "lines.1.credit": "一千"}
 	pages := map[string][]byte{
 		"home":            b.get("/c/wenhualu/desk").Body.Bytes(),
 		"voucher-form":    b.get("/c/wenhualu/desk/books-voucher").Body.Bytes(),

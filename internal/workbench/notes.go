@@ -26,17 +26,17 @@ func votesText(lang string, v domain.Votes) string {
 		v.Expected, v.Present, v.For, v.Against, v.Abstain)
 }
 
-func (fc *formCtx) accountName(code string) string {
-	if a, ok := fc.books().AccountOf(fc.today().Year, code); ok {
-		if fc.lang() == "en" {
-			return code + " " + a.NameEN
-		}
-		return code + " " + a.NameZH
+// accountName names an account as the year's chart and the books'
+// sub-accounts have it: "513 管理费用", "11201 应收款—张三".
+func (fc *formCtx) accountName(year int, code string) string {
+	if t, ok := accountLabel(fc.books(), year, code); ok {
+		return t.in(fc.lang())
 	}
 	return code
 }
 
-func (fc *formCtx) lineRows(lines []domain.Line) []shownRow {
+// lineRows shows the lines of a voucher of the year.
+func (fc *formCtx) lineRows(year int, lines []domain.Line) []shownRow {
 	l := fc.lang()
 	var out []shownRow
 	for _, ln := range lines {
@@ -44,7 +44,7 @@ func (fc *formCtx) lineRows(lines []domain.Line) []shownRow {
 		if ln.Credit != 0 {
 			side, amt = txt{"贷方", "credit"}, ln.Credit
 		}
-		out = append(out, shownRow{Label: fc.accountName(ln.Account), Value: side.in(l) + " " + yuanText(l, amt), Words: amt.Capital()})
+		out = append(out, shownRow{Label: fc.accountName(year, ln.Account), Value: side.in(l) + " " + yuanText(l, amt), Words: amt.Capital()})
 	}
 	return out
 }
@@ -91,19 +91,33 @@ func eventNotes(fc *formCtx, pr *prepared) []shownRow {
 				shownRow{Label: txt{"更正为", "Corrected to"}.in(l), Value: contentText(l, e.Corrected)})
 		case *domain.VoucherPosted:
 			out = append(out, shownRow{Label: txt{"凭证编号", "Voucher id"}.in(l), Value: domain.VoucherID(pr.date, e.Number)})
+			out = append(out, fc.overdrafts(pr.date, e.Lines)...)
 		case *domain.CorrectionPosted:
 			out = append(out, shownRow{Label: txt{"凭证编号", "Voucher id"}.in(l), Value: domain.VoucherID(pr.date, e.Number)})
+			out = append(out, fc.overdrafts(pr.date, e.Lines)...)
+		case *domain.AccountDefined:
+			b := fc.books()
+			out = append(out, shownRow{Label: txt{"明细科目", "Sub-account"}.in(l), Value: fc.subName(e.SubAccount, b.ChartFor(pr.date.Year))})
+			if b.IsLeaf(e.Parent) {
+				out = append(out, shownRow{Label: txt{"上级科目", "Account above"}.in(l),
+					Value: fmt.Sprintf(txt{"设置后，凭证不能再直接记入 %s，请记入其明细科目。", "From now on vouchers post to the sub-accounts of %s, not to it."}.in(l),
+						fc.accountName(pr.date.Year, e.Parent))})
+			}
+		case *domain.BalancesOpened:
+			out = append(out, shownRow{Label: txt{"期初日期", "Opening date"}.in(l), Value: dateText(l, domain.Date{Year: e.Year, Month: 1, Day: 1})})
+		case *domain.ChartTransitioned:
+			out = append(out, fc.transitionRows(e)...)
 		case *domain.VoucherReversed:
 			out = append(out, shownRow{Label: txt{"红字凭证编号", "Red-ink voucher id"}.in(l), Value: domain.VoucherID(pr.date, e.Number)},
 				shownRow{Label: txt{"摘要", "Summary"}.in(l), Value: e.Summary})
-			out = append(out, fc.lineRows(e.Lines)...)
+			out = append(out, fc.lineRows(pr.date.Year, e.Lines)...)
 		case *domain.MonthClosed:
 			out = append(out,
 				shownRow{Label: txt{"本月借方发生额", "Debits of the month"}.in(l), Value: yuanText(l, e.Debits), Words: e.Debits.Capital()},
 				shownRow{Label: txt{"本月贷方发生额", "Credits of the month"}.in(l), Value: yuanText(l, e.Credits), Words: e.Credits.Capital()})
 		case *domain.YearClosed:
 			out = append(out, shownRow{Label: txt{"本年收益", "Net income of the year"}.in(l), Value: yuanText(l, e.NetIncome), Words: e.NetIncome.Capital()})
-			out = append(out, fc.lineRows(e.Lines)...)
+			out = append(out, fc.lineRows(e.Year, e.Lines)...)
 		case *domain.BalanceAsserted:
 			out = append(out, shownRow{Label: txt{"核对结果", "Check"}.in(l), Value: txt{"账面余额与证据一致", "The books agree with the evidence"}.in(l)})
 		case *domain.BudgetAdopted:
@@ -115,6 +129,119 @@ func eventNotes(fc *formCtx, pr *prepared) []shownRow {
 		}
 	}
 	return out
+}
+
+// overdrafts notes each bank account a voucher leaves below zero on its
+// date: an overdraft (透支) the rule set in force allows, or the domain
+// would have refused it.
+func (fc *formCtx) overdrafts(d domain.Date, lines []domain.Line) []shownRow {
+	b := fc.books()
+	ch := b.ChartFor(d.Year)
+	var out []shownRow
+	seen := map[string]bool{}
+	for _, ln := range lines {
+		code := ln.Account
+		a, ok := b.AccountOf(d.Year, code)
+		if seen[code] || !ok || !a.Cash || rootOf(b, code) == ch.CashCodes[0] {
+			continue
+		}
+		seen[code] = true
+		bal := b.Balance(code, d)
+		for _, x := range lines {
+			if x.Account == code {
+				bal += x.Debit - x.Credit
+			}
+		}
+		if bal < 0 {
+			out = append(out, shownRow{Label: txt{"银行透支", "Bank overdraft"}.in(fc.lang()),
+				Value: fmt.Sprintf(txt{"记账后 %s 余额为 %s（透支，现行规则集允许）", "After this voucher %s stands at %s (overdrawn, as the rule set in force allows)"}.in(fc.lang()),
+					fc.accountName(d.Year, code), yuanText(fc.lang(), bal))})
+		}
+	}
+	return out
+}
+
+// rootOf returns the chart account a sub-account is under.
+func rootOf(b *domain.Books, code string) string {
+	for range 10 {
+		sub, ok := b.Subs[code]
+		if !ok {
+			break
+		}
+		code = sub.Parent
+	}
+	return code
+}
+
+// subName names a sub-account about to be defined, under its parent.
+func (fc *formCtx) subName(sub domain.SubAccount, ch *domain.Chart) string {
+	b := fc.books()
+	t, ok := chartLabel(ch, func(c string) (domain.SubAccount, bool) {
+		if c == sub.Code {
+			return sub, true
+		}
+		s, ok := b.Subs[c]
+		return s, ok
+	}, sub.Code)
+	if !ok {
+		return sub.Code + " " + sub.NameZH
+	}
+	return t.in(fc.lang())
+}
+
+// transitionRows show what a change of chart moves: each closing balance
+// from its account of the old chart to its account of the new, with the
+// mapping's note, and the sub-accounts it carries over.
+func (fc *formCtx) transitionRows(e *domain.ChartTransitioned) []shownRow {
+	l := fc.lang()
+	b := fc.books()
+	from, to := domain.Charts()[e.From], domain.Charts()[e.To]
+	chartName := func(c *domain.Chart, id string) string {
+		if c == nil {
+			return id
+		}
+		return txt{c.NameZH + "（" + id + "）", c.NameEN + " (" + id + ")"}.in(l)
+	}
+	out := []shownRow{
+		{Label: txt{"原科目表", "Old chart"}.in(l), Value: chartName(from, e.From)},
+		{Label: txt{"新科目表", "New chart"}.in(l), Value: chartName(to, e.To) + " v" + strconv.Itoa(e.ToVersion)},
+		{Label: txt{"衔接对照表", "Mapping"}.in(l), Value: e.Mapping},
+		{Label: txt{"衔接凭证日期", "Voucher date"}.in(l), Value: dateText(l, domain.Date{Year: e.Year, Month: 1, Day: 1})},
+	}
+	if len(e.Moves) == 0 {
+		return append(out, shownRow{Label: txt{"转入新科目", "Moves"}.in(l),
+			Value: txt{"没有需要转入新科目的余额：各科目在两个科目表中相同。", "No balance moves: every account is the same in both charts."}.in(l)})
+	}
+	oldSubs := func(c string) (domain.SubAccount, bool) { s, ok := b.Subs[c]; return s, ok }
+	newSubs := func(c string) (domain.SubAccount, bool) {
+		for _, s := range e.NewSubs {
+			if s.Code == c {
+				return s, true
+			}
+		}
+		return oldSubs(c)
+	}
+	name := func(ch *domain.Chart, subs func(string) (domain.SubAccount, bool), code string) string {
+		if ch == nil {
+			return code
+		}
+		if t, ok := chartLabel(ch, subs, code); ok {
+			return t.in(l)
+		}
+		return code
+	}
+	for _, m := range e.Moves {
+		v := yuanText(l, m.Amount)
+		if m.NoteZH != "" && l == "zh" {
+			v += "；" + m.NoteZH
+		}
+		out = append(out, shownRow{Label: name(from, oldSubs, m.From) + " → " + name(to, newSubs, m.To), Value: v, Words: m.Amount.Capital()})
+	}
+	for _, s := range e.NewSubs {
+		out = append(out, shownRow{Label: txt{"随之设置明细科目", "Sub-account carried over"}.in(l), Value: name(to, newSubs, s.Code)})
+	}
+	return append(out, shownRow{Label: txt{"其余科目", "Other accounts"}.in(l),
+		Value: txt{"编码和余额方向在新旧科目表中相同，余额不动（名称可能不同）。", "Same code and side in both charts: their balances stay (the name may differ)."}.in(l)})
 }
 
 func budgetTotal(lang string, lines []domain.BudgetLine) shownRow {

@@ -143,17 +143,17 @@ func TestErrors(t *testing.T) {
 			map[string]string{"votes.expected": "6", "votes.present": "6", "votes.for": "5", "effective_date": "2026-10-20"},
 			"", "程序顺序错误"},
 		{"unbalanced voucher", nil, "/c/wenhualu/desk/books-voucher",
-			map[string]string{"summary": "x", "effective_date": "2026-11-12", "lines.0.account": "541", "lines.0.debit": "100", "lines.1.account": "101", "lines.1.credit": "90"},
+			map[string]string{"summary": "x", "effective_date": "2026-11-12", "lines.0.account": "513", "lines.0.debit": "100", "lines.1.account": "101", "lines.1.credit": "90"},
 			"lines", "借贷不平衡"},
 		{"a line with both sides, after a blank row", nil, "/c/wenhualu/desk/books-voucher",
-			map[string]string{"summary": "x", "effective_date": "2026-11-12", "nlines": "3", "lines.1.account": "541", "lines.1.debit": "100", "lines.1.credit": "100",
+			map[string]string{"summary": "x", "effective_date": "2026-11-12", "nlines": "3", "lines.1.account": "513", "lines.1.debit": "100", "lines.1.credit": "100",
 				"lines.2.account": "101", "lines.2.credit": "100"},
 			"lines.1", "借方、贷方金额须且只能填一项"},
 		{"unknown account (a rule, on its line)", nil, "/c/wenhualu/desk/books-voucher",
 			map[string]string{"summary": "x", "effective_date": "2026-11-12", "lines.0.account": "999", "lines.0.debit": "100", "lines.1.account": "101", "lines.1.credit": "100"},
 			"lines.0.account", "科目 999"},
 		{"wrong voucher number", vouchers(), "/c/wenhualu/desk/books-voucher",
-			map[string]string{"number": "5", "summary": "x", "effective_date": "2026-11-12", "lines.0.account": "541", "lines.0.debit": "100", "lines.1.account": "101", "lines.1.credit": "100"},
+			map[string]string{"number": "5", "summary": "x", "effective_date": "2026-11-12", "lines.0.account": "513", "lines.0.debit": "100", "lines.1.account": "101", "lines.1.credit": "100"},
 			"number", "下一个凭证号是 2"},
 		{"nothing corrected", matterUpTo(5), "/c/wenhualu/desk/matter-correct?id=m-2026-01&stage=resolved",
 			map[string]string{"reason": "核对", "effective_date": "2026-11-30"},
@@ -214,7 +214,7 @@ func TestFieldOf(t *testing.T) {
 
 func TestAddLineKeepsValues(t *testing.T) {
 	b := newBench(t)
-	vals := map[string]string{"summary": "支付", "lines.0.account": "541", "lines.0.debit": "1,234.50", "lines.1.account": "101", "lines.1.credit": "1,234.50"}
+	vals := map[string]string{"summary": "支付", "lines.0.account": "513", "lines.0.debit": "1,234.50", "lines.1.account": "101", "lines.1.credit": "1,234.50"}
 	rr := b.submit("/c/wenhualu/desk/books-voucher", vals, "add_line")
 	if rr.Code != http.StatusOK {
 		t.Fatalf("add_line = %d", rr.Code)
@@ -257,9 +257,9 @@ func TestAmountsInWords(t *testing.T) {
 	b := newBench(t)
 	b.fake.seed(t, "wenhualu", vouchers()...)
 	rr := b.submit("/c/wenhualu/desk/books-voucher", map[string]string{"summary": "支付", "effective_date": "2026-11-12",
-		"lines.0.account": "541", "lines.0.debit": "6,800", "lines.1.account": "102", "lines.1.credit": "6800元"}, "check")
+		"lines.0.account": "513", "lines.0.debit": "4,800", "lines.1.account": "102", "lines.1.credit": "4800元"}, "check")
 	body := rr.Body.String()
-	for _, want := range []string{"6,800.00 元", "陆仟捌佰元整", "2026-11-002", "2（自动编号）", "2026年11月12日"} {
+	for _, want := range []string{"4,800.00 元", "肆仟捌佰元整", "2026-11-002", "2（自动编号）", "2026年11月12日"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("confirmation lacks %q\n%s", want, errorsOf(body))
 		}
@@ -347,9 +347,9 @@ func TestDumpPages(t *testing.T) {
 		"home":    b.get("/c/wenhualu/desk").Body.String(),
 		"voucher": b.get("/c/wenhualu/desk/books-voucher").Body.String(),
 		"voucher-errors": b.submit("/c/wenhualu/desk/books-voucher", map[string]string{"summary": "x", "effective_date": "2026-11-12",
-			"lines.0.account": "541", "lines.0.debit": "100", "lines.1.account": "101", "lines.1.credit": "9O"}, "check").Body.String(),
+			"lines.0.account": "513", "lines.0.debit": "100", "lines.1.account": "101", "lines.1.credit": "9O"}, "check").Body.String(),
 		"voucher-confirm": b.submit("/c/wenhualu/desk/books-voucher", map[string]string{"summary": "支付办公用品", "effective_date": "2026-11-12",
-			"lines.0.account": "541", "lines.0.debit": "1,234.50", "lines.1.account": "102", "lines.1.credit": "1234.5"}, "check").Body.String(),
+			"lines.0.account": "513", "lines.0.debit": "1,234.50", "lines.1.account": "102", "lines.1.credit": "1234.5"}, "check").Body.String(),
 		"resolve":      b.get("/c/wenhualu/desk/matter-correct?id=m-2026-01&stage=resolved").Body.String(),
 		"correct-pick": b.get("/c/wenhualu/desk/matter-correct?id=m-2026-01").Body.String(),
 		"budget":       b.get("/c/wenhualu/desk/budget-adjust?year=2026").Body.String(),
@@ -375,7 +375,7 @@ func TestDoubleSubmit(t *testing.T) {
 		vals map[string]string
 	}{
 		{"voucher numbered for you", vouchers(), "/c/wenhualu/desk/books-voucher", map[string]string{"summary": "支付", "effective_date": "2026-11-12",
-			"lines.0.account": "541", "lines.0.debit": "1,234.50", "lines.1.account": "102", "lines.1.credit": "1,234.50"}},
+			"lines.0.account": "513", "lines.0.debit": "1,234.50", "lines.1.account": "102", "lines.1.credit": "1,234.50"}},
 		{"correction", matterUpTo(5), "/c/wenhualu/desk/matter-correct?id=m-2026-01&stage=resolved",
 			map[string]string{"votes.present": "13", "votes.for": "12", "reason": "实到13人", "effective_date": "2026-11-30"}},
 		{"review", matterUpTo(3), "/c/wenhualu/desk/matter-review?id=m-2026-01",
@@ -441,14 +441,14 @@ func TestVoucherNumberAfterConflict(t *testing.T) {
 	b := newBench(t)
 	b.fake.seed(t, "wenhualu", vouchers()...)
 	vals := map[string]string{"summary": "支付", "effective_date": "2026-11-12",
-		"lines.0.account": "541", "lines.0.debit": "100", "lines.1.account": "101", "lines.1.credit": "100"}
+		"lines.0.account": "513", "lines.0.debit": "100", "lines.1.account": "101", "lines.1.credit": "100"}
 	rr := b.submit("/c/wenhualu/desk/books-voucher", vals, "check")
 	form := hiddenAndValues(rr.Body.String())
 	if form.Get("number") != "2" || form.Get("fixed") != "number" {
 		t.Fatalf("confirmation carries number %q, fixed %q", form.Get("number"), form.Get("fixed"))
 	}
 	b.fake.seed(t, "wenhualu", cmd(domain.CmdPostVoucher, domain.BooksID, "2026-11-12", map[string]any{"number": 2, "summary": "别人的凭证", "preparer": "赵敏",
-		"lines": []map[string]string{{"account": "102", "debit": "5.00"}, {"account": "522", "credit": "5.00"}}}))
+		"lines": []map[string]string{{"account": "102", "debit": "5.00"}, {"account": "503", "credit": "5.00"}}}))
 	form.Set("action", "confirm")
 	rr = b.post("/c/wenhualu/desk/books-voucher", form)
 	if rr.Code != http.StatusConflict {

@@ -225,7 +225,7 @@ func (w *Workbench) receiptWhat(s *session, d *desk, rc receipt) []shownRow {
 		if v := x.Vouchers[rc.Ref]; v != nil {
 			out = append(out, shownRow{Label: txt{"凭证", "Voucher"}.in(l), Value: v.ID + " " + v.Summary},
 				shownRow{Label: txt{"凭证日期", "Date"}.in(l), Value: dateText(l, v.Date)})
-			out = append(out, fc.lineRows(v.Lines)...)
+			out = append(out, fc.lineRows(v.Date.Year, v.Lines)...)
 		}
 		if def.typ == domain.CmdCloseMonth || def.typ == domain.CmdCloseYear {
 			var ms []string

@@ -364,7 +364,7 @@ func linesFoot(fc *formCtx, p *parser) []shown {
 	l := fc.lang()
 	total := shown{Value: txt{"合计", "Total"}.in(l)}
 	switch fc.def.lines {
-	case voucherLines:
+	case voucherLines, openingLines:
 		var dr, cr domain.Fen
 		for _, i := range p.lineRows {
 			if f, err := parseQuiet(p.raw(lineName(i, "debit"))); err == nil {
