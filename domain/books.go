@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -78,9 +79,9 @@ type Books struct {
 	MonthLast map[string]Date
 	// Opened and Transitions are the years that began with opening
 	// balances or a change of chart.
-	Opened      map[int]bool
-	Transitions map[int]bool
-	Vouchers    map[string]*Voucher
+	Opened       map[int]bool
+	Transitions  map[int]bool
+	Vouchers     map[string]*Voucher
 	LastNumber   map[string]int // month "2025-03" -> last voucher number
 	ClosedMonths map[string]bool
 	ClosedYears  map[int]bool
@@ -118,7 +119,8 @@ func NewBooks() *Books {
 		MonthLast: map[string]Date{}, Opened: map[int]bool{}, Transitions: map[int]bool{},
 		Vouchers: map[string]*Voucher{}, LastNumber: map[string]int{},
 		ClosedMonths: map[string]bool{}, ClosedYears: map[int]bool{}, postings: map[string][]posting{},
-		Spent: map[int]map[string]Fen{}, MatterSpent: map[string]Fen{}}
+		Spent: map[int]map[string]Fen{}, MatterSpent: map[string]Fen{},
+		Assets: map[string]*Asset{}, Depreciated: map[string]string{}}
 }
 
 // ChartFor returns the chart of a fiscal year: the one recorded for it;
@@ -279,6 +281,9 @@ func (b *Books) apply(e Event, date Date) {
 		if c := Charts()[e.To]; c != nil {
 			b.YearCharts[e.Year] = c
 		}
+		for _, code := range e.Retired {
+			b.retireSub(code)
+		}
 		for _, sub := range e.NewSubs {
 			b.defineSub(sub)
 		}
@@ -316,9 +321,21 @@ func (b *Books) apply(e Event, date Date) {
 	}
 }
 
-func (b *Books) defineSub(sub SubAccount) {
-	if _, ok := b.Subs[sub.Code]; ok {
+func (b *Books) retireSub(code string) {
+	sub, ok := b.Subs[code]
+	if !ok {
 		return
+	}
+	delete(b.Subs, code)
+	b.children[sub.Parent] = slices.DeleteFunc(slices.Clone(b.children[sub.Parent]), func(c string) bool { return c == code })
+}
+
+func (b *Books) defineSub(sub SubAccount) {
+	if old, ok := b.Subs[sub.Code]; ok {
+		if old.Parent == sub.Parent {
+			return
+		}
+		b.retireSub(sub.Code) // the same code under the new chart's parent
 	}
 	b.Subs[sub.Code] = sub
 	b.children[sub.Parent] = append(b.children[sub.Parent], sub.Code)
@@ -434,15 +451,18 @@ type (
 	// one by the mapping, as one balanced voucher, with the sub-accounts
 	// carried to their new parents.
 	ChartTransitioned struct {
-		Year        int          `json:"year"`
-		From        string       `json:"from"`
-		To          string       `json:"to"`
-		ToVersion   int          `json:"to_version"`
-		Mapping     string       `json:"mapping"`
-		Moves       []Move       `json:"moves"`
-		Lines       []Line       `json:"lines"`
-		NewSubs     []SubAccount `json:"new_subs,omitempty"`
-		Preparer    string       `json:"preparer"`
+		Year      int          `json:"year"`
+		From      string       `json:"from"`
+		To        string       `json:"to"`
+		ToVersion int          `json:"to_version"`
+		Mapping   string       `json:"mapping"`
+		Moves     []Move       `json:"moves"`
+		Lines     []Line       `json:"lines"`
+		NewSubs   []SubAccount `json:"new_subs,omitempty"`
+		// Retired are the sub-accounts whose code changed: they are no
+		// longer under their old parent.
+		Retired  []string `json:"retired_subs,omitempty"`
+		Preparer string   `json:"preparer"`
 	}
 	// VoucherPosted records a voucher (记账凭证).
 	VoucherPosted struct {
@@ -494,16 +514,16 @@ type Evidence struct {
 	SHA256    string `json:"sha256,omitempty"`
 }
 
-func (*ChartAdopted) EventType() string     { return EvChartAdopted }
+func (*ChartAdopted) EventType() string      { return EvChartAdopted }
 func (*AccountDefined) EventType() string    { return EvAccountDefined }
 func (*BalancesOpened) EventType() string    { return EvBalancesOpened }
 func (*ChartTransitioned) EventType() string { return EvChartTransitioned }
-func (*VoucherPosted) EventType() string    { return EvVoucherPosted }
-func (*VoucherReversed) EventType() string  { return EvVoucherReversed }
-func (*CorrectionPosted) EventType() string { return EvCorrectionPosted }
-func (*BalanceAsserted) EventType() string  { return EvBalanceAsserted }
-func (*MonthClosed) EventType() string      { return EvMonthClosed }
-func (*YearClosed) EventType() string       { return EvYearClosed }
+func (*VoucherPosted) EventType() string     { return EvVoucherPosted }
+func (*VoucherReversed) EventType() string   { return EvVoucherReversed }
+func (*CorrectionPosted) EventType() string  { return EvCorrectionPosted }
+func (*BalanceAsserted) EventType() string   { return EvBalanceAsserted }
+func (*MonthClosed) EventType() string       { return EvMonthClosed }
+func (*YearClosed) EventType() string        { return EvYearClosed }
 
 // lineIn is a voucher line as a command carries it.
 type lineIn struct {
@@ -931,6 +951,10 @@ func (c *ReverseVoucher) Decide(env Env) ([]Event, error) {
 	switch {
 	case orig == nil:
 		return nil, &NotFoundError{What: "voucher", ID: c.Voucher}
+	case strings.HasSuffix(orig.ID, "-000"):
+		return nil, &RuleError{Code: "reversal_of_opening", Field: "data.voucher",
+			Reason:   "voucher " + orig.ID + " is the year's opening balances or its change of chart: it is not reversed; correct a balance with a new voucher",
+			ReasonZH: "凭证 " + orig.ID + " 是年初余额或新旧衔接凭证，不能冲销；余额有误请另编凭证调整"}
 	case orig.Reverses != "":
 		return nil, &RuleError{Code: "reversal_of_reversal", Field: "data.voucher",
 			Reason: "a red-ink voucher is not reversed; post a new voucher", ReasonZH: "红字凭证不能再冲销"}

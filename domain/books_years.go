@@ -175,6 +175,25 @@ func yearChart(b *Books, year int) []Event {
 	return []Event{&ChartAdopted{Chart: ch.ID, Version: ch.Version, Year: year}}
 }
 
+// openingCashNegative refuses opening balances that put cash, or a bank
+// account without an allowed overdraft, on the credit side.
+func openingCashNegative(env Env, b *Books, year int, lines []Line) error {
+	ch := b.ChartFor(year)
+	for i, l := range lines {
+		if !ch.IsCash(l.Account) || l.Credit <= l.Debit {
+			continue
+		}
+		cash := b.rootOf(l.Account) == ch.CashCodes[0]
+		if !cash && env.Community != nil && env.Community.RuleSetAt(env.Date).BankOverdraft {
+			continue
+		}
+		return &RuleError{Code: "opening_cash_negative", Field: fmt.Sprintf("data.lines[%d]", i),
+			Reason:   "account " + l.Account + " cannot open on the credit side: cash is never negative, and a bank account only with an overdraft allowed",
+			ReasonZH: "科目 " + l.Account + " 的期初余额不能在贷方：库存现金不能为负数，银行存款仅在允许透支时可以为负数"}
+	}
+	return nil
+}
+
 func (c *OpenBalances) Decide(env Env) ([]Event, error) {
 	b, err := booksEnv(env)
 	if err != nil {
@@ -210,6 +229,9 @@ func (c *OpenBalances) Decide(env Env) ([]Event, error) {
 		return nil, &RuleError{Code: "unbalanced", Field: "data.lines",
 			Reason:   fmt.Sprintf("opening debits %s and credits %s differ by %s", debit, credit, debit-credit),
 			ReasonZH: fmt.Sprintf("期初借方合计 %s 元，贷方合计 %s 元，相差 %s 元", debit, credit, debit-credit)}
+	}
+	if err := openingCashNegative(env, b, c.Year, c.lines); err != nil {
+		return nil, err
 	}
 	out := yearChart(b, c.Year)
 	return append(out, &BalancesOpened{Year: c.Year, Lines: c.lines, Source: c.Source}), nil
@@ -262,6 +284,29 @@ func (c *Transition) Decide(env Env) ([]Event, error) {
 		n, ok := t.Map[code]
 		return n, ok
 	}
+	// Every sub-account goes under its parent's account in the new chart,
+	// with its own suffix; one whose code changes is retired from the old
+	// place, so that an old code the new chart reuses for another account
+	// carries none of the old sub-accounts.
+	subCodes := make([]string, 0, len(b.Subs))
+	for code := range b.Subs {
+		subCodes = append(subCodes, code)
+	}
+	slices.Sort(subCodes)
+	for _, code := range subCodes {
+		sub := b.Subs[code]
+		to, ok := newCode(code)
+		if !ok || to == "" {
+			continue // a balance in it is refused below
+		}
+		if to != code {
+			ev.Retired = append(ev.Retired, code)
+		}
+		if to != code || !sameSide(from, Charts()[ev.To], b.rootOf(code)) {
+			parent, _ := newCode(sub.Parent)
+			ev.NewSubs = append(ev.NewSubs, SubAccount{Code: to, Parent: parent, NameZH: sub.NameZH, NameEN: sub.NameEN})
+		}
+	}
 	codes := slices.Collect(func(yield func(string) bool) {
 		for code := range b.postings {
 			if !yield(code) {
@@ -286,11 +331,8 @@ func (c *Transition) Decide(env Env) ([]Event, error) {
 				Reason:   fmt.Sprintf("account %s holds %s at the end of %d and the mapping %s gives it no place in %s", code, abs(own), prev, t.ID, ev.To),
 				ReasonZH: fmt.Sprintf("科目 %s 在 %d 年末有余额 %s 元，但衔接对照表 %s 未规定其去向", code, prev, abs(own), t.ID)}
 		}
-		if sub, ok := b.Subs[code]; ok {
-			if _, exists := b.Subs[to]; !exists {
-				parent, _ := newCode(sub.Parent)
-				ev.NewSubs = append(ev.NewSubs, SubAccount{Code: to, Parent: parent, NameZH: sub.NameZH, NameEN: sub.NameEN})
-			}
+		if _, ok := b.Subs[code]; ok {
+			// carried with the sub-accounts below
 		} else if _, ok := Charts()[ev.To].Account(to); !ok {
 			return nil, &RuleError{Code: "transition_unmapped", Field: "data.year",
 				Reason:   fmt.Sprintf("the mapping %s sends %s to %s, which is not an account of %s", t.ID, code, to, ev.To),
@@ -310,7 +352,7 @@ func (c *Transition) Decide(env Env) ([]Event, error) {
 		if from.accountSide(code, b) == SideCredit {
 			amt = -own
 		}
-		ev.Moves = append(ev.Moves, Move{From: code, To: to, Amount: amt, NoteZH: t.Notes[code]})
+		ev.Moves = append(ev.Moves, Move{From: code, To: to, Amount: amt, NoteZH: t.Notes[b.rootOf(code)]})
 		ev.Lines = append(ev.Lines, out, in)
 	}
 	return []Event{ev}, nil
