@@ -88,6 +88,7 @@ func CommandTypes() []string {
 		CmdAdoptChart, CmdPostVoucher, CmdReverseVoucher, CmdPostCorrection,
 		CmdAssertBalance, CmdCloseMonth, CmdCloseYear,
 		CmdDefineAccount, CmdOpenBalances, CmdTransition,
+		CmdRegisterAsset, CmdPostDepreciation, CmdDisposeAsset,
 	}
 }
 
@@ -162,6 +163,12 @@ func DecodeCommand(typ string, data []byte) (Command, error) {
 		c = &OpenBalances{}
 	case CmdTransition:
 		c = &Transition{}
+	case CmdRegisterAsset:
+		c = &RegisterAsset{}
+	case CmdPostDepreciation:
+		c = &PostDepreciation{}
+	case CmdDisposeAsset:
+		c = &DisposeAsset{}
 	case CmdCreateAccount:
 		c = &CreateAccount{}
 	case CmdSetPassword:

@@ -39,6 +39,9 @@ var validData = map[string]string{
 	domain.CmdDefineAccount:        `{"code":"11201","parent":"112","name_zh":"张三"}`,
 	domain.CmdOpenBalances:         `{"year":2024,"lines":[{"account":"101","debit":"100.00"},{"account":"301","credit":"100.00"}],"source":"2023年度资产负债表","preparer":"赵敏"}`,
 	domain.CmdTransition:           `{"year":2024,"preparer":"赵敏"}`,
+	domain.CmdRegisterAsset:        `{"asset":"fa-001","name":"办公电脑","category":"电子设备","acquisition":"posted","voucher":"2025-04-008","cost":"6000.00","method":"straight_line","useful_life_months":36,"residual_rate":"5%","accounts":{"expense":"513"}}`,
+	domain.CmdPostDepreciation:     `{"month":"2025-05","preparer":"赵敏"}`,
+	domain.CmdDisposeAsset:         `{"asset":"fa-001","reason":"损坏报废","proceeds":"200.00","proceeds_account":"101","preparer":"赵敏"}`,
 }
 
 func TestCommandTypes(t *testing.T) {

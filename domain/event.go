@@ -98,6 +98,12 @@ func DecodeEvent(typ string, schema int, data []byte) (Event, error) {
 		e = &BalancesOpened{}
 	case EvChartTransitioned:
 		e = &ChartTransitioned{}
+	case EvAssetRegistered:
+		e = &AssetRegistered{}
+	case EvDepreciationPosted:
+		e = &DepreciationPosted{}
+	case EvAssetDisposed:
+		e = &AssetDisposed{}
 	case EvAccountCreated:
 		e = &AccountCreated{}
 	case EvPasswordSet:
