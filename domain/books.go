@@ -321,6 +321,13 @@ func (b *Books) apply(e Event, date Date) {
 	}
 }
 
+// isAssetVoucher reports whether a voucher was made by a fixed asset's
+// card, depreciation run or disposal.
+func (b *Books) isAssetVoucher(id string) bool {
+	_, ok := b.AssetVoucher(id)
+	return ok
+}
+
 func (b *Books) retireSub(code string) {
 	sub, ok := b.Subs[code]
 	if !ok {
@@ -951,6 +958,10 @@ func (c *ReverseVoucher) Decide(env Env) ([]Event, error) {
 	switch {
 	case orig == nil:
 		return nil, &NotFoundError{What: "voucher", ID: c.Voucher}
+	case b.isAssetVoucher(orig.ID):
+		return nil, &RuleError{Code: "reversal_of_asset_voucher", Field: "data.voucher",
+			Reason:   "voucher " + orig.ID + " belongs to a fixed asset (its card, a depreciation run or a disposal): reversing it would leave the cards out of step with the books",
+			ReasonZH: "凭证 " + orig.ID + " 属于固定资产（资产登记、计提折旧或处置），冲销会使资产卡片与账簿不符，不能冲销"}
 	case strings.HasSuffix(orig.ID, "-000"):
 		return nil, &RuleError{Code: "reversal_of_opening", Field: "data.voucher",
 			Reason:   "voucher " + orig.ID + " is the year's opening balances or its change of chart: it is not reversed; correct a balance with a new voucher",

@@ -66,6 +66,14 @@ func (b *books) closeMonth(year, m int) {
 	b.add(cmd{"books.close_month", domain.BooksID, last, map[string]string{"month": fmt.Sprintf("%d-%02d", year, m)}})
 }
 
+// depreciate posts the month's depreciation (计提折旧) on its last day.
+func (b *books) depreciate(year, m int) {
+	month := fmt.Sprintf("%d-%02d", year, m)
+	b.numbers[month]++
+	last := time.Date(year, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	b.add(cmd{"books.post_depreciation", domain.BooksID, last, map[string]string{"month": month, "preparer": "赵敏", "reviewer": "李娜"}})
+}
+
 func (b *books) closeYear(year int) {
 	b.add(cmd{"books.close_year", domain.BooksID, fmt.Sprintf("%d-12-31", year), map[string]int{"year": year}})
 }
@@ -108,15 +116,25 @@ func demoBooks() []cmd {
 
 	// 2024 on the 2023 chart (503 补助收入, 513 管理费用): the building the
 	// town handed over under m-2024-01, received as a donated asset
-	// (公积公益金).
+	// (公积公益金) and depreciated from May.
 	for m := 1; m <= 12; m++ {
 		b.allowanceMonth(2024, m, "503", "513", nil)
 		if m == 4 {
-			b.voucher("2024-04-15", "接收镇划拨原水管所办公楼（320平方米），按评估价值入账", [][3]string{{"151", "480000.00", ""}, {"311", "", "480000.00"}},
-				map[string]any{"matter": "m-2024-01"})
+			// Received free of charge: the card posts Dr 151 固定资产 /
+			// Cr 311 公积公益金 itself, and the building depreciates over
+			// 20 years from May, 5 % residual, charged to 513 管理费用.
+			b.numbers["2024-04"]++
+			b.add(cmd{"books.register_asset", domain.BooksID, "2024-04-15", map[string]any{"asset": "fa-office-building", "name": "原水管所二层办公楼（320平方米）",
+				"category": "房屋及建筑物", "acquisition": "donated", "donor": "示例镇人民政府（划拨）", "cost": "480000.00", "method": "straight_line",
+				"useful_life_months": 240, "residual_rate": "5%", "accounts": map[string]string{"asset": "151", "depreciation": "152", "expense": "513"},
+				"matter": "m-2024-01", "preparer": "赵敏", "reviewer": "李娜", "approver": "张丽"}})
 		}
+
 		if m%3 == 0 {
 			b.voucher(fmt.Sprintf("2024-%02d-20", m), "支付办公水电及网络费用", [][3]string{{"513", "1240.00", ""}, {"102", "", "1240.00"}}, nil)
+		}
+		if m >= 5 {
+			b.depreciate(2024, m)
 		}
 		b.closeMonth(2024, m)
 	}
@@ -175,7 +193,12 @@ func demoBooks() []cmd {
 		if m == 4 {
 			b.voucher("2025-04-28", "购置便民服务设备（电脑2台、打印机1台、档案柜4组）", [][3]string{{"151", "23500.00", ""}, {"102", "", "23500.00"}},
 				map[string]any{"budget_line": "equipment", "matter": "m-2025-06"})
+			b.add(cmd{"books.register_asset", domain.BooksID, "2025-04-28", map[string]any{"asset": "fa-service-equipment", "name": "便民服务设备（电脑2台、打印机1台、档案柜4组）",
+				"category": "办公设备", "acquisition": "posted", "voucher": fmt.Sprintf("2025-04-%03d", b.numbers["2025-04"]), "cost": "23500.00",
+				"method": "straight_line", "useful_life_months": 36, "residual_rate": "5%",
+				"accounts": map[string]string{"asset": "151", "depreciation": "152", "expense": "513"}, "matter": "m-2025-06"}})
 		}
+		b.depreciate(booksYear, m)
 		last := time.Date(booksYear, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 		if m == 6 {
 			b.add(cmd{"books.assert_balance", domain.BooksID, last, map[string]any{"account": "102", "balance": yuan(b.bank),
