@@ -1281,11 +1281,11 @@ func TestFinanceProperties(t *testing.T) {
 		for y, was := range b.closedForms {
 			if now := b.yearForms(y); now != was {
 				i := 0
-			for i < len(now) && i < len(was) && now[i] == was[i] {
-				i++
-			}
-			from := max(i-300, 0)
-			rt.Fatalf("year %d changed after it was closed, from byte %d:\nthen …%s\nnow  …%s", y, i, was[from:min(i+200, len(was))], now[from:min(i+200, len(now))])
+				for i < len(now) && i < len(was) && now[i] == was[i] {
+					i++
+				}
+				from := max(i-300, 0)
+				rt.Fatalf("year %d changed after it was closed, from byte %d:\nthen …%s\nnow  …%s", y, i, was[from:min(i+200, len(was))], now[from:min(i+200, len(now))])
 			}
 		}
 		checkReplay(rt, b)
