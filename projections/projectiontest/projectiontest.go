@@ -33,8 +33,9 @@ func votes(e, p, f, a, ab int) domain.Votes {
 }
 
 // Events returns the fixture: a community with matters at several stages
-// and a year of budget and books, with a reversal and a year-end close, as
-// stored events with sequences from 1.
+// and a year of budget and books, with a reversal and a year-end close; a
+// second year with a sub-account, closed; and a third on the 2023 chart
+// after the change of chart, as stored events with sequences from 1.
 func Events() []projections.Event {
 	passed := domain.Decision{Votes: votes(15, 13, 11, 1, 1), Quorate: true, Passed: true, RuleSet: "cn-national-2018"}
 	failed := domain.Decision{Votes: votes(15, 12, 5, 6, 1), Quorate: true, Passed: false, RuleSet: "cn-national-2018"}
@@ -77,6 +78,17 @@ func Events() []projections.Event {
 			line("501", 350000, 0), line("321", 0, 350000), line("522", 1000000, 0), line("321", 0, 1000000),
 			line("321", 355000, 0), line("541", 0, 355000), line("321", 995000, 0), line("322", 0, 995000)}}},
 		{"books", "books", "2026-01-05", v(1, "新年度", "", line("101", 10000, 0), line("531", 0, 10000))},
+		// A sub-account, the close of 2026 and the change to the 2023
+		// chart in 2027.
+		{"books", "books", "2026-01-06", &domain.AccountDefined{SubAccount: domain.SubAccount{Code: "11201", Parent: "112", NameZH: "张三", NameEN: "Zhang San"}}},
+		{"books", "books", "2026-01-10", v(2, "承包费", "", line("11201", 20000, 0), line("531", 0, 20000))},
+		{"books", "books", "2026-01-31", &domain.MonthClosed{Month: "2026-01"}},
+		{"books", "books", "2026-12-31", &domain.YearClosed{Year: 2026, NetIncome: 30000, Lines: []domain.Line{
+			line("531", 30000, 0), line("321", 0, 30000), line("321", 30000, 0), line("322", 0, 30000)}}},
+		{"books", "books", "2027-01-02", &domain.ChartTransitioned{Year: 2027, From: "cn-village-2004", To: "cn-rural-collective-2023", ToVersion: 1,
+			Mapping: "transition-2004-2023", Preparer: "会计", Moves: []domain.Move{{From: "202", To: "211", Amount: 500000, NoteZH: "应付款"}},
+			Lines: []domain.Line{line("202", 500000, 0), line("211", 0, 500000)}}},
+		{"books", "books", "2027-01-15", v(1, "办公用品", "", line("513", 5000, 0), line("101", 0, 5000))},
 	}
 	out := make([]projections.Event, len(steps))
 	base := time.Date(2026, 1, 1, 0, 0, 0, 123456789, time.UTC) // nanoseconds: backends keep microseconds
@@ -114,14 +126,34 @@ func answers(t *testing.T, b projections.Backend) map[string]string {
 		put("board", v, err)
 	case projections.FinanceModel.Name:
 		f := projections.FinanceOn{Backend: b}
-		for _, m := range []string{"2025-01", "2025-02", "2025-12", "2026-01"} {
+		for _, m := range []string{"2025-01", "2025-02", "2025-12", "2026-01", "2027-01"} {
 			v, err := f.TrialBalance(ctx, Community, m)
 			put("trial "+m, v, err)
 			bs, err := f.BalanceSheet(ctx, Community, m)
 			put("balance "+m, bs, err)
 			l, err := f.Ledger(ctx, Community, "102", m)
 			put("ledger "+m, l, err)
+			bf, err := f.BalanceSheetForm(ctx, Community, m)
+			put("balance form "+m, bf, err)
+			vl, err := f.Vouchers(ctx, Community, m)
+			put("vouchers "+m, vl, err)
+			br, err := f.BankReconciliation(ctx, Community, "102", m)
+			put("bank reconciliation "+m, br, err)
 		}
+		for _, y := range []int{2025, 2026, 2027} {
+			fm, err := f.IncomeForm(ctx, Community, y)
+			put(fmt.Sprint("income form ", y), fm, err)
+			cb, err := f.CashBook(ctx, Community, "101", projections.Period{Year: y})
+			put(fmt.Sprint("cash book ", y), cb, err)
+			ac, err := f.Accounts(ctx, Community, y)
+			put(fmt.Sprint("accounts ", y), ac, err)
+		}
+		for _, id := range []string{"2025-01-004", "2025-01-005", "2025-closing", "2027-01-000", "2027-01-001"} {
+			v, err := f.Voucher(ctx, Community, id)
+			put("voucher "+id, v, err)
+		}
+		l, err := f.Ledger(ctx, Community, "112", "2026-01")
+		put("ledger 112 2026-01", l, err)
 		is, err := f.IncomeStatement(ctx, Community, projections.Period{Year: 2025})
 		put("income 2025", is, err)
 		im, err := f.IncomeStatement(ctx, Community, projections.Period{Year: 2025, Month: 1})
