@@ -9,6 +9,40 @@ import (
 	"github.com/gongkai/gongkai/domain"
 )
 
+// subVersion is a sub-account as it stands from a fiscal year on: defined
+// (Since 0: in every year), put under a new parent by a change of chart,
+// or retired by one (its code changed).
+type subVersion struct {
+	Since   int               `json:"since"`
+	Sub     domain.SubAccount `json:"sub"`
+	Retired bool              `json:"retired,omitempty"`
+}
+
+// defineSub records a sub-account from a year on, as domain.Books does:
+// a code already defined under the same parent stays as it is. A code
+// defined for the first time holds in every year (a voucher may be dated
+// before the day it was defined).
+func (s *finState) defineSub(since int, sub domain.SubAccount) {
+	h := s.subs[sub.Code]
+	if n := len(h); n > 0 && !h[n-1].Retired && h[n-1].Sub.Parent == sub.Parent {
+		return
+	}
+	if len(h) == 0 {
+		since = 0
+	}
+	s.subs[sub.Code] = append(h, subVersion{Since: since, Sub: sub})
+}
+
+// retireSub records that a sub-account is no longer under its parent from
+// a year on.
+func (s *finState) retireSub(since int, code string) {
+	h := s.subs[code]
+	if n := len(h); n == 0 || h[n-1].Retired {
+		return
+	}
+	s.subs[code] = append(h, subVersion{Since: since, Sub: h[len(h)-1].Sub, Retired: true})
+}
+
 // chartFor returns the chart of a fiscal year as domain.Books.ChartFor
 // does: the one recorded for it; else that of the latest earlier year
 // recorded; else the chart adopted without a year; else the chart the law
@@ -32,17 +66,60 @@ func (s *finState) chartFor(year int) *domain.Chart {
 	return domain.ChartInForce(year)
 }
 
+// yearView is the books as one fiscal year sees them: its chart and the
+// sub-accounts (明细科目) it has, each under its parent of that year.
+type yearView struct {
+	*finState
+	year     int
+	chart    *domain.Chart
+	subs     map[string]domain.SubAccount
+	children map[string][]string // sorted
+}
+
+// at returns the view of a fiscal year.
+func (s *finState) at(year int) *yearView {
+	v := &yearView{finState: s, year: year, chart: s.chartFor(year), subs: map[string]domain.SubAccount{}, children: map[string][]string{}}
+	for code, h := range s.subs {
+		var cur *subVersion // the latest to start on or before the year
+		for i := range h {
+			if h[i].Since <= year && (cur == nil || h[i].Since >= cur.Since) {
+				cur = &h[i]
+			}
+		}
+		if cur == nil || cur.Retired {
+			continue
+		}
+		v.subs[code] = cur.Sub
+		v.children[cur.Sub.Parent] = append(v.children[cur.Sub.Parent], code)
+	}
+	for _, c := range v.children {
+		slices.Sort(c)
+	}
+	return v
+}
+
+// views returns the view of a year, made once per query.
+type views map[int]*yearView
+
+func (vs views) at(s *finState, year int) *yearView {
+	if v := vs[year]; v != nil {
+		return v
+	}
+	vs[year] = s.at(year)
+	return vs[year]
+}
+
 // accountIn returns an account of a chart or a sub-account under one,
 // with its root's class, side and cash flag (domain.Books.AccountOf).
-func (s *finState) accountIn(ch *domain.Chart, code string) (domain.Account, bool) {
+func (v *yearView) accountIn(ch *domain.Chart, code string) (domain.Account, bool) {
 	if a, ok := ch.Account(code); ok {
 		return a, true
 	}
-	sub, ok := s.subs[code]
+	sub, ok := v.subs[code]
 	if !ok {
 		return domain.Account{}, false
 	}
-	root, ok := s.accountIn(ch, sub.Parent)
+	root, ok := v.accountIn(ch, sub.Parent)
 	if !ok {
 		return domain.Account{}, false
 	}
@@ -50,22 +127,23 @@ func (s *finState) accountIn(ch *domain.Chart, code string) (domain.Account, boo
 	return root, true
 }
 
-// account returns an account as a year shows it: of the year's chart;
-// else, for an account of a superseded chart that still has postings, as
-// the latest earlier chart that has it named it (former is then true).
-func (s *finState) account(year int, code string) (a domain.Account, former, ok bool) {
-	if a, ok := s.accountIn(s.chartFor(year), code); ok {
+// account returns an account as the year shows it: of its chart or a
+// sub-account; else, for an account of a superseded chart that still has
+// postings, as the latest earlier year that had it named it (former is
+// then true).
+func (v *yearView) account(code string) (a domain.Account, former, ok bool) {
+	if a, ok := v.accountIn(v.chart, code); ok {
 		return a, false, true
 	}
 	var earlier []int
-	for y := range s.years {
-		if y < year {
+	for y := range v.years {
+		if y < v.year {
 			earlier = append(earlier, y)
 		}
 	}
 	sort.Sort(sort.Reverse(sort.IntSlice(earlier)))
 	for _, y := range earlier {
-		if a, ok := s.accountIn(s.chartFor(y), code); ok {
+		if a, ok := v.at(y).accountIn(v.chartFor(y), code); ok {
 			return a, true, true
 		}
 	}
@@ -81,7 +159,7 @@ func (s *finState) account(year int, code string) (a domain.Account, former, ok 
 		return charts[i].ID < charts[j].ID
 	})
 	for _, c := range charts {
-		if a, ok := s.accountIn(c, code); ok {
+		if a, ok := v.accountIn(c, code); ok {
 			return a, true, true
 		}
 	}
@@ -89,13 +167,13 @@ func (s *finState) account(year int, code string) (a domain.Account, former, ok 
 }
 
 // parentOf returns a sub-account's parent, or "" for an account of a chart.
-func (s *finState) parentOf(code string) string { return s.subs[code].Parent }
+func (v *yearView) parentOf(code string) string { return v.subs[code].Parent }
 
 // rootOf returns the chart account a sub-account is under (itself for an
 // account of a chart).
-func (s *finState) rootOf(code string) string {
+func (v *yearView) rootOf(code string) string {
 	for {
-		sub, ok := s.subs[code]
+		sub, ok := v.subs[code]
 		if !ok {
 			return code
 		}
@@ -104,17 +182,17 @@ func (s *finState) rootOf(code string) string {
 }
 
 // descendants returns code and every sub-account below it.
-func (s *finState) descendants(code string) []string {
+func (v *yearView) descendants(code string) []string {
 	out := []string{code}
-	for _, c := range s.children[code] {
-		out = append(out, s.descendants(c)...)
+	for _, c := range v.children[code] {
+		out = append(out, v.descendants(c)...)
 	}
 	return out
 }
 
 // under reports whether code is root or a sub-account below it.
-func (s *finState) under(code, root string) bool {
-	for c := code; c != ""; c = s.parentOf(c) {
+func (v *yearView) under(code, root string) bool {
+	for c := code; c != ""; c = v.parentOf(c) {
 		if c == root {
 			return true
 		}
@@ -126,13 +204,12 @@ func (s *finState) under(code, root string) bool {
 // to cash and bank accounts less the debits to them, so that moving money
 // between cash and bank, or between the community's own bank accounts, is
 // no payment; a red-ink reversal pays out the negative of its original.
-func (s *finState) payment(year int, lines []domain.Line) domain.Fen {
-	ch := s.chartFor(year)
+func (v *yearView) payment(lines []domain.Line) domain.Fen {
 	var net domain.Fen
 	neg := false
 	for _, l := range lines {
 		neg = neg || l.Debit < 0 || l.Credit < 0
-		if a, ok := s.accountIn(ch, l.Account); ok && a.Cash {
+		if a, ok := v.accountIn(v.chart, l.Account); ok && a.Cash {
 			net += l.Credit - l.Debit
 		}
 	}
@@ -175,15 +252,12 @@ type AccountInfo struct {
 func (f FinanceOn) Accounts(ctx context.Context, community string, year int) (AccountList, error) {
 	var out AccountList
 	err := f.view(ctx, community, func(s *finState, pos Position) error {
-		ch := s.chartFor(year)
-		out = AccountList{Community: community, Year: year, Chart: ch.ID, ChartZH: ch.NameZH, ChartEN: ch.NameEN,
+		v := s.at(year)
+		out = AccountList{Community: community, Year: year, Chart: v.chart.ID, ChartZH: v.chart.NameZH, ChartEN: v.chart.NameEN,
 			AsOfSeq: pos.Seq, AsOf: pos.Time, Accounts: []AccountInfo{}}
-		for _, a := range ch.Accounts {
-			s.walk(a.Code, 0, func(code string, level int) {
-				acct, _ := s.accountIn(ch, code)
-				out.Accounts = append(out.Accounts, AccountInfo{Code: code, NameZH: acct.NameZH, NameEN: acct.NameEN,
-					Class: acct.Class, Side: acct.Side, Parent: s.parentOf(code), Level: level,
-					Leaf: len(s.children[code]) == 0, Cash: acct.Cash, Closed: acct.Closed})
+		for _, a := range v.chart.Accounts {
+			v.walk(a.Code, 0, func(code string, level int) {
+				out.Accounts = append(out.Accounts, v.info(code, level))
 			})
 		}
 		return nil
@@ -191,25 +265,31 @@ func (f FinanceOn) Accounts(ctx context.Context, community string, year int) (Ac
 	return out, err
 }
 
+func (v *yearView) info(code string, level int) AccountInfo {
+	a, _ := v.accountIn(v.chart, code)
+	return AccountInfo{Code: code, NameZH: a.NameZH, NameEN: a.NameEN, Class: a.Class, Side: a.Side, Parent: v.parentOf(code),
+		Level: level, Leaf: len(v.children[code]) == 0, Cash: a.Cash, Closed: a.Closed}
+}
+
 // walk calls fn with code and every sub-account below it, parents first.
-func (s *finState) walk(code string, level int, fn func(code string, level int)) {
+func (v *yearView) walk(code string, level int, fn func(code string, level int)) {
 	fn(code, level)
-	for _, c := range s.children[code] {
-		s.walk(c, level+1, fn)
+	for _, c := range v.children[code] {
+		v.walk(c, level+1, fn)
 	}
 }
 
-// cashLeaves returns the cash and bank accounts of a year's chart that
-// take postings: 101 and 102, or their sub-accounts.
-func (s *finState) cashLeaves(year int) []domain.Account {
-	ch := s.chartFor(year)
-	var out []domain.Account
-	for _, root := range ch.CashCodes {
-		s.walk(root, 0, func(code string, _ int) {
-			if len(s.children[code]) == 0 {
-				if a, ok := s.accountIn(ch, code); ok {
-					out = append(out, a)
-				}
+// cashLeaves returns the cash and bank accounts of the year that take
+// postings: 101 and 102, or their sub-accounts.
+func (v *yearView) cashLeaves() []AccountInfo {
+	var out []AccountInfo
+	for _, root := range v.chart.CashCodes {
+		if _, ok := v.chart.Account(root); !ok {
+			continue
+		}
+		v.walk(root, 0, func(code string, level int) {
+			if len(v.children[code]) == 0 {
+				out = append(out, v.info(code, level))
 			}
 		})
 	}

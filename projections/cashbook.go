@@ -70,26 +70,25 @@ type AccountRef struct {
 	NameEN string `json:"name_en,omitempty"`
 }
 
-// cashAccount returns a cash or bank account of a year and whether it is
-// cash (库存现金) rather than bank.
-func (s *finState) cashAccount(year int, code string) (domain.Account, bool, error) {
-	ch := s.chartFor(year)
-	a, ok := s.accountIn(ch, code)
+// cashAccount returns a cash or bank account of the year and whether it
+// is cash (库存现金) rather than bank.
+func (v *yearView) cashAccount(code string) (domain.Account, bool, error) {
+	a, ok := v.accountIn(v.chart, code)
 	if !ok || !a.Cash {
-		return a, false, fmt.Errorf("account %s is not a cash or bank account of the %d chart %s: %w", code, year, ch.ID, ErrNotFound)
+		return a, false, fmt.Errorf("account %s is not a cash or bank account of the %d chart %s: %w", code, v.year, v.chart.ID, ErrNotFound)
 	}
-	return a, len(ch.CashCodes) > 0 && s.rootOf(code) == ch.CashCodes[0], nil
+	return a, len(v.chart.CashCodes) > 0 && v.rootOf(code) == v.chart.CashCodes[0], nil
 }
 
-// counter returns the accounts on the other side of line i of v.
-func (s *finState) counter(v *voucherRec, i int) []AccountRef {
-	debit := v.Lines[i].Debit != 0
-	var out []AccountRef
-	for j, l := range v.Lines {
-		if j == i || l.Account == v.Lines[i].Account || (l.Debit != 0) == debit {
+// counter returns the accounts on the other side of line i of vr.
+func (v *yearView) counter(vr *voucherRec, i int) []AccountRef {
+	debit := vr.Lines[i].Debit != 0
+	out := []AccountRef{}
+	for j, l := range vr.Lines {
+		if j == i || l.Account == vr.Lines[i].Account || (l.Debit != 0) == debit {
 			continue
 		}
-		a, _, _ := s.account(v.Date.Year, l.Account)
+		a, _, _ := v.account(l.Account)
 		out = append(out, AccountRef{Code: l.Account, NameZH: a.NameZH, NameEN: a.NameEN})
 	}
 	return out
@@ -101,23 +100,20 @@ func (s *finState) counter(v *voucherRec, i int) []AccountRef {
 func (f FinanceOn) CashBook(ctx context.Context, community, account string, p Period) (CashBook, error) {
 	var cb CashBook
 	err := f.view(ctx, community, func(s *finState, pos Position) error {
-		a, cash, err := s.cashAccount(p.Year, account)
+		v := s.at(p.Year)
+		a, cash, err := v.cashAccount(account)
 		if err != nil {
 			return err
 		}
 		from, to := p.bounds()
 		cb = CashBook{Community: community, Account: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Kind: "bank", Period: p.String(),
-			Chart: s.chartFor(p.Year).ID, OpeningVoucher: s.openingVoucher(from), Days: []CashDay{}, Accounts: []AccountInfo{},
+			Chart: v.chart.ID, OpeningVoucher: s.openingVoucher(from), Days: []CashDay{}, Accounts: append([]AccountInfo{}, v.cashLeaves()...),
 			AsOfSeq: pos.Seq, AsOf: pos.Time}
 		if cash {
 			cb.Kind = "cash"
 		}
-		for _, l := range s.cashLeaves(p.Year) {
-			cb.Accounts = append(cb.Accounts, AccountInfo{Code: l.Code, NameZH: l.NameZH, NameEN: l.NameEN, Class: l.Class,
-				Side: l.Side, Parent: s.parentOf(l.Code), Leaf: true, Cash: true})
-		}
 		codes := map[string]bool{}
-		for _, c := range s.descendants(account) {
+		for _, c := range v.descendants(account) {
 			codes[c] = true
 		}
 		open := s.opening(from)
@@ -129,19 +125,19 @@ func (f FinanceOn) CashBook(ctx context.Context, community, account string, p Pe
 			entry CashEntry
 		}
 		var ps []posting
-		for _, v := range s.vouchers {
-			if !v.in(from, to) {
+		for _, vr := range s.vouchers {
+			if !vr.in(from, to) {
 				continue
 			}
-			for i, l := range v.Lines {
+			for i, l := range vr.Lines {
 				if !codes[l.Account] {
 					continue
 				}
-				e := CashEntry{Voucher: v.ID, Summary: v.Summary, Counter: s.counter(v, i), Debit: l.Debit, Credit: l.Credit, Seq: v.Seq}
+				e := CashEntry{Voucher: vr.ID, Summary: vr.Summary, Counter: v.counter(vr, i), Debit: l.Debit, Credit: l.Credit, Seq: vr.Seq}
 				if l.Account != account {
 					e.Account = l.Account
 				}
-				ps = append(ps, posting{v.Date, e})
+				ps = append(ps, posting{vr.Date, e})
 			}
 		}
 		sort.SliceStable(ps, func(i, j int) bool { return ps[i].date.Before(ps[j].date) })
@@ -262,7 +258,8 @@ func (f FinanceOn) BankReconciliation(ctx context.Context, community, account, m
 	}
 	var br BankReconciliation
 	err = f.view(ctx, community, func(s *finState, pos Position) error {
-		a, cash, err := s.cashAccount(p.Year, account)
+		v := s.at(p.Year)
+		a, cash, err := v.cashAccount(account)
 		if err != nil {
 			return err
 		}
@@ -272,28 +269,27 @@ func (f FinanceOn) BankReconciliation(ctx context.Context, community, account, m
 		from, to := p.bounds()
 		br = BankReconciliation{Community: community, Account: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Month: p.String(), Date: to,
 			Postings: []ReconEntry{}, Accounts: []AccountInfo{}, AsOfSeq: pos.Seq, AsOf: pos.Time}
-		for _, l := range s.cashLeaves(p.Year) {
-			if _, cash, _ := s.cashAccount(p.Year, l.Code); !cash {
-				br.Accounts = append(br.Accounts, AccountInfo{Code: l.Code, NameZH: l.NameZH, NameEN: l.NameEN, Class: l.Class,
-					Side: l.Side, Parent: s.parentOf(l.Code), Leaf: true, Cash: true})
+		for _, l := range v.cashLeaves() {
+			if _, cash, _ := v.cashAccount(l.Code); !cash {
+				br.Accounts = append(br.Accounts, l)
 			}
 		}
 		codes := map[string]bool{}
-		for _, c := range s.descendants(account) {
+		for _, c := range v.descendants(account) {
 			codes[c] = true
 		}
-		all := s.sumWhere(func(v *voucherRec) bool { return !v.Date.After(to) }, true)
+		all := s.sumWhere(func(vr *voucherRec) bool { return !vr.Date.After(to) }, true)
 		for c := range codes {
 			br.BookBalance += net(all, c)
 		}
-		for _, v := range s.vouchers {
-			if !v.in(from, to) {
+		for _, vr := range s.vouchers {
+			if !vr.in(from, to) {
 				continue
 			}
-			for i, l := range v.Lines {
+			for i, l := range vr.Lines {
 				if codes[l.Account] {
-					br.Postings = append(br.Postings, ReconEntry{Ref: fmt.Sprintf("%s/%d", v.ID, i+1), Date: v.Date, Voucher: v.ID,
-						Summary: v.Summary, Debit: l.Debit, Credit: l.Credit, Seq: v.Seq})
+					br.Postings = append(br.Postings, ReconEntry{Ref: fmt.Sprintf("%s/%d", vr.ID, i+1), Date: vr.Date, Voucher: vr.ID,
+						Summary: vr.Summary, Debit: l.Debit, Credit: l.Credit, Seq: vr.Seq})
 				}
 			}
 		}

@@ -74,15 +74,15 @@ type MemoryFinance struct{ FinanceOn }
 func NewMemoryFinance() *MemoryFinance { return &MemoryFinance{FinanceOn{NewMemory(FinanceModel)}} }
 
 // finState is one community's books and budgets. Documents: ("chart", "")
-// the chart adopted without a year, ("chart", year), ("sub", code),
+// the chart adopted without a year, ("chart", year), ("sub", code) a
+// sub-account's history,
 // ("voucher", id), ("closing", year), ("budget", year), ("funds", seq) and
 // ("closed", month).
 type finState struct {
-	base     string         // chart adopted without a year, or ""
-	years    map[int]string // chart of each fiscal year, as recorded
-	subs     map[string]domain.SubAccount
-	children map[string][]string // sorted
-	vouchers []*voucherRec       // stream order
+	base     string                  // chart adopted without a year, or ""
+	years    map[int]string          // chart of each fiscal year, as recorded
+	subs     map[string][]subVersion // sub-accounts by code, in the order recorded
+	vouchers []*voucherRec           // stream order
 	byID     map[string]*voucherRec
 	closings map[int]*voucherRec // year-end carry-forward, dated 12-31
 	budgets  map[int]*budgetRec
@@ -98,6 +98,11 @@ const (
 	kindOpening    = "opening"    // 期初余额, number 0
 	kindTransition = "transition" // 新旧会计制度衔接, number 0
 	kindClosing    = "closing"    // 年终结转
+	// Vouchers of fixed assets (固定资产卡片): a donated asset received,
+	// a month's depreciation (计提折旧), a disposal (固定资产清理).
+	kindAsset        = "asset"
+	kindDepreciation = "depreciation"
+	kindDisposal     = "disposal"
 )
 
 type voucherRec struct {
@@ -165,22 +170,13 @@ const (
 )
 
 func newFinState() *finState {
-	return &finState{years: map[int]string{}, subs: map[string]domain.SubAccount{}, children: map[string][]string{},
+	return &finState{years: map[int]string{}, subs: map[string][]subVersion{},
 		byID: map[string]*voucherRec{}, closings: map[int]*voucherRec{}, budgets: map[int]*budgetRec{}, closed: map[string]uint64{}}
 }
 
 func (s *finState) addVoucher(r *voucherRec) {
 	s.vouchers = append(s.vouchers, r)
 	s.byID[r.ID] = r
-}
-
-func (s *finState) defineSub(sub domain.SubAccount) {
-	if _, ok := s.subs[sub.Code]; ok {
-		return
-	}
-	s.subs[sub.Code] = sub
-	s.children[sub.Parent] = append(s.children[sub.Parent], sub.Code)
-	slices.Sort(s.children[sub.Parent])
 }
 
 // yearChart records the chart of a voucher's year when the books record
@@ -220,7 +216,7 @@ func (s *finState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 		s.years[ev.Year] = ev.Chart
 		return []DocKey{{docChart, strconv.Itoa(ev.Year)}}, nil
 	case *domain.AccountDefined:
-		s.defineSub(ev.SubAccount)
+		s.defineSub(date.Year, ev.SubAccount)
 		return []DocKey{{docSub, ev.Code}}, nil
 	case *domain.BalancesOpened:
 		jan1 := domain.Date{Year: ev.Year, Month: time.January, Day: 1}
@@ -234,8 +230,12 @@ func (s *finState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 			s.years[ev.Year] = ev.To
 			keys = append(keys, DocKey{docChart, strconv.Itoa(ev.Year)})
 		}
+		for _, code := range ev.Retired {
+			s.retireSub(ev.Year, code)
+			keys = append(keys, DocKey{docSub, code})
+		}
 		for _, sub := range ev.NewSubs {
-			s.defineSub(sub)
+			s.defineSub(ev.Year, sub)
 			keys = append(keys, DocKey{docSub, sub.Code})
 		}
 		r, vkeys := voucher(jan1, &domain.VoucherData{Summary: "新旧会计制度衔接 " + ev.From + " → " + ev.To,
@@ -244,6 +244,18 @@ func (s *finState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 		return append(keys, vkeys...), nil
 	case *domain.VoucherPosted:
 		_, keys := voucher(date, &ev.VoucherData, kindPosted)
+		return keys, nil
+	case *domain.AssetRegistered:
+		if ev.Posted == nil {
+			return nil, nil
+		}
+		_, keys := voucher(date, ev.Posted, kindAsset)
+		return keys, nil
+	case *domain.DepreciationPosted:
+		_, keys := voucher(date, &ev.VoucherData, kindDepreciation)
+		return keys, nil
+	case *domain.AssetDisposed:
+		_, keys := voucher(date, &ev.VoucherData, kindDisposal)
 		return keys, nil
 	case *domain.CorrectionPosted:
 		r, keys := voucher(date, &ev.VoucherData, kindCorrection)
@@ -286,7 +298,7 @@ func (s *finState) Doc(k DocKey) ([]byte, error) {
 		y, _ := strconv.Atoi(k.Key)
 		return json.Marshal(s.years[y])
 	case docSub:
-		return json.Marshal(s.subs[k.Key])
+		return json.Marshal(s.subs[k.Key]) // its whole history
 	case docVoucher:
 		return json.Marshal(s.byID[k.Key])
 	case docClosing:
@@ -324,11 +336,11 @@ func (s *finState) Load(k DocKey, body []byte) error {
 		}
 		s.years[y] = id
 	case docSub:
-		var sub domain.SubAccount
-		if err := json.Unmarshal(body, &sub); err != nil {
+		var h []subVersion
+		if err := json.Unmarshal(body, &h); err != nil {
 			return err
 		}
-		s.defineSub(sub)
+		s.subs[k.Key] = h
 	case docVoucher:
 		r := &voucherRec{}
 		if err := json.Unmarshal(body, r); err != nil {

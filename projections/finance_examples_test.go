@@ -741,3 +741,43 @@ func TestDistributionRows(t *testing.T) {
 		}
 	}
 }
+
+// The vouchers fixed assets generate (a donated asset received, a month's
+// depreciation, a disposal) are vouchers of the books like any other.
+func TestAssetVouchers(t *testing.T) {
+	b := newBooks(t, []int{2025})
+	b.openBalances()
+	b.do(domain.CmdRegisterAsset, domain.BooksID, date(2025, 3, 10), map[string]any{"asset": "FA-1", "name": "办公楼",
+		"category": "房屋", "acquisition": "donated", "donor": "县政府", "cost": "120000.00", "method": "straight_line",
+		"useful_life_months": 240, "residual_rate": "5%", "accounts": map[string]string{"asset": "151", "depreciation": "152", "expense": "513"},
+		"preparer": "赵敏"}, "")
+	b.do(domain.CmdPostDepreciation, domain.BooksID, date(2025, 4, 30), map[string]any{"month": "2025-04", "preparer": "赵敏"}, "")
+	b.do(domain.CmdDisposeAsset, domain.BooksID, date(2025, 5, 20), map[string]any{"asset": "FA-1", "reason": "拆除", "preparer": "赵敏"}, "")
+	ctx := context.Background()
+	for _, month := range []string{"2025-03", "2025-04", "2025-05"} {
+		tb, err := b.fin.TrialBalance(ctx, propCommunity, month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range tb.Rows {
+			want := b.state.Balance(r.Account, endOf(month))
+			got := r.ClosingDebit - r.ClosingCredit
+			if a, _ := domain.ChartInForce(2025).Account(r.Account); a.Side == domain.SideCredit {
+				got = -got
+			}
+			if got != want {
+				t.Errorf("%s: account %s closes at %s, the domain's balance is %s", month, r.Account, got, want)
+			}
+		}
+	}
+	vl, _ := b.fin.Vouchers(ctx, propCommunity, "2025-04")
+	if len(vl.Vouchers) != 1 || vl.Vouchers[0].Kind != "depreciation" || vl.Vouchers[0].Amount != 475_00 { // 120000 × 95% / 240
+		t.Errorf("vouchers of 2025-04 = %s, want the month's depreciation of 475.00", mustJSON(t, vl))
+	}
+	if v, err := b.fin.Voucher(ctx, propCommunity, "2025-03-001"); err != nil || v.Kind != "asset" || v.Debit != 120000_00 {
+		t.Errorf("voucher of the donation = %s, %v", mustJSON(t, v), err)
+	}
+	if v, err := b.fin.Voucher(ctx, propCommunity, "2025-05-001"); err != nil || v.Kind != "disposal" {
+		t.Errorf("voucher of the disposal = %s, %v", mustJSON(t, v), err)
+	}
+}

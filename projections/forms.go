@@ -90,8 +90,7 @@ type FormNote struct {
 
 // formCol is what one column of a form is computed from.
 type formCol struct {
-	key  string
-	year int
+	key string
 	// own is each account's own postings: balances at the column's date
 	// (balance forms) or the year's activity (activity forms).
 	own map[string]*sums
@@ -107,10 +106,11 @@ type colResult struct {
 	unplaced map[string]domain.Fen
 }
 
-// formColumn computes every row of form f in one column.
-func (s *finState) formColumn(f *domain.StatementForm, c formCol) colResult {
-	ch := s.chartFor(c.year)
-	rolled := s.rolled(c.own)
+// formColumn computes every row of form f in one column of the view's
+// year.
+func (v *yearView) formColumn(f *domain.StatementForm, c formCol) colResult {
+	ch := v.chart
+	rolled := v.rolled(c.own)
 	res := colResult{amounts: map[int]domain.Fen{}, seqs: map[int][]uint64{}, unplaced: map[string]domain.Fen{}}
 	covered := map[string]bool{}
 	plRow := 0
@@ -126,7 +126,7 @@ func (s *finState) formColumn(f *domain.StatementForm, c formCol) colResult {
 				sign, code = -1, code[1:]
 			}
 			covered[code] = true
-			a, _, _ := s.account(c.year, code)
+			a, _, _ := v.account(code)
 			amt += sign * normal(a, net(rolled, code))
 			if x := rolled[code]; x != nil {
 				seqs = append(seqs, x.seqs...)
@@ -138,7 +138,7 @@ func (s *finState) formColumn(f *domain.StatementForm, c formCol) colResult {
 		for i, codes := range [][]string{r.DebitBalancesOf, r.CreditBalancesOf} {
 			for _, root := range codes {
 				covered[root] = true
-				for _, code := range s.descendants(root) {
+				for _, code := range v.descendants(root) {
 					n := net(c.own, code)
 					if i == 0 && n > 0 {
 						amt += n
@@ -168,10 +168,10 @@ func (s *finState) formColumn(f *domain.StatementForm, c formCol) colResult {
 	}
 	// Balances no row shows; income and expense go to 本年收益.
 	for code, x := range rolled {
-		if s.parentOf(code) != "" || covered[code] || x.debit == x.credit {
+		if v.parentOf(code) != "" || covered[code] || x.debit == x.credit {
 			continue
 		}
-		a, _, _ := s.account(c.year, code)
+		a, _, _ := v.account(code)
 		pl := a.Class == domain.ClassIncome || a.Class == domain.ClassExpense
 		if f.Measure == domain.MeasureActivity && !pl {
 			continue // an account of position: its activity is no row's
@@ -286,11 +286,11 @@ func distKeyword(label string) string {
 // each row's counter-account (公积公益金 311 for 提取公积公益金); what is
 // left to the row 其他. A red-ink reversal takes off what its original
 // added.
-func (s *finState) distribution(form *domain.StatementForm, year int, from, to domain.Date) distResult {
-	ch := s.chartFor(year)
-	inU := func(code string) bool { return s.under(code, ch.YearIncome) || s.under(code, ch.Distribution) }
+func (v *yearView) distribution(form *domain.StatementForm, from, to domain.Date) distResult {
+	ch := v.chart
+	inU := func(code string) bool { return v.under(code, ch.YearIncome) || v.under(code, ch.Distribution) }
 	d := distResult{out: map[int]domain.Fen{}, outSeqs: map[int][]uint64{}}
-	open := s.rolled(s.opening(from))
+	open := v.rolled(v.opening(from))
 	for _, code := range []string{ch.YearIncome, ch.Distribution} {
 		d.opening -= net(open, code)
 		if x := open[code]; x != nil {
@@ -300,8 +300,8 @@ func (s *finState) distribution(form *domain.StatementForm, year int, from, to d
 	d.openSeqs = sortedSeqs(d.openSeqs)
 	rows, other := distRows(form)
 	rowByName := func(code string) int {
-		for c := code; c != ""; c = s.parentOf(c) {
-			if sub, ok := s.subs[c]; ok {
+		for c := code; c != ""; c = v.parentOf(c) {
+			if sub, ok := v.subs[c]; ok {
 				for _, r := range rows {
 					if r.keyword != "" && strings.Contains(sub.NameZH, r.keyword) {
 						return r.row
@@ -312,7 +312,7 @@ func (s *finState) distribution(form *domain.StatementForm, year int, from, to d
 		return 0
 	}
 	rowByCounter := func(code string) int {
-		root := s.rootOf(code)
+		root := v.rootOf(code)
 		for _, r := range rows {
 			if r.counter == root {
 				return r.row
@@ -320,19 +320,19 @@ func (s *finState) distribution(form *domain.StatementForm, year int, from, to d
 		}
 		return 0
 	}
-	for _, v := range s.vouchers {
-		if !v.in(from, to) {
+	for _, vr := range v.vouchers {
+		if !vr.in(from, to) {
 			continue
 		}
-		lines, sign := v.Lines, domain.Fen(1)
-		for _, l := range v.Lines {
+		lines, sign := vr.Lines, domain.Fen(1)
+		for _, l := range vr.Lines {
 			if l.Debit < 0 || l.Credit < 0 {
 				sign = -1
 			}
 		}
 		if sign < 0 {
-			lines = make([]domain.Line, len(v.Lines))
-			for i, l := range v.Lines {
+			lines = make([]domain.Line, len(vr.Lines))
+			for i, l := range vr.Lines {
 				lines[i] = domain.Line{Account: l.Account, Debit: -l.Debit, Credit: -l.Credit}
 			}
 		}
@@ -345,7 +345,7 @@ func (s *finState) distribution(form *domain.StatementForm, year int, from, to d
 		switch {
 		case debit < 0:
 			d.in -= sign * debit
-			d.inSeqs = append(d.inSeqs, v.Seq)
+			d.inSeqs = append(d.inSeqs, vr.Seq)
 			continue
 		case debit == 0:
 			continue
@@ -357,7 +357,7 @@ func (s *finState) distribution(form *domain.StatementForm, year int, from, to d
 				return
 			}
 			d.out[row] += sign * amt
-			d.outSeqs[row] = append(d.outSeqs[row], v.Seq)
+			d.outSeqs[row] = append(d.outSeqs[row], vr.Seq)
 			left -= amt
 		}
 		for _, l := range lines {
@@ -372,7 +372,7 @@ func (s *finState) distribution(form *domain.StatementForm, year int, from, to d
 		}
 		if left > 0 {
 			d.out[other] += sign * left
-			d.outSeqs[other] = append(d.outSeqs[other], v.Seq)
+			d.outSeqs[other] = append(d.outSeqs[other], vr.Seq)
 		}
 	}
 	d.inSeqs = sortedSeqs(d.inSeqs)
@@ -391,7 +391,7 @@ func newForm(community string, f *domain.StatementForm, ch *domain.Chart, pos Po
 }
 
 // fill sets the rows of out from the computed columns.
-func (s *finState) fill(out *Form, f *domain.StatementForm, cols map[string]colResult) {
+func (v *yearView) fill(out *Form, f *domain.StatementForm, cols map[string]colResult) {
 	for _, r := range f.Rows {
 		row := FormRow{Side: r.Side, Row: r.Row, LabelZH: r.LabelZH, LabelEN: r.LabelEN, Kind: r.Kind}
 		if r.Kind != "heading" {
@@ -412,14 +412,14 @@ func (s *finState) fill(out *Form, f *domain.StatementForm, cols map[string]colR
 		for code, amt := range c.unplaced {
 			u := unplaced[code]
 			if u == nil {
-				a, _, _ := s.account(out.Year, code)
+				a, _, _ := v.account(code)
 				u = &FormAccount{Code: code, NameZH: a.NameZH, NameEN: a.NameEN, Amounts: map[string]domain.Fen{}}
 				unplaced[code] = u
 			}
 			u.Amounts[key] = amt
 		}
 	}
-	for _, cl := range s.tree(keys(unplaced)) {
+	for _, cl := range v.tree(keys(unplaced)) {
 		out.Unplaced = append(out.Unplaced, *unplaced[cl.code])
 	}
 	out.Balanced = len(out.Unplaced) == 0
@@ -462,34 +462,34 @@ func (f FinanceOn) BalanceSheetForm(ctx context.Context, community, month string
 	}
 	var out Form
 	err = f.view(ctx, community, func(s *finState, pos Position) error {
-		ch := s.chartFor(p.Year)
-		form := domain.StatementFormFor(domain.FormBalanceSheet, ch.ID)
+		v := s.at(p.Year)
+		form := domain.StatementFormFor(domain.FormBalanceSheet, v.chart.ID)
 		if form == nil {
-			return errNoForm(domain.FormBalanceSheet, ch.ID)
+			return errNoForm(domain.FormBalanceSheet, v.chart.ID)
 		}
-		out = s.balanceSheetForm(community, form, ch, p, pos)
+		out = v.balanceSheetForm(community, form, p, pos)
 		return nil
 	})
 	return out, err
 }
 
-func (s *finState) balanceSheetForm(community string, form *domain.StatementForm, ch *domain.Chart, p Period, pos Position) Form {
+func (v *yearView) balanceSheetForm(community string, form *domain.StatementForm, p Period, pos Position) Form {
 	_, to := p.bounds()
 	jan1 := domain.Date{Year: p.Year, Month: time.January, Day: 1}
-	out := newForm(community, form, ch, pos)
+	out := newForm(community, form, v.chart, pos)
 	out.Year, out.Period, out.Date = p.Year, p.String(), to
 	cols := map[string]colResult{}
 	for _, c := range form.Columns {
 		own := map[string]*sums{}
 		switch c.Key {
 		case "opening":
-			own = s.opening(jan1)
+			own = v.opening(jan1)
 		case "closing":
-			own = s.sumWhere(func(v *voucherRec) bool { return !v.Date.After(to) }, true)
+			own = v.sumWhere(func(vr *voucherRec) bool { return !vr.Date.After(to) }, true)
 		}
-		cols[c.Key] = s.formColumn(form, formCol{key: c.Key, year: p.Year, own: own, pl: true})
+		cols[c.Key] = v.formColumn(form, formCol{key: c.Key, own: own, pl: true})
 	}
-	s.fill(&out, form, cols)
+	v.fill(&out, form, cols)
 	return out
 }
 
@@ -515,7 +515,8 @@ func (s *finState) hasBooks(year int) bool {
 func (f FinanceOn) IncomeForm(ctx context.Context, community string, year int) (Form, error) {
 	var out Form
 	err := f.view(ctx, community, func(s *finState, pos Position) error {
-		ch := s.chartFor(year)
+		v := s.at(year)
+		ch := v.chart
 		form := domain.StatementFormFor(domain.FormIncome, ch.ID)
 		if form == nil {
 			return errNoForm(domain.FormIncome, ch.ID)
@@ -541,10 +542,11 @@ func (f FinanceOn) IncomeForm(ctx context.Context, community string, year int) (
 				}
 			}
 			from, to := Period{Year: y}.bounds()
-			cols[c.Key] = s.formColumn(form, formCol{key: c.Key, year: y, own: s.turnover(from, to, false),
-				dist: s.distribution(form, y, from, to)})
+			vy := s.at(y)
+			cols[c.Key] = vy.formColumn(form, formCol{key: c.Key, own: s.turnover(from, to, false),
+				dist: vy.distribution(form, from, to)})
 		}
-		s.fill(&out, form, cols)
+		v.fill(&out, form, cols)
 		for _, chk := range form.Checks {
 			t := chk.ToBalanceSheet
 			if t == nil {
@@ -554,8 +556,8 @@ func (f FinanceOn) IncomeForm(ctx context.Context, community string, year int) (
 			if bsForm == nil || bsForm.Chart != ch.ID {
 				continue
 			}
-			bs := s.formColumn(bsForm, formCol{key: t.Column, year: year, pl: true,
-				own: s.sumWhere(func(v *voucherRec) bool { return !v.Date.After(out.Date) }, true)})
+			bs := v.formColumn(bsForm, formCol{key: t.Column, pl: true,
+				own: s.sumWhere(func(vr *voucherRec) bool { return !vr.Date.After(out.Date) }, true)})
 			holds := cols["year"].amounts[t.Row] == bs.amounts[t.BalanceSheetRow]
 			out.Checks = append(out.Checks, FormCheck{Note: chk.Note, Rows: []int{t.Row, t.BalanceSheetRow}, Holds: holds})
 			out.Balanced = out.Balanced && holds

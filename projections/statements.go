@@ -112,10 +112,10 @@ func (s *finState) opening(from domain.Date) map[string]*sums {
 
 // rolled returns each account's sums with its sub-accounts' added, for
 // every account in own and every parent above one.
-func (s *finState) rolled(own map[string]*sums) map[string]*sums {
+func (v *yearView) rolled(own map[string]*sums) map[string]*sums {
 	out := map[string]*sums{}
 	for code, x := range own {
-		for c := code; c != ""; c = s.parentOf(c) {
+		for c := code; c != ""; c = v.parentOf(c) {
 			r := out[c]
 			if r == nil {
 				r = &sums{}
@@ -149,10 +149,10 @@ type codeLevel struct {
 
 // tree returns the codes present in chart order: the accounts of charts by
 // code, each followed by its sub-accounts present, parents first.
-func (s *finState) tree(present map[string]bool) []codeLevel {
+func (v *yearView) tree(present map[string]bool) []codeLevel {
 	var roots []string
 	for c := range present {
-		if s.parentOf(c) == "" {
+		if v.parentOf(c) == "" {
 			roots = append(roots, c)
 		}
 	}
@@ -161,7 +161,7 @@ func (s *finState) tree(present map[string]bool) []codeLevel {
 	var visit func(code string, level int)
 	visit = func(code string, level int) {
 		out = append(out, codeLevel{code, level})
-		for _, c := range s.children[code] {
+		for _, c := range v.children[code] {
 			if present[c] {
 				visit(c, level+1)
 			}
@@ -252,8 +252,9 @@ func (f FinanceOn) TrialBalance(ctx context.Context, community, month string) (T
 	var tb TrialBalance
 	err = f.view(ctx, community, func(s *finState, pos Position) error {
 		from, to := p.bounds()
-		open, turn := s.rolled(s.opening(from)), s.rolled(s.turnover(from, to, true))
-		tb = TrialBalance{Community: community, Month: p.String(), Chart: s.chartFor(p.Year).ID, Opening: s.openingVoucher(from),
+		v := s.at(p.Year)
+		open, turn := v.rolled(s.opening(from)), v.rolled(s.turnover(from, to, true))
+		tb = TrialBalance{Community: community, Month: p.String(), Chart: v.chart.ID, Opening: s.openingVoucher(from),
 			AsOfSeq: pos.Seq, AsOf: pos.Time, Rows: []TrialBalanceRow{}}
 		_, monthClosed := s.closed[p.String()]
 		_, yearClosed := s.closings[p.Year]
@@ -270,13 +271,13 @@ func (f FinanceOn) TrialBalance(ctx context.Context, community, month string) (T
 			}
 		}
 		for code := range present {
-			for c := s.parentOf(code); c != ""; c = s.parentOf(c) {
+			for c := v.parentOf(code); c != ""; c = v.parentOf(c) {
 				present[c] = true
 			}
 		}
-		for _, cl := range s.tree(present) {
-			a, former, _ := s.account(p.Year, cl.code)
-			r := TrialBalanceRow{Account: cl.code, NameZH: a.NameZH, NameEN: a.NameEN, Parent: s.parentOf(cl.code), Level: cl.level, Former: former}
+		for _, cl := range v.tree(present) {
+			a, former, _ := v.account(cl.code)
+			r := TrialBalanceRow{Account: cl.code, NameZH: a.NameZH, NameEN: a.NameEN, Parent: v.parentOf(cl.code), Level: cl.level, Former: former}
 			onet := net(open, cl.code)
 			if o := open[cl.code]; o != nil {
 				r.Seqs = append(r.Seqs, o.seqs...)
@@ -360,26 +361,27 @@ func (f FinanceOn) Ledger(ctx context.Context, community, account, month string)
 	}
 	var l Ledger
 	err = f.view(ctx, community, func(s *finState, pos Position) error {
-		a, former, ok := s.account(p.Year, account)
+		v := s.at(p.Year)
+		a, former, ok := v.account(account)
 		if !ok {
 			return fmt.Errorf("account %s: %w", account, ErrNotFound)
 		}
 		from, to := p.bounds()
 		l = Ledger{Community: community, Account: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Side: a.Side, Month: p.String(),
-			Parent: s.parentOf(account), Former: former, SubAccounts: s.children[account], OpeningVch: s.openingVoucher(from),
+			Parent: v.parentOf(account), Former: former, SubAccounts: v.children[account], OpeningVch: s.openingVoucher(from),
 			AsOfSeq: pos.Seq, AsOf: pos.Time, Entries: []LedgerEntry{}}
-		codes := s.descendants(account)
+		codes := v.descendants(account)
 		open := s.opening(from)
 		for _, c := range codes {
 			l.Opening += normal(a, net(open, c))
 		}
-		for _, v := range s.withClosings() {
-			if !v.in(from, to) {
+		for _, vr := range s.withClosings() {
+			if !vr.in(from, to) {
 				continue
 			}
-			for _, ln := range v.Lines {
+			for _, ln := range vr.Lines {
 				if slices.Contains(codes, ln.Account) {
-					e := LedgerEntry{Date: v.Date, Voucher: v.ID, Summary: v.Summary, Debit: ln.Debit, Credit: ln.Credit, Seq: v.Seq}
+					e := LedgerEntry{Date: vr.Date, Voucher: vr.ID, Summary: vr.Summary, Debit: ln.Debit, Credit: ln.Credit, Seq: vr.Seq}
 					if ln.Account != account {
 						e.Account = ln.Account
 					}
@@ -443,21 +445,22 @@ func (f FinanceOn) BalanceSheet(ctx context.Context, community, month string) (B
 	var bs BalanceSheet
 	err = f.view(ctx, community, func(s *finState, pos Position) error {
 		_, to := p.bounds()
-		bal := s.rolled(s.sumWhere(func(v *voucherRec) bool { return !v.Date.After(to) }, true))
-		bs = BalanceSheet{Community: community, Month: p.String(), Chart: s.chartFor(p.Year).ID, Date: to, AsOfSeq: pos.Seq, AsOf: pos.Time,
+		v := s.at(p.Year)
+		bal := v.rolled(s.sumWhere(func(vr *voucherRec) bool { return !vr.Date.After(to) }, true))
+		bs = BalanceSheet{Community: community, Month: p.String(), Chart: v.chart.ID, Date: to, AsOfSeq: pos.Seq, AsOf: pos.Time,
 			Assets: []StatementRow{}, Liabilities: []StatementRow{}, Equity: []StatementRow{}}
 		result := StatementRow{NameZH: "本年收益（未结转）", NameEN: "Result not yet carried forward"}
 		roots := map[string]bool{}
 		for code := range bal {
-			roots[s.rootOf(code)] = true
+			roots[v.rootOf(code)] = true
 		}
-		for _, cl := range s.tree(roots) {
+		for _, cl := range v.tree(roots) {
 			x := bal[cl.code]
 			n := x.debit - x.credit
 			if n == 0 && len(x.seqs) == 0 {
 				continue
 			}
-			a, _, _ := s.account(p.Year, cl.code)
+			a, _, _ := v.account(cl.code)
 			r := StatementRow{Code: cl.code, NameZH: a.NameZH, NameEN: a.NameEN, Amount: n, Seqs: x.seqs}
 			switch a.Class {
 			case domain.ClassAsset, domain.ClassCost:
@@ -522,8 +525,9 @@ func (f FinanceOn) IncomeStatement(ctx context.Context, community string, p Peri
 	var is IncomeStatement
 	err := f.view(ctx, community, func(s *finState, pos Position) error {
 		from, to := p.bounds()
-		ch := s.chartFor(p.Year)
-		turn := s.rolled(s.turnover(from, to, false))
+		v := s.at(p.Year)
+		ch := v.chart
+		turn := v.rolled(s.turnover(from, to, false))
 		is = IncomeStatement{Community: community, Period: p.String(), Chart: ch.ID, AsOfSeq: pos.Seq, AsOf: pos.Time, Rows: []StatementRow{}}
 		form := domain.StatementFormFor(domain.FormIncome, ch.ID)
 		operating := map[string]bool{}
@@ -540,7 +544,7 @@ func (f FinanceOn) IncomeStatement(ctx context.Context, community string, p Peri
 		}
 		listed := map[string]bool{}
 		add := func(code string) {
-			a, _, ok := s.account(p.Year, code)
+			a, _, ok := v.account(code)
 			if listed[code] || !ok || (a.Class != domain.ClassIncome && a.Class != domain.ClassExpense) {
 				return
 			}
@@ -570,7 +574,7 @@ func (f FinanceOn) IncomeStatement(ctx context.Context, community string, p Peri
 		}
 		var others []string // accounts of a superseded chart with postings
 		for code := range turn {
-			if s.parentOf(code) == "" && !listed[code] {
+			if v.parentOf(code) == "" && !listed[code] {
 				others = append(others, code)
 			}
 		}
@@ -581,7 +585,7 @@ func (f FinanceOn) IncomeStatement(ctx context.Context, community string, p Peri
 			}
 		}
 		if p.Month == 0 {
-			d := s.distribution(form, p.Year, from, to)
+			d := v.distribution(form, from, to)
 			is.Distribution = &Distribution{OpeningUndistributed: d.opening, Result: is.Result, TransferIn: d.in,
 				Distributed: d.total(), Seqs: d.seqs()}
 			is.Distribution.Available = d.opening + is.Result + d.in
@@ -646,6 +650,7 @@ func (f FinanceOn) BudgetExecution(ctx context.Context, community string, year i
 			return fmt.Errorf("budget %d: %w", year, ErrNotFound)
 		}
 		be = BudgetExecution{Community: community, Year: year, Resolution: b.Resolution, AsOfSeq: pos.Seq, AsOf: pos.Time}
+		vs := views{}
 		idx := map[string]int{}
 		for i, l := range b.Lines {
 			idx[l.Line] = i
@@ -659,7 +664,7 @@ func (f FinanceOn) BudgetExecution(ctx context.Context, community string, year i
 		}
 		for _, v := range s.vouchers {
 			if i, ok := idx[v.BudgetLine]; ok && v.Date.Year == year {
-				be.Lines[i].Spent += s.payment(v.Date.Year, v.Lines)
+				be.Lines[i].Spent += vs.at(s, v.Date.Year).payment(v.Lines)
 				be.Lines[i].Seqs = append(be.Lines[i].Seqs, v.Seq)
 			}
 		}
@@ -734,6 +739,7 @@ func (f FinanceOn) Summary(ctx context.Context, community string, year int) (Sum
 }
 
 func (s *finState) summary(p Period, months []int) SummaryPeriod {
+	yv := s.at(p.Year)
 	sp := SummaryPeriod{Period: p.String(), Income: []StatementRow{}, Expense: []StatementRow{}, Sources: []SourceRow{}}
 	in := func(d domain.Date) bool { return d.Year == p.Year && slices.Contains(months, int(d.Month)) }
 	turn := map[string]*sums{}
@@ -760,7 +766,7 @@ func (s *finState) summary(p Period, months []int) SummaryPeriod {
 			}
 			turn[l.Account].add(l, v.Seq)
 		}
-		if pay := s.payment(v.Date.Year, v.Lines); pay != 0 {
+		if pay := yv.payment(v.Lines); pay != 0 {
 			src := lineSource[v.BudgetLine]
 			if src == "" {
 				src = "unassigned"
@@ -777,14 +783,14 @@ func (s *finState) summary(p Period, months []int) SummaryPeriod {
 			r.Seqs = append(r.Seqs, fr.Seq)
 		}
 	}
-	turn = s.rolled(turn)
+	turn = yv.rolled(turn)
 	roots := map[string]bool{}
 	for code := range turn {
-		roots[s.rootOf(code)] = true
+		roots[yv.rootOf(code)] = true
 	}
-	for _, cl := range s.tree(roots) {
+	for _, cl := range yv.tree(roots) {
 		x := turn[cl.code]
-		a, _, _ := s.account(p.Year, cl.code)
+		a, _, _ := yv.account(cl.code)
 		row := StatementRow{Code: a.Code, NameZH: a.NameZH, NameEN: a.NameEN, Amount: normal(a, x.debit-x.credit), Seqs: x.seqs}
 		switch a.Class {
 		case domain.ClassIncome:

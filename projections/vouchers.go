@@ -75,15 +75,9 @@ type MoveView struct {
 	NoteZH     string     `json:"note_zh,omitempty"`
 }
 
-// lineAccount names a line's account: in the chart ch when given (the two
-// charts of a change of chart), else as the voucher's year shows it.
-func (s *finState) lineAccount(year int, ch *domain.Chart, code string) (a domain.Account, former bool) {
-	if ch != nil {
-		if a, ok := s.accountIn(ch, code); ok {
-			return a, false
-		}
-	}
-	a, former, _ = s.account(year, code)
+// lineAccount names a line's account as the view's year shows it.
+func (v *yearView) lineAccount(code string) (a domain.Account, former bool) {
+	a, former, _ = v.account(code)
 	return a, former
 }
 
@@ -104,25 +98,23 @@ func (f FinanceOn) Voucher(ctx context.Context, community, id string) (VoucherVi
 			return fmt.Errorf("voucher %s: %w", id, ErrNotFound)
 		}
 		year := v.Date.Year
+		// A change of chart takes each balance out of an account of the
+		// year before, and puts it into an account of its own year, line
+		// by line in pairs.
+		now, before := s.at(year), s.at(year-1)
 		vv = VoucherView{Community: community, ID: v.ID, Number: v.Number, Date: v.Date, Kind: v.Kind, Summary: v.Summary,
-			Chart: s.chartFor(year).ID, Lines: []VoucherLine{}, Preparer: v.Preparer, Reviewer: v.Reviewer, Approver: v.Approver,
+			Chart: now.chart.ID, Lines: []VoucherLine{}, Preparer: v.Preparer, Reviewer: v.Reviewer, Approver: v.Approver,
 			Attachments: append([]string{}, v.Attachments...), BudgetLine: v.BudgetLine, Matter: v.Matter, Reverses: v.Reverses,
 			ReversedBy: v.ReversedBy, Corrects: v.Corrects, Reason: v.Reason, Source: v.Source, From: v.From, To: v.To,
 			Mapping: v.Mapping, Seq: v.Seq, AsOfSeq: pos.Seq, AsOf: pos.Time}
-		from, to := domain.Charts()[v.From], domain.Charts()[v.To]
 		for i, l := range v.Lines {
-			// A change of chart takes each balance out of the old account
-			// and into the new, line by line in pairs.
-			var ch *domain.Chart
-			if v.Kind == kindTransition {
-				ch = to
-				if i%2 == 0 {
-					ch = from
-				}
+			yv := now
+			if v.Kind == kindTransition && i%2 == 0 {
+				yv = before
 			}
-			a, former := s.lineAccount(year, ch, l.Account)
-			root := s.rootOf(l.Account)
-			ra, _ := s.lineAccount(year, ch, root)
+			a, former := yv.lineAccount(l.Account)
+			root := yv.rootOf(l.Account)
+			ra, _ := yv.lineAccount(root)
 			vv.Lines = append(vv.Lines, VoucherLine{Account: l.Account, NameZH: a.NameZH, NameEN: a.NameEN, Root: root,
 				RootNameZH: ra.NameZH, RootNameEN: ra.NameEN, Former: former, Debit: l.Debit, Credit: l.Credit})
 			vv.Debit += l.Debit
@@ -130,8 +122,8 @@ func (f FinanceOn) Voucher(ctx context.Context, community, id string) (VoucherVi
 		}
 		vv.TotalCapital = vv.Debit.Capital()
 		for _, m := range v.Moves {
-			fa, _ := s.lineAccount(year, from, m.From)
-			ta, _ := s.lineAccount(year, to, m.To)
+			fa, _ := before.lineAccount(m.From)
+			ta, _ := now.lineAccount(m.To)
 			vv.Moves = append(vv.Moves, MoveView{From: m.From, FromNameZH: fa.NameZH, To: m.To, ToNameZH: ta.NameZH, Amount: m.Amount, NoteZH: m.NoteZH})
 		}
 		return nil
