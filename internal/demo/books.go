@@ -161,7 +161,9 @@ func demoBooks() []cmd {
 		// In date order, so that voucher numbers follow the dates.
 		b.voucher(date, fmt.Sprintf("收到县财政拨付%d月社区工作人员补贴（5人×458元）", m), [][3]string{{"102", yuan(total), ""}, {"503", "", yuan(total)}}, nil)
 		if m == 4 {
-			b.voucher("2025-04-08", "收到上级专项经费（便民服务设备）", [][3]string{{"102", "23500.00", ""}, {"503", "", "23500.00"}}, nil)
+			// A special fund is a liability until it is spent on its
+			// purpose (241 专项应付款, new in the 2023 chart).
+			b.voucher("2025-04-08", "收到上级专项经费（便民服务设备）", [][3]string{{"102", "23500.00", ""}, {"241", "", "23500.00"}}, nil)
 		}
 		b.voucher(fmt.Sprintf("2025-%02d-10", m), fmt.Sprintf("发放%d月社区工作人员补贴（5人×458元）", m), [][3]string{{"513", yuan(total), ""}, {"102", "", yuan(total)}},
 			map[string]any{"budget_line": "staff"})
@@ -193,8 +195,12 @@ func demoBooks() []cmd {
 		if m == 4 {
 			b.voucher("2025-04-28", "购置便民服务设备（电脑2台、打印机1台、档案柜4组）", [][3]string{{"151", "23500.00", ""}, {"102", "", "23500.00"}},
 				map[string]any{"budget_line": "equipment", "matter": "m-2025-06"})
+			purchase := fmt.Sprintf("2025-04-%03d", b.numbers["2025-04"])
+			// The project done, the fund it used becomes the collective's.
+			b.voucher("2025-04-28", "专项经费项目完成，形成资产转入公积公益金", [][3]string{{"241", "23500.00", ""}, {"311", "", "23500.00"}},
+				map[string]any{"matter": "m-2025-06"})
 			b.add(cmd{"books.register_asset", domain.BooksID, "2025-04-28", map[string]any{"asset": "fa-service-equipment", "name": "便民服务设备（电脑2台、打印机1台、档案柜4组）",
-				"category": "办公设备", "acquisition": "posted", "voucher": fmt.Sprintf("2025-04-%03d", b.numbers["2025-04"]), "cost": "23500.00",
+				"category": "办公设备", "acquisition": "posted", "voucher": purchase, "cost": "23500.00",
 				"method": "straight_line", "useful_life_months": 36, "residual_rate": "5%",
 				"accounts": map[string]string{"asset": "151", "depreciation": "152", "expense": "513"}, "matter": "m-2025-06"}})
 		}

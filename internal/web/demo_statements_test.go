@@ -35,13 +35,16 @@ import (
 //	building donated: Dr 151 固定资产 / Cr 311 公积公益金 480,000.00,
 //	depreciated from May (Dr 513 / Cr 152 累计折旧).
 //	2025, 2023 chart. Monthly A in and out as in 2024; Dr 102 / Cr 503
-//	10,000.00 on 15 January and on 10 July (the town's working funds) and
-//	23,500.00 on 8 April (the special fund); in every even month Dr 513 /
+//	10,000.00 on 15 January and on 10 July (the town's working funds);
+//	Dr 102 / Cr 241 专项应付款 23,500.00 on 8 April (the special fund, a
+//	liability until spent); in every even month Dr 513 /
 //	Cr 102 1,260.00; 20 June Dr 513 / Cr 102 860.00, reversed in red ink on
 //	the 22nd and posted again at 680.00; 12 September Dr 514 公益支出 /
 //	Cr 102 1,800.00; rent Dr 102 / Cr 501 经营收入 3,500.00 in March, June,
 //	September and December; 28 April Dr 151 / Cr 102 23,500.00, the
-//	equipment, depreciated from May; both assets depreciated every month.
+//	equipment, depreciated from May, and Dr 241 / Cr 311 公积公益金
+//	23,500.00, the fund spent on its purpose; both assets depreciated
+//	every month.
 //	Every month and year closed: the year's income and expense go to 321
 //	本年收益 and 321 to 322 收益分配.
 //
@@ -94,15 +97,16 @@ const (
 	stmtDep25      = "42961.12"  // 152 累计折旧 = 15,200.00 + 22,800.00 + 4,961.12 (schedule above)
 	stmtFANet25    = "460538.88" // 固定资产净值 = 503,500.00 − 42,961.12; also 固定资产小计 and 非流动资产合计
 	stmtAssets25   = "505318.88" // 资产总计 = 44,780.00 + 460,538.88
-	stmtUndist25   = "-5181.12"  // 未分配收益 = −24,880.00 + 19,698.88
-	stmtEquity25   = "505318.88" // 所有者权益合计 = 26,000.00 + 484,500.00 − 5,181.12 = 资产总计
+	stmtFund25     = "508000.00" // 311 公积公益金 = 484,500.00 + 23,500.00 the special fund, spent on the equipment (Dr 241 专项应付款 / Cr 311)
+	stmtUndist25   = "-28681.12" // 未分配收益 = −24,880.00 + (−3,801.12)
+	stmtEquity25   = "505318.88" // 所有者权益合计 = 26,000.00 + 508,000.00 − 28,681.12 = 资产总计
 	stmtIncome25   = "14000.00"  // 501 经营收入, the collective income = 4 quarters' rent × 3,500.00
 	stmtAdmin25    = "63481.12"  // 513 管理费用 = 27,480.00 + 7,560.00 + 680.00 + depreciation 27,761.12 (12 × 1,900.00 + 8 × 620.14)
 	stmtOp25       = "-49481.12" // 经营收益 = 14,000.00 − 63,481.12
-	stmtSub25      = "70980.00"  // 503 补助收入 = 27,480.00 + 10,000.00 + 10,000.00 + 23,500.00
+	stmtSub25      = "47480.00"  // 503 补助收入 = 27,480.00 + 10,000.00 + 10,000.00 (the 23,500.00 special fund is 241 专项应付款, not income)
 	stmtPublic25   = "1800.00"   // 514 公益支出: the Mid-Autumn activity
-	stmtNet25      = "19698.88"  // 收益总额 = 本年收益 = −49,481.12 + 70,980.00 − 1,800.00
-	stmtDistrib25  = "-5181.12"  // 可分配收益 = 年末未分配收益 = 19,698.88 + (−24,880.00)
+	stmtNet25      = "-3801.12"  // 收益总额 = 本年收益 = −49,481.12 + 47,480.00 − 1,800.00
+	stmtDistrib25  = "-28681.12" // 可分配收益 = 年末未分配收益 = −3,801.12 + (−24,880.00)
 
 	stmtZero = "0.00"
 	stmtNone = "—" // the column is left blank for the row (no figure served)
@@ -341,7 +345,7 @@ func stmtCases2024And2025() []stmtCase {
 	bs24 := bs(2024, stmtMoney24End, stmtBuilding, stmtDep24, stmtFANet24, stmtAssets24, stmtFund24, stmtUndist24, stmtAssets24,
 		stmtMoney23End, stmtZero, stmtZero, stmtZero, stmtMoney23End, stmtFund23, stmtUndist23, stmtMoney23End)
 	// 年初 2025 = 期末 2024 (same chart).
-	bs25 := bs(2025, stmtMoney25End, stmtFA25, stmtDep25, stmtFANet25, stmtAssets25, stmtFund24, stmtUndist25, stmtEquity25,
+	bs25 := bs(2025, stmtMoney25End, stmtFA25, stmtDep25, stmtFANet25, stmtAssets25, stmtFund25, stmtUndist25, stmtEquity25,
 		stmtMoney24End, stmtBuilding, stmtDep24, stmtFANet24, stmtAssets24, stmtFund24, stmtUndist24, stmtEquity24)
 
 	// One year's figures of the 2023 收益及收益分配表, in row order 1–21.
