@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -18,11 +19,23 @@ type financePage struct {
 	Chart     template.HTML
 	Summary   *projections.Summary
 	Budget    *projections.BudgetExecution
-	Balance   *projections.BalanceSheet
-	Income    *projections.IncomeStatement
 	Trial     *projections.TrialBalance
 	// YearSegment links the year-end segment proof of a closed year.
 	YearSegment string
+	// The official statements, laid out by their forms.
+	BalanceForm, IncomeForm *formView
+	// FormError says why a form is missing (a chart gongkai has none for).
+	FormError string
+	// The books pages: a ledger, a day-book, a bank reconciliation, a
+	// month's vouchers, one voucher; Months are the year's, for the month
+	// links, Account the page's account.
+	Ledger      *projections.Ledger
+	CashBook    *projections.CashBook
+	Recon       *reconView
+	VoucherList *projections.VoucherList
+	Voucher     *voucherView
+	Months      []string
+	Account     string
 }
 
 // financePageData fills what every finance page shows; it writes an error
@@ -85,19 +98,19 @@ func (s *Server) handleStatementsPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if bs, err := s.Finance.BalanceSheet(r.Context(), q.community, q.month); err == nil {
-		page.Balance = &bs
+	lang := pageLang(r)
+	if f, err := s.Finance.BalanceSheetForm(r.Context(), q.community, q.month); err == nil {
+		page.BalanceForm = newFormView(&f, lang, page.Name)
+	} else if errors.Is(err, projections.ErrNotFound) {
+		page.FormError = err.Error()
 	}
-	p := projections.Period{Year: q.year}
-	if r.URL.Query().Get("month") != "" {
-		p, _ = projections.ParseMonth(q.month)
-	}
-	if is, err := s.Finance.IncomeStatement(r.Context(), q.community, p); err == nil {
-		page.Income = &is
+	if f, err := s.Finance.IncomeForm(r.Context(), q.community, q.year); err == nil {
+		page.IncomeForm = newFormView(&f, lang, page.Name)
 	}
 	if tb, err := s.Finance.TrialBalance(r.Context(), q.community, q.month); err == nil {
 		page.Trial = &tb
 	}
+	page.Months = months(q.year)
 	// A closed year links its year-end segment once a checkpoint covers
 	// the close.
 	if closes, err := s.Finance.YearCloses(r.Context(), q.community); err == nil && s.TLog != nil {

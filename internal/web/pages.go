@@ -223,6 +223,9 @@ var messages = map[string][2]string{ // key: {zh, en}
 func translate(lang, key string) string {
 	m, ok := messages[key]
 	if !ok {
+		m, ok = booksMessages[key]
+	}
+	if !ok {
 		return key
 	}
 	if lang == "en" {
