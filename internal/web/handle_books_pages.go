@@ -227,7 +227,7 @@ func (v *reconView) Gap() domain.Fen {
 	if v.Reconciled == nil {
 		return 0
 	}
-	return v.Reconciled.AdjustedBank - v.Reconciled.AdjustedBooks
+	return max(v.Reconciled.AdjustedBank-v.Reconciled.AdjustedBooks, v.Reconciled.AdjustedBooks-v.Reconciled.AdjustedBank)
 }
 
 // voucherView is a voucher as its printed page shows it.
