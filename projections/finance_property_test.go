@@ -860,9 +860,8 @@ func (b *books) postVoucher() {
 }
 
 // numbered returns the ids of the model's vouchers that carry a number:
-// the ones a clerk may reverse or correct. (Voucher 0, a year's opening
-// balances or change of chart, is left out: the domain accepts reversing
-// it, which undoes the opening of a year; see the report of issue 10.)
+// the ones a clerk may reverse or correct (voucher 0, a year's opening
+// balances or change of chart, is never reversed).
 func (b *books) numbered() []string {
 	return slices.Sorted(maps.Keys(b.vouchers))
 }
@@ -902,6 +901,12 @@ func (b *books) reverseVoucher() {
 	if len(ids) > 0 && rapid.IntRange(0, 19).Draw(b.rt, "unknownVoucher") < 19 {
 		id = rapid.SampledFrom(ids).Draw(b.rt, "reverses")
 	}
+	zero := false
+	for _, y := range slices.Sorted(maps.Keys(b.zero)) {
+		if rapid.IntRange(0, 19).Draw(b.rt, "reverseZero") == 19 {
+			id, zero = fmt.Sprintf("%04d-01-000", y), true
+		}
+	}
 	orig := b.vouchers[id]
 	var d domain.Date
 	if orig != nil && rapid.IntRange(0, 9).Draw(b.rt, "reversalAnyDate") < 9 {
@@ -918,6 +923,8 @@ func (b *books) reverseVoucher() {
 	last := b.monthLast[domain.Month(d)]
 	var want string
 	switch {
+	case zero:
+		want = "reversal_of_opening"
 	case orig == nil:
 		want = "not_found"
 	case orig.reverses != "":
