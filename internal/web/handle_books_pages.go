@@ -245,5 +245,8 @@ func newVoucherView(v *projections.VoucherView, lang string) *voucherView {
 	if lang == "en" {
 		out.DateLine = v.Date.String()
 	}
+	if v.Kind == "closing" {
+		out.Number = "" // the year-end carry-forward has no number
+	}
 	return out
 }
