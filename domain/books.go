@@ -275,7 +275,7 @@ func (b *Books) apply(e Event, date Date) {
 	case *BalancesOpened:
 		jan1 := Date{Year: e.Year, Month: time.January, Day: 1}
 		b.Opened[e.Year] = true
-		b.recordVoucher(jan1, &VoucherData{Number: 0, Summary: "期初余额 " + e.Source, Lines: e.Lines}, "")
+		b.recordVoucher(jan1, &VoucherData{Number: 0, Summary: "期初余额 " + e.Source, Lines: e.Lines, Preparer: e.Preparer}, "")
 	case *ChartTransitioned:
 		jan1 := Date{Year: e.Year, Month: time.January, Day: 1}
 		if c := Charts()[e.To]; c != nil {
@@ -449,9 +449,10 @@ type (
 	// started before gongkai, at the start of a year, from the prior
 	// year's statement named in Source.
 	BalancesOpened struct {
-		Year   int    `json:"year"`
-		Lines  []Line `json:"lines"`
-		Source string `json:"source"`
+		Year     int    `json:"year"`
+		Lines    []Line `json:"lines"`
+		Source   string `json:"source"`
+		Preparer string `json:"preparer,omitempty"`
 	}
 	// ChartTransitioned records the change of chart at the start of a year
 	// (新旧衔接): each closing balance of the old chart moved into the new
@@ -807,6 +808,11 @@ func checkVoucher(env Env, b *Books, v VoucherData) error {
 	if err := chartChanged(b, env.Date.Year); err != nil {
 		return err
 	}
+	if b.FirstYear != 0 && env.Date.Year < b.FirstYear {
+		return &RuleError{Code: "before_books", Field: "effective_date",
+			Reason:   fmt.Sprintf("the books begin in %d: a voucher of %d would fall before their opening", b.FirstYear, env.Date.Year),
+			ReasonZH: fmt.Sprintf("账簿从 %d 年度开始，%d 年度的凭证早于开账，不能记入", b.FirstYear, env.Date.Year)}
+	}
 	year := env.Date.Year
 	debited, credited := map[string]bool{}, map[string]bool{}
 	for i, l := range v.Lines {
@@ -992,6 +998,11 @@ func (c *ReverseVoucher) Decide(env Env) ([]Event, error) {
 	for i, l := range orig.Lines {
 		mirror[i] = Line{Account: l.Account, Debit: -l.Debit, Credit: -l.Credit}
 	}
+	// Reversing a receipt takes the money out again: cash may not go
+	// below zero for it either.
+	if err := cashNotNegative(env, b, mirror); err != nil {
+		return nil, err
+	}
 	return []Event{&VoucherReversed{
 		VoucherData: VoucherData{Number: c.Number, Summary: "冲销 " + orig.ID + " " + orig.Summary, Lines: mirror,
 			Preparer: c.Preparer, Reviewer: c.Reviewer, Approver: c.Approver, BudgetLine: orig.BudgetLine, Matter: orig.Matter},
@@ -1022,6 +1033,11 @@ func (c *CloseMonth) Decide(env Env) ([]Event, error) {
 	}
 	var y, m int
 	fmt.Sscanf(c.Month, "%d-%d", &y, &m)
+	// A month of a year waiting for its change of chart stays open: the
+	// transition posts into its first day.
+	if err := chartChanged(b, y); err != nil {
+		return nil, err
+	}
 	if b.ClosedMonths[c.Month] || b.ClosedYears[y] {
 		return nil, &RuleError{Code: "period_closed", Field: "data.month",
 			Reason: "month " + c.Month + " is already closed", ReasonZH: c.Month + " 已结账"}

@@ -234,7 +234,7 @@ func (c *OpenBalances) Decide(env Env) ([]Event, error) {
 		return nil, err
 	}
 	out := yearChart(b, c.Year)
-	return append(out, &BalancesOpened{Year: c.Year, Lines: c.lines, Source: c.Source}), nil
+	return append(out, &BalancesOpened{Year: c.Year, Lines: c.lines, Source: c.Source, Preparer: c.Preparer}), nil
 }
 
 func (c *Transition) Decide(env Env) ([]Event, error) {
@@ -262,6 +262,9 @@ func (c *Transition) Decide(env Env) ([]Event, error) {
 	case b.Transitions[c.Year] || b.YearCharts[c.Year] != nil:
 		return nil, &RuleError{Code: "transition_done", Field: "data.year",
 			Reason: fmt.Sprintf("%d already has its chart, %s", c.Year, b.ChartFor(c.Year).ID), ReasonZH: fmt.Sprintf("%d 年度已确定科目表 %s", c.Year, b.ChartFor(c.Year).ID)}
+	case b.ClosedMonths[fmt.Sprintf("%04d-01", c.Year)]:
+		return nil, &RuleError{Code: "period_closed", Field: "data.year",
+			Reason: fmt.Sprintf("January %d is closed: the change of chart posts into its first day", c.Year), ReasonZH: fmt.Sprintf("%d年1月已结账，新旧衔接须记入该月1日", c.Year)}
 	case from.ID == to.ID:
 		return nil, &RuleError{Code: "transition_same_chart", Field: "data.chart",
 			Reason: fmt.Sprintf("%d already uses %s", prev, to.ID), ReasonZH: fmt.Sprintf("%d 年度已使用 %s，无需衔接", prev, to.ID)}

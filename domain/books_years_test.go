@@ -101,3 +101,21 @@ func TestOpeningBalancesRules(t *testing.T) {
 		t.Errorf("2026 books on %s", ch.ID)
 	}
 }
+
+// A month of a year waiting for its change of chart stays open; a voucher
+// before the books' first year is refused; reversing a receipt may not
+// take cash below zero.
+func TestBooksBoundaries(t *testing.T) {
+	l := newBooksLog(t)
+	l.do("2023-01-03", domain.CmdOpenBalances, `{"year":2023,"source":"2022年度资产负债表","preparer":"赵敏","lines":[{"account":"102","debit":"100.00"},{"account":"301","credit":"100.00"}]}`)
+	l.closeYear(2023)
+	l.refuse("2024-01-31", domain.CmdCloseMonth, `{"month":"2024-01"}`, "transition_required")
+
+	n := newBooksLog(t)
+	n.do("2024-01-03", domain.CmdOpenBalances, `{"year":2024,"source":"2023年度资产负债表","preparer":"赵敏","lines":[{"account":"102","debit":"100.00"},{"account":"301","credit":"100.00"}]}`)
+	n.refuse("2023-06-01", domain.CmdPostVoucher, `{"number":1,"summary":"补记上年","preparer":"赵敏","lines":[{"account":"102","debit":"1.00"},{"account":"522","credit":"1.00"}]}`, "before_books")
+
+	n.do("2024-02-01", domain.CmdPostVoucher, `{"number":1,"summary":"收到现金","preparer":"赵敏","lines":[{"account":"101","debit":"80.00"},{"account":"503","credit":"80.00"}]}`)
+	n.do("2024-02-02", domain.CmdPostVoucher, `{"number":2,"summary":"现金支付","preparer":"赵敏","lines":[{"account":"513","debit":"50.00"},{"account":"101","credit":"50.00"}]}`)
+	n.refuse("2024-02-03", domain.CmdReverseVoucher, `{"voucher":"2024-02-001","number":3,"reason":"收款记错","preparer":"赵敏"}`, "cash_negative")
+}
