@@ -353,7 +353,7 @@ func TestWalkthrough(t *testing.T) {
 		s.open("/c/" + community + "/finance/statements?year=" + y)
 		s.want("资产负债表")
 		s.check("科目余额表")
-		s.checkRE(`102 银行存款\s+5000\.00`, `本期收益\s+5000\.00`)
+		s.checkRE(`货币资金\s+1\s+5000\.00`, `本年收益\s+\d+\s+5000\.00`)
 		s.shot("public-statements")
 	})
 
