@@ -29,22 +29,31 @@ type BoardView struct {
 	AsOf    time.Time `json:"as_of"`
 	// Seqs are the stream sequences of the community's own events.
 	Seqs []uint64 `json:"stream_seqs"`
+	// RuleSets are the rule sets the community adopted, in order (see
+	// domain.Community.RuleSetAt), for saying which rule decided a vote.
+	RuleSets []domain.RuleSet `json:"rule_sets,omitempty"`
 }
 
 // MatterRow is one matter on the board.
 type MatterRow struct {
-	ID              string                  `json:"id"`
-	Title           string                  `json:"title"`
-	Description     string                  `json:"description,omitempty"`
-	Category        string                  `json:"category,omitempty"`
-	Amount          domain.Fen              `json:"amount,omitempty"`
-	Stage           domain.Stage            `json:"stage"`
-	Dates           []StageDate             `json:"dates"`
-	Review          *domain.Decision        `json:"review,omitempty"`
-	Resolution      *domain.Decision        `json:"resolution,omitempty"`
-	Implementations []domain.Implementation `json:"implementations,omitempty"`
-	Reason          string                  `json:"reason,omitempty"`
-	RevokedBy       string                  `json:"revoked_by,omitempty"`
+	ID          string       `json:"id"`
+	Title       string       `json:"title"`
+	Description string       `json:"description,omitempty"`
+	Category    string       `json:"category,omitempty"`
+	Amount      domain.Fen   `json:"amount,omitempty"`
+	Stage       domain.Stage `json:"stage"`
+	Dates       []StageDate  `json:"dates"`
+	// Proposal, Consultation, ResolutionDisclosure and ResultDisclosure
+	// are what those stages recorded (summary; channels of a disclosure).
+	Proposal             *domain.Record          `json:"proposal,omitempty"`
+	Consultation         *domain.Record          `json:"consultation,omitempty"`
+	ResolutionDisclosure *domain.Record          `json:"resolution_disclosure,omitempty"`
+	ResultDisclosure     *domain.Record          `json:"result_disclosure,omitempty"`
+	Review               *domain.Decision        `json:"review,omitempty"`
+	Resolution           *domain.Decision        `json:"resolution,omitempty"`
+	Implementations      []domain.Implementation `json:"implementations,omitempty"`
+	Reason               string                  `json:"reason,omitempty"`
+	RevokedBy            string                  `json:"revoked_by,omitempty"`
 	// PastResolutions are the assembly's earlier votes, each failed and
 	// followed by a new vote; Resolution is the latest.
 	PastResolutions []PastVote `json:"past_resolutions,omitempty"`
@@ -72,6 +81,9 @@ type StageDate struct {
 	Seq      uint64       `json:"stream_seq"`
 	// Actor is who recorded it (see Event.Actor).
 	Actor string `json:"actor,omitempty"`
+	// RecordedAt is when the log recorded it; a stage recorded long after
+	// Date was entered late (补录).
+	RecordedAt time.Time `json:"recorded_at,omitzero"`
 }
 
 // StageCorrection is the Stage of a StageDate that records a correction:
@@ -89,8 +101,9 @@ type Board interface {
 var BoardModel = Model{
 	Name: "board",
 	// Version 2: a matter's document keeps what each stage recorded,
-	// earlier failed votes and corrections.
-	Version: 2,
+	// earlier failed votes and corrections. Version 3: when each stage
+	// was recorded, and the community's rule sets.
+	Version: 3,
 	Wants: func(e Event) bool {
 		return e.AggregateType == domain.AggregateCommunity || e.AggregateType == domain.AggregateMatter
 	},
@@ -111,12 +124,13 @@ func NewMemoryBoard() *MemoryBoard { return &MemoryBoard{BoardOn{NewMemory(Board
 // boardState is one community's board. Documents: ("community", "") and
 // ("matter", id).
 type boardState struct {
-	Community string   `json:"-"`
-	Name      string   `json:"name"`
-	Kind      string   `json:"kind"`
-	Town      string   `json:"town"`
-	County    string   `json:"county"`
-	Seqs      []uint64 `json:"seqs"`
+	Community string           `json:"-"`
+	Name      string           `json:"name"`
+	Kind      string           `json:"kind"`
+	Town      string           `json:"town"`
+	County    string           `json:"county"`
+	Seqs      []uint64         `json:"seqs"`
+	RuleSets  []domain.RuleSet `json:"rule_sets,omitempty"`
 	matters   map[string]*matterState
 	order     []string
 }
@@ -139,6 +153,9 @@ func (cs *boardState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 		if r, ok := ev.(*domain.CommunityRegistered); ok {
 			cs.Name, cs.Kind, cs.Town, cs.County = r.Name, r.Kind, r.Town, r.County
 		}
+		if r, ok := ev.(*domain.RuleSetAdopted); ok {
+			cs.RuleSets = append(cs.RuleSets, r.RuleSet)
+		}
 		cs.Seqs = append(cs.Seqs, e.Seq)
 		return []DocKey{{docCommunity, ""}}, nil
 	case domain.AggregateMatter:
@@ -152,13 +169,13 @@ func (cs *boardState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 		ms.Seqs = append(ms.Seqs, e.Seq)
 		switch ev := ev.(type) {
 		case *domain.StageCorrected:
-			ms.Dates = append(ms.Dates, StageDate{Stage: StageCorrection, Corrects: ev.Stage, Date: date, Seq: e.Seq, Actor: e.Actor})
+			ms.Dates = append(ms.Dates, StageDate{Stage: StageCorrection, Corrects: ev.Stage, Date: date, Seq: e.Seq, Actor: e.Actor, RecordedAt: e.RecordedAt})
 		case *domain.ImplementationReported:
 			if len(ms.M.Implementations) == 1 {
-				ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq, Actor: e.Actor})
+				ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq, Actor: e.Actor, RecordedAt: e.RecordedAt})
 			}
 		default:
-			ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq, Actor: e.Actor})
+			ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq, Actor: e.Actor, RecordedAt: e.RecordedAt})
 		}
 		return []DocKey{{docMatter, e.AggregateID}}, nil
 	}
@@ -205,7 +222,7 @@ func (b BoardOn) Board(ctx context.Context, community string) (BoardView, error)
 			return fmt.Errorf("community %s: %w", community, ErrNotFound)
 		}
 		v = BoardView{Community: community, Name: cs.Name, Kind: cs.Kind, Town: cs.Town, County: cs.County,
-			AsOfSeq: pos.Seq, AsOf: pos.Time, Seqs: slices.Clone(cs.Seqs), Matters: make([]MatterRow, 0, len(cs.order))}
+			AsOfSeq: pos.Seq, AsOf: pos.Time, Seqs: slices.Clone(cs.Seqs), RuleSets: slices.Clone(cs.RuleSets), Matters: make([]MatterRow, 0, len(cs.order))}
 		for _, id := range cs.order {
 			v.Matters = append(v.Matters, row(cs.matters[id]))
 		}
@@ -221,6 +238,7 @@ func row(ms *matterState) MatterRow {
 		Stage: m.Stage, Dates: slices.Clone(ms.Dates), Review: m.Review, Resolution: m.Resolution,
 		Implementations: m.Implementations, Reason: m.Reason, RevokedBy: m.RevokedBy,
 		Corrections: m.Corrections, Seqs: slices.Clone(ms.Seqs),
+		Proposal: m.Proposal, Consultation: m.Consultation, ResolutionDisclosure: m.ResolutionDisclosure, ResultDisclosure: m.ResultDisclosure,
 	}
 	for i, p := range m.PastResolutions {
 		r.PastResolutions = append(r.PastResolutions, PastVote{Round: i + 1, Date: p.Date, Decision: &p.Decision})

@@ -67,14 +67,14 @@ func TestBoardCorrection(t *testing.T) {
 	date := func(m time.Month, day int) domain.Date { return domain.Date{Year: 2025, Month: m, Day: day} }
 
 	wantDates := []projections.StageDate{
-		{Stage: domain.StageRegistered, Date: date(3, 1), Seq: 2},
-		{Stage: domain.StageProposed, Date: date(3, 5), Seq: 3},
-		{Stage: domain.StageConsulted, Date: date(3, 10), Seq: 4},
-		{Stage: domain.StageReviewed, Date: date(3, 15), Seq: 5},
-		{Stage: domain.StageResolved, Date: date(3, 20), Seq: 6},
-		{Stage: domain.StageResolved, Date: date(4, 10), Seq: 7},
-		{Stage: projections.StageCorrection, Corrects: domain.StageResolved, Date: date(4, 12), Seq: 8},
-		{Stage: domain.StageResolutionDisclosed, Date: date(4, 15), Seq: 9},
+		{Stage: domain.StageRegistered, Date: date(3, 1), Seq: 2, RecordedAt: time.Unix(1, 0)},
+		{Stage: domain.StageProposed, Date: date(3, 5), Seq: 3, RecordedAt: time.Unix(2, 0)},
+		{Stage: domain.StageConsulted, Date: date(3, 10), Seq: 4, RecordedAt: time.Unix(3, 0)},
+		{Stage: domain.StageReviewed, Date: date(3, 15), Seq: 5, RecordedAt: time.Unix(4, 0)},
+		{Stage: domain.StageResolved, Date: date(3, 20), Seq: 6, RecordedAt: time.Unix(5, 0)},
+		{Stage: domain.StageResolved, Date: date(4, 10), Seq: 7, RecordedAt: time.Unix(6, 0)},
+		{Stage: projections.StageCorrection, Corrects: domain.StageResolved, Date: date(4, 12), Seq: 8, RecordedAt: time.Unix(7, 0)},
+		{Stage: domain.StageResolutionDisclosed, Date: date(4, 15), Seq: 9, RecordedAt: time.Unix(8, 0)},
 	}
 	if !reflect.DeepEqual(wantDates, r.Dates) {
 		t.Errorf("Dates = %+v, want %+v", r.Dates, wantDates)
@@ -89,6 +89,9 @@ func TestBoardCorrection(t *testing.T) {
 		r.PastResolutions[0].Votes.For != 5 {
 		t.Errorf("PastResolutions = %+v, want round 1 of 2025-03-20 with 5 for", r.PastResolutions)
 	}
+	if d := r.ResolutionDisclosure; d == nil || len(d.Channels) != 1 || d.Channels[0] != "公开栏" {
+		t.Errorf("ResolutionDisclosure = %+v, want posted on 公开栏", d)
+	}
 	if len(r.Corrections) != 1 {
 		t.Fatalf("Corrections = %+v, want 1", r.Corrections)
 	}
@@ -98,9 +101,11 @@ func TestBoardCorrection(t *testing.T) {
 		t.Errorf("Corrections[0] = %+v, want the correction of 2025-04-12 from 9 to 12 present", c)
 	}
 
-	// The board's JSON names the correction in the dates.
+	// The board's JSON names the correction in the dates, and when the
+	// log recorded it.
 	j, err := json.Marshal(r.Dates[6])
-	if want := `{"stage":"correction","corrects":"resolved","date":"2025-04-12","stream_seq":8}`; string(j) != want || err != nil {
+	at, _ := time.Unix(7, 0).MarshalJSON()
+	if want := `{"stage":"correction","corrects":"resolved","date":"2025-04-12","stream_seq":8,"recorded_at":` + string(at) + `}`; string(j) != want || err != nil {
 		t.Errorf("json.Marshal(Dates[6]) = %s, %v; want %s", j, err, want)
 	}
 }

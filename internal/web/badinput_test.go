@@ -182,8 +182,12 @@ func TestHostileTextIsEscaped(t *testing.T) {
 	reply := mustStatus(t, s.Command(t, "c1", "hostile", body), http.StatusCreated)
 	// The reply does not wait for the read models: wait for the board.
 	waitSeq(t, s, "/api/v1/communities/c1/board", uint64(reply["aggregate_version"].(float64)))
+	// The board shows the title; the matter's page the description too.
+	if html := string(apptest.Do(t, "GET", s.URL+"/c/c1?year=2025", nil, nil).Body); strings.Contains(html, "<script>") || !strings.Contains(html, "路灯 &amp; 道路") {
+		t.Fatalf("board does not show the title escaped:\n%s", html)
+	}
 	for _, lang := range []string{"", "?lang=en"} {
-		page := apptest.Do(t, "GET", s.URL+"/c/c1"+lang, nil, nil)
+		page := apptest.Do(t, "GET", s.URL+"/c/c1/matters/m1"+lang, nil, nil)
 		if page.Status != http.StatusOK {
 			t.Fatalf("page status %d", page.Status)
 		}

@@ -66,8 +66,10 @@ func TestPagesInBrowser(t *testing.T) {
 		path string
 		want []string
 	}{
-		{"/c/wenhualu", []string{"文化路社区", "出租社区临街门面发展集体经济", "代表会议表决", "验证证明", "日志检查点", `src="data:image/png;base64,`}},
-		{"/c/wenhualu?lang=en", []string{"Public board", "Passed", "Proof", "Log checkpoint"}},
+		{"/c/wenhualu", []string{"文化路社区", "出租社区临街门面发展集体经济", "可核验", `src="data:image/png;base64,`}},
+		{"/c/wenhualu?lang=en", []string{"Public board", "Verifiable"}},
+		{"/c/wenhualu/matters/m-2025-01", []string{"代表会议决议", "表决通过：赞成票超过到会人数的一半", "可核验"}},
+		{"/c/wenhualu/matters/m-2025-01/verify?lang=en", []string{"Proof", "Log checkpoint", `src="data:image/png;base64,`}},
 		{"/c/wenhualu/finance?year=2025", []string{"财务公开", "<svg", "陆万壹仟肆佰捌拾元整"}},
 		{"/c/wenhualu/finance/budget?year=2025", []string{"预算执行", "<svg", "柒万伍仟玖佰捌拾元整"}},
 		{"/c/wenhualu/finance/statements?year=2025", []string{"资产负债表", "收益及收益分配表", "科目余额表"}},

@@ -45,11 +45,16 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo matter %s stage = %q, want %q", id, stages[id], st)
 		}
 	}
-	page := string(apptest.Do(t, "GET", s.URL+"/c/"+demo.Community, nil, nil).Body)
-	for _, w := range []string{"出租社区临街门面发展集体经济", "代表会议表决", "通过", "未通过"} {
+	page := string(apptest.Do(t, "GET", s.URL+"/c/"+demo.Community+"?year=2025", nil, nil).Body)
+	for _, w := range []string{"出租社区临街门面发展集体经济", "代表会议决议", "表决未通过"} {
 		if !strings.Contains(page, w) {
 			t.Errorf("demo page lacks %q", w)
 		}
+	}
+	passed := string(apptest.Do(t, "GET", s.URL+"/c/"+demo.Community+"/matters/m-2025-01", nil, nil).Body)
+	failed := string(apptest.Do(t, "GET", s.URL+"/c/"+demo.Community+"/matters/m-2025-02", nil, nil).Body)
+	if !strings.Contains(passed, "表决通过") || !strings.Contains(failed, "表决未通过") {
+		t.Errorf("the demo's matter pages do not say that m-2025-01 passed and m-2025-02 failed")
 	}
 	seq := s.LastSeq(t)
 	s.Stop(t)

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/projections"
@@ -17,12 +21,41 @@ func (s *Server) handleBoardJSON(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
+// handleBoardPage shows the board for residents: one line per matter,
+// newest first, the matters of one year (?year=YYYY; by default the
+// current year in Beijing time, or the latest year with matters when the
+// current year has none yet).
 func (s *Server) handleBoardPage(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.board(w, r, func(p Problem) { s.errorPage(w, r, p) })
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "board.html", boardPage{BoardView: v, Checkpoint: s.checkpointOf(), Rejected: s.rejectedIn(v.Community), Names: s.actorNames()})
+	page := boardPage{BoardView: v, Checkpoint: s.checkpointOf(), Rejected: s.rejectedIn(v.Community), Names: s.actorNames()}
+	lines := boardLines(v.Matters)
+	for _, l := range lines {
+		if !slices.Contains(page.Years, l.Date.Year) {
+			page.Years = append(page.Years, l.Date.Year)
+		}
+	}
+	slices.Sort(page.Years)
+	slices.Reverse(page.Years)
+	page.Year = domain.DateOf(s.Now()).Year
+	if y := r.URL.Query().Get("year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil || n < 1900 || n > 9999 {
+			s.errorPage(w, r, badRequest("bad_year", "The year must be four digits, such as 2025.", "年度须为四位数字，例如 2025。"))
+			return
+		}
+		page.Year = n
+	} else if len(page.Years) > 0 && !slices.Contains(page.Years, page.Year) {
+		page.Fallback, page.Year = page.Year, page.Years[0]
+	}
+	for _, l := range lines {
+		if l.Date.Year == page.Year {
+			page.Lines = append(page.Lines, l)
+		}
+	}
+	s.render(w, r, http.StatusOK, "board.html", page)
 }
 
 // boardPage is the board with the latest checkpoint.
@@ -35,6 +68,49 @@ type boardPage struct {
 	// Names maps who recorded each stage (an account's login, a token's
 	// id) to the name shown.
 	Names map[string]string
+	// Year is the year shown, Years the years that have matters, newest
+	// first; Fallback, when not 0, is the current year, which has none.
+	Year     int
+	Years    []int
+	Fallback int
+	// Lines are the year's matters, newest first.
+	Lines []boardLine
+}
+
+// boardLine is one matter as a line of the board: Date is the date of its
+// latest stage (corrections aside), which also places it in a year.
+type boardLine struct {
+	ID     string
+	Title  string
+	Stage  domain.Stage
+	Failed bool // the assembly's latest vote failed
+	Amount domain.Fen
+	Date   domain.Date
+	seq    uint64
+}
+
+// boardLines returns the matters as lines, newest first.
+func boardLines(ms []projections.MatterRow) []boardLine {
+	out := make([]boardLine, 0, len(ms))
+	for _, m := range ms {
+		l := boardLine{ID: m.ID, Title: m.Title, Stage: m.Stage, Amount: m.Amount, Failed: m.Resolution != nil && !m.Resolution.Passed}
+		for _, d := range m.Dates {
+			if d.Stage != projections.StageCorrection && !d.Date.Before(l.Date) {
+				l.Date = d.Date
+			}
+		}
+		if len(m.Seqs) > 0 {
+			l.seq = m.Seqs[len(m.Seqs)-1]
+		}
+		out = append(out, l)
+	}
+	slices.SortStableFunc(out, func(a, b boardLine) int {
+		if c := strings.Compare(b.Date.String(), a.Date.String()); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.seq, a.seq)
+	})
+	return out
 }
 
 // actorNames maps every actor id the log may name to a name for a page.

@@ -48,9 +48,12 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return zh
 	},
-	"dict":    func(lang, title string, d *domain.Decision) votesData { return votesData{lang, title, d} },
-	"roleZH":  func(r domain.AccessRole) string { return domain.AccessRoleZH(r) },
-	"scopeZH": domain.ScopeZH,
+	"dict":      func(lang, title string, d *domain.Decision) votesData { return votesData{lang, title, d} },
+	"roleZH":    func(r domain.AccessRole) string { return domain.AccessRoleZH(r) },
+	"scopeZH":   domain.ScopeZH,
+	"beijing":   beijing,
+	"cnDate":    cnDate,
+	"civilDate": domain.DateOf,
 	"actorName": func(names map[string]string, id string) string {
 		if n, ok := names[id]; ok {
 			return n
@@ -218,6 +221,24 @@ var messages = map[string][2]string{ // key: {zh, en}
 	"login_name":     {"登录名", "Login name"},
 	"password":       {"密码", "Password"},
 	"logout":         {"退出登录", "Sign out"},
+	// The residents' board, matter, verify and 收支明细 pages.
+	"updated_at":        {"更新于", "Updated"},
+	"matter_title":      {"事项", "Matter"},
+	"vote_failed_short": {"（表决未通过）", " (vote failed)"},
+	"board_help":        {"点击事项名称查看每一步的日期、表决结果和公开情况。时间均为北京时间。", "Open a matter to see the date of each stage, how the votes went and where it was made public. Times are Beijing time."},
+	"verifiable":        {"可核验", "Verifiable"},
+	"verifiable_help":   {"每条记录都写入了不可更改的日志，任何人都可以核对", "every record is in a log that cannot be changed, and anyone can check it"},
+	"checkpoint_link":   {"签名的检查点", "signed checkpoint"},
+	"void_text":         {"（未通过，决议内容不生效）", "(failed: the resolution does not take effect)"},
+	"channels":          {"公开方式", "Made public on"},
+	"correction_reason": {"更正理由", "Reason for the correction"},
+	"verify_title":      {"核验这条记录", "Check this record"},
+	"payments":          {"收支明细", "Receipts and payments"},
+	"in_or_out":         {"收支", "In or out"},
+	"amount_yuan":       {"金额（元）", "Amount (yuan)"},
+	"no_cash":           {"不涉及收付", "Neither"},
+	"net":               {"收支相抵", "Net"},
+	"payments_rule":     {"说明：凭证收到现金或银行存款，或记入收入类科目的，列为收入；从现金或银行存款付出的，列为支出；现金与银行之间的划转、计提折旧等不涉及收付的凭证照列，不计入合计。红字冲销凭证以负数列示，冲减原凭证。资金来源取自凭证所列的预算项目。", "How to read this: a voucher that takes money into cash or the bank, or credits an income account, is income; one that pays out of cash or the bank is an expense; moves between cash and the bank and vouchers that neither receive nor pay (depreciation) are listed but not counted. A red-ink reversal is shown negative and takes back the voucher it reverses. The fund source is that of the budget line the voucher cites."},
 }
 
 func translate(lang, key string) string {

@@ -336,10 +336,15 @@ func TestWalkthrough(t *testing.T) {
 	resident.step("the public board", func(s *walkStep) {
 		s.open("/c/" + community)
 		s.want(commName, "幸福里3号楼加装电梯")
-		s.check("实施结果公开", "6800.00",
-			"更正记录",
-			"原记录 应到15人 实到9人 赞成8 反对1 弃权0，未通过（未达法定人数）", "更正为 应到15人 实到12人 赞成11 反对1 弃权0，通过", reason)
+		s.check("实施结果公开", "6800.00")
 		s.shot("public-board")
+		// The matter's own page holds every stage and the correction.
+		s.open("/c/" + community + "/matters/" + matter)
+		s.want("幸福里3号楼加装电梯")
+		s.check("实施结果公开", "6800.00",
+			"更正“代表会议决议”",
+			"原记录 应到15人 实到9人 赞成8 反对1 弃权0，未通过（未达法定人数）", "更正为 应到15人 实到12人 赞成11 反对1 弃权0，通过", reason)
+		s.shot("public-matter")
 	})
 	resident.step("the public finance pages", func(s *walkStep) {
 		y := strconv.Itoa(today.Year)
