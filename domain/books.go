@@ -670,7 +670,8 @@ func (*CloseYear) CommandType() string      { return CmdCloseYear }
 func (c *AdoptChart) Validate() error {
 	var fe fieldErrors
 	if Charts()[c.Chart] == nil {
-		fe.add("data.chart", "unknown chart; shipped: "+DefaultChartID, "未知的科目表")
+		fe.add("data.chart", "unknown chart; shipped: cn-village-2004 (years before 2024), cn-rural-collective-2023 (from 2024)",
+			"未知的科目表；可用：cn-village-2004（2024年以前）、cn-rural-collective-2023（2024年起）")
 	}
 	return fe.err()
 }
@@ -892,6 +893,13 @@ func (c *AdoptChart) Decide(env Env) ([]Event, error) {
 	}
 	ch := Charts()[c.Chart]
 	if c.Year == 0 {
+		// Without a year (the form of books kept before charts went by
+		// year): only the chart in force in the year of the command.
+		if law := ChartInForce(env.Date.Year); ch.ID != law.ID {
+			return nil, &RuleError{Code: "chart_not_in_force", Field: "data.chart",
+				Reason:   fmt.Sprintf("the chart in force in %d is %s", env.Date.Year, law.ID),
+				ReasonZH: fmt.Sprintf("%d 年度执行的会计科目表是 %s", env.Date.Year, law.NameZH)}
+		}
 		if len(b.Vouchers) > 0 {
 			return nil, &RuleError{Code: "chart_in_use", Field: "data.chart",
 				Reason: "the books already have vouchers; a new chart is taken up at the start of a year (books.transition)", ReasonZH: "账簿已有凭证，不能直接更换科目表；新科目表须在年初办理新旧衔接"}

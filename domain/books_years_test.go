@@ -119,3 +119,18 @@ func TestBooksBoundaries(t *testing.T) {
 	n.do("2024-02-02", domain.CmdPostVoucher, `{"number":2,"summary":"现金支付","preparer":"赵敏","lines":[{"account":"513","debit":"50.00"},{"account":"101","credit":"50.00"}]}`)
 	n.refuse("2024-02-03", domain.CmdReverseVoucher, `{"voucher":"2024-02-001","number":3,"reason":"收款记错","preparer":"赵敏"}`, "cash_negative")
 }
+
+// A payment is not hidden by a receipt in the same voucher, and a transfer
+// between cash and bank is none; the chart of a year without one is the
+// chart in force.
+func TestPaymentsAndCharts(t *testing.T) {
+	l := newBooksLog(t)
+	l.refuse("2025-01-02", domain.CmdAdoptChart, `{"chart":"cn-village-2004"}`, "chart_not_in_force")
+	l.do("2025-01-03", domain.CmdOpenBalances, `{"year":2025,"source":"2024年度资产负债表","preparer":"赵敏","lines":[{"account":"101","debit":"20000.00"},{"account":"102","debit":"50000.00"},{"account":"301","credit":"70000.00"}]}`)
+	l.refuse("2025-01-05", domain.CmdPostVoucher, `{"number":1,"summary":"混合凭证","preparer":"赵敏","lines":[`+
+		`{"account":"513","debit":"12000.00"},{"account":"101","debit":"12000.00"},{"account":"102","credit":"12000.00"},{"account":"501","credit":"12000.00"}]}`, "resolution_required")
+	l.do("2025-01-05", domain.CmdPostVoucher, `{"number":1,"summary":"提取现金","preparer":"赵敏","lines":[{"account":"101","debit":"12000.00"},{"account":"102","credit":"12000.00"}]}`)
+	if p := domain.ChartInForce(2025).Payment([]domain.Line{{Account: "513", Debit: 100}, {Account: "101", Credit: 40}, {Account: "10201", Credit: 60}}); p != 100 {
+		t.Errorf("a payment from cash and a bank sub-account = %s, want 1.00", p)
+	}
+}

@@ -183,23 +183,27 @@ func (c *Chart) Account(code string) (Account, bool) {
 }
 
 // Payment is what lines pay out: the credits to cash and bank accounts
-// (and their sub-accounts, whose codes begin with theirs) less the debits
-// to them, so that moving money between cash and bank, or between the
-// community's own bank accounts, is no payment. A red-ink reversal
-// (negative amounts) pays out the negative of its original.
+// (and their sub-accounts, whose codes begin with theirs) that go to
+// other accounts — no more than the debits to accounts that are not cash
+// or bank — so that moving money between cash and bank, or between the
+// community's own bank accounts, is no payment, and a receipt in the same
+// voucher does not hide one. A red-ink reversal (negative amounts) pays out
+// the negative of its original.
 func (c *Chart) Payment(lines []Line) Fen {
-	var net Fen
+	var cashCredits, otherDebits Fen
 	neg := false
 	for _, l := range lines {
 		neg = neg || l.Debit < 0 || l.Credit < 0
 		if c.IsCash(l.Account) {
-			net += l.Credit - l.Debit
+			cashCredits += l.Credit
+		} else {
+			otherDebits += l.Debit
 		}
 	}
 	if neg {
-		return min(net, 0)
+		return min(max(cashCredits, otherDebits), 0)
 	}
-	return max(net, 0)
+	return max(min(cashCredits, otherDebits), 0)
 }
 
 // IsCash reports whether an account is a cash or bank account of the

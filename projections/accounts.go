@@ -200,24 +200,8 @@ func (v *yearView) under(code, root string) bool {
 	return false
 }
 
-// payment is what lines pay out, as domain.Books counts it: the credits
-// to cash and bank accounts less the debits to them, so that moving money
-// between cash and bank, or between the community's own bank accounts, is
-// no payment; a red-ink reversal pays out the negative of its original.
-func (v *yearView) payment(lines []domain.Line) domain.Fen {
-	var net domain.Fen
-	neg := false
-	for _, l := range lines {
-		neg = neg || l.Debit < 0 || l.Credit < 0
-		if a, ok := v.accountIn(v.chart, l.Account); ok && a.Cash {
-			net += l.Credit - l.Debit
-		}
-	}
-	if neg {
-		return min(net, 0)
-	}
-	return max(net, 0)
-}
+// payment is what lines pay out, as the books count it (Chart.Payment).
+func (v *yearView) payment(lines []domain.Line) domain.Fen { return v.chart.Payment(lines) }
 
 // AccountList is the chart of a fiscal year with the community's
 // sub-accounts (明细科目) under their parents.

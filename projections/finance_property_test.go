@@ -585,18 +585,21 @@ func (b *books) balance(account string, d domain.Date) domain.Fen {
 // payment is what lines pay out: credits to cash and bank less debits to
 // them, never below zero (a red-ink reversal: never above).
 func (b *books) payment(year int, lines []domain.Line) domain.Fen {
-	var p domain.Fen
+	// Credits to cash and bank, no more than the debits to other accounts.
+	var cash, other domain.Fen
 	neg := false
 	for _, l := range lines {
 		neg = neg || l.Debit < 0 || l.Credit < 0
 		if r := b.rootOf(l.Account); r == domain.AccountCash || r == domain.AccountBank {
-			p += l.Credit - l.Debit
+			cash += l.Credit
+		} else {
+			other += l.Debit
 		}
 	}
 	if neg {
-		return min(p, 0)
+		return min(max(cash, other), 0)
 	}
-	return max(p, 0)
+	return max(min(cash, other), 0)
 }
 
 func (b *books) periodClosed(d domain.Date) bool {
