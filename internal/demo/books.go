@@ -107,6 +107,11 @@ func demoBooks() []cmd {
 		if m%3 == 0 {
 			b.voucher(fmt.Sprintf("2023-%02d-20", m), "支付办公水电及网络费用", [][3]string{{"541", "1180.00", ""}, {"102", "", "1180.00"}}, nil)
 		}
+		if m == 12 {
+			// Owed at the year's end on 202 应付款, which the change of
+			// chart moves to the 2023 chart's 211 应付款.
+			b.voucher("2023-12-28", "应付12月社区保洁服务费（次年1月支付）", [][3]string{{"541", "800.00", ""}, {"202", "", "800.00"}}, nil)
+		}
 		b.closeMonth(firstYear, m)
 	}
 	b.closeYear(firstYear)
@@ -119,6 +124,9 @@ func demoBooks() []cmd {
 	// (公积公益金) and depreciated from May.
 	for m := 1; m <= 12; m++ {
 		b.allowanceMonth(2024, m, "503", "513", nil)
+		if m == 1 {
+			b.voucher("2024-01-15", "支付2023年12月社区保洁服务费", [][3]string{{"211", "800.00", ""}, {"102", "", "800.00"}}, nil)
+		}
 		if m == 4 {
 			// Received free of charge: the card posts Dr 151 固定资产 /
 			// Cr 311 公积公益金 itself, and the building depreciates over

@@ -70,43 +70,45 @@ const (
 	stmtMoney23Open = "30500.00"  // 货币资金 1 Jan 2023 = 101 500.00 + 102 30,000.00 (2022 statement)
 	stmtMoney23End  = "25780.00"  // = 30,500.00 + 12 × A in − 12 × A out − 4 × 1,180.00 utilities = 30,500.00 − 4,720.00
 	stmtSub23       = "27480.00"  // 522 补助收入 = 12 × A
-	stmtAdmin23     = "32200.00"  // 541 管理费用 = 12 × A 27,480.00 + 4 × 1,180.00 4,720.00
-	stmtOp23        = "-32200.00" // 经营收益 = 0 经营收入 + 0 发包 + 0 投资 − 0 经营支出 − 32,200.00
-	stmtNet23       = "-4720.00"  // 本年收益 = −32,200.00 + 27,480.00 补助收入
-	stmtUndist23    = "-4720.00"  // 未分配收益 end 2023 = 0 (none in the 2022 statement) − 4,720.00
+	stmtAdmin23     = "33000.00"  // 541 管理费用 = 12 × A 27,480.00 + 4 × 1,180.00 4,720.00 + 800.00 cleaning owed on 28 December
+	stmtOp23        = "-33000.00" // 经营收益 = 0 经营收入 + 0 发包 + 0 投资 − 0 经营支出 − 33,000.00
+	stmtNet23       = "-5520.00"  // 本年收益 = −33,000.00 + 27,480.00 补助收入
+	stmtUndist23    = "-5520.00"  // 未分配收益 end 2023 = 0 (none in the 2022 statement) − 5,520.00
+	stmtPay23       = "800.00"    // 202 应付款 end 2023: the cleaning owed, paid on 15 January 2024 from 211
+	stmtEquity23End = "24980.00"  // 所有者权益合计 end 2023 = 26,000.00 + 4,500.00 − 5,520.00
 
 	// 2024 (2023 forms); its opening is 2023's closing moved by the mapping.
-	stmtMoney24End   = "20820.00"  // 货币资金 = 25,780.00 + 12 × A − 12 × A − 4 × 1,240.00 utilities 4,960.00
+	stmtMoney24End   = "20020.00"  // 货币资金 = 25,780.00 + 12 × A − 12 × A − 4 × 1,240.00 utilities 4,960.00 − 800.00 cleaning owed from 2023
 	stmtBuilding     = "480000.00" // 151 固定资产 end 2024: the donated building
 	stmtDep24        = "15200.00"  // 152 累计折旧 end 2024 = 8 × 1,900.00 (May–December)
 	stmtFANet24      = "464800.00" // 固定资产净值 = 480,000.00 − 15,200.00; also 固定资产小计 and 非流动资产合计
-	stmtAssets24     = "485620.00" // 资产总计 = 20,820.00 + 464,800.00
+	stmtAssets24     = "484820.00" // 资产总计 = 20,020.00 + 464,800.00
 	stmtFund24       = "484500.00" // 311 公积公益金 = 4,500.00 + 480,000.00 the donation
-	stmtUndist24     = "-24880.00" // 未分配收益 = −4,720.00 + (−20,160.00)
-	stmtEquity24     = "485620.00" // 所有者权益合计 = 26,000.00 + 484,500.00 − 24,880.00 = 资产总计
+	stmtUndist24     = "-25680.00" // 未分配收益 = −5,520.00 + (−20,160.00)
+	stmtEquity24     = "484820.00" // 所有者权益合计 = 26,000.00 + 484,500.00 − 25,680.00 = 资产总计
 	stmtSub24        = "27480.00"  // 503 补助收入 = 12 × A
 	stmtAdmin24      = "47640.00"  // 513 管理费用 = 27,480.00 + 4,960.00 utilities + 15,200.00 depreciation
 	stmtOp24         = "-47640.00" // 经营收益 = 0 − 47,640.00
 	stmtNet24        = "-20160.00" // 收益总额 = 本年收益 = −47,640.00 + 27,480.00
-	stmtDistrib24    = "-24880.00" // 可分配收益 = 年末未分配收益 = −20,160.00 + (−4,720.00)
-	stmtUndistOpen24 = "-4720.00"  // 年初未分配收益 2024 = 322 moved from 2023
+	stmtDistrib24    = "-25680.00" // 可分配收益 = 年末未分配收益 = −20,160.00 + (−5,520.00)
+	stmtUndistOpen24 = "-5520.00"  // 年初未分配收益 2024 = 322 moved from 2023
 
 	// 2025 (2023 forms).
-	stmtMoney25End = "44780.00"  // 货币资金 = 20,820.00 + in (12 × A 27,480.00 + 2 × 10,000.00 + 23,500.00 + 4 × 3,500.00 = 84,980.00) − out (12 × A 27,480.00 + 6 × 1,260.00 7,560.00 + 680.00 + 1,800.00 + 23,500.00 = 61,020.00); the 860.00 and its reversal cancel
+	stmtMoney25End = "43980.00"  // 货币资金 = 20,020.00 + in (12 × A 27,480.00 + 2 × 10,000.00 + 23,500.00 + 4 × 3,500.00 = 84,980.00) − out (12 × A 27,480.00 + 6 × 1,260.00 7,560.00 + 680.00 + 1,800.00 + 23,500.00 = 61,020.00); the 860.00 and its reversal cancel
 	stmtFA25       = "503500.00" // 151 固定资产 = 480,000.00 + 23,500.00 equipment
 	stmtDep25      = "42961.12"  // 152 累计折旧 = 15,200.00 + 22,800.00 + 4,961.12 (schedule above)
 	stmtFANet25    = "460538.88" // 固定资产净值 = 503,500.00 − 42,961.12; also 固定资产小计 and 非流动资产合计
-	stmtAssets25   = "505318.88" // 资产总计 = 44,780.00 + 460,538.88
+	stmtAssets25   = "504518.88" // 资产总计 = 43,980.00 + 460,538.88
 	stmtFund25     = "508000.00" // 311 公积公益金 = 484,500.00 + 23,500.00 the special fund, spent on the equipment (Dr 241 专项应付款 / Cr 311)
-	stmtUndist25   = "-28681.12" // 未分配收益 = −24,880.00 + (−3,801.12)
-	stmtEquity25   = "505318.88" // 所有者权益合计 = 26,000.00 + 508,000.00 − 28,681.12 = 资产总计
+	stmtUndist25   = "-29481.12" // 未分配收益 = −25,680.00 + (−3,801.12)
+	stmtEquity25   = "504518.88" // 所有者权益合计 = 26,000.00 + 508,000.00 − 29,481.12 = 资产总计
 	stmtIncome25   = "14000.00"  // 501 经营收入, the collective income = 4 quarters' rent × 3,500.00
 	stmtAdmin25    = "63481.12"  // 513 管理费用 = 27,480.00 + 7,560.00 + 680.00 + depreciation 27,761.12 (12 × 1,900.00 + 8 × 620.14)
 	stmtOp25       = "-49481.12" // 经营收益 = 14,000.00 − 63,481.12
 	stmtSub25      = "47480.00"  // 503 补助收入 = 27,480.00 + 10,000.00 + 10,000.00 (the 23,500.00 special fund is 241 专项应付款, not income)
 	stmtPublic25   = "1800.00"   // 514 公益支出: the Mid-Autumn activity
 	stmtNet25      = "-3801.12"  // 收益总额 = 本年收益 = −49,481.12 + 47,480.00 − 1,800.00
-	stmtDistrib25  = "-28681.12" // 可分配收益 = 年末未分配收益 = −3,801.12 + (−24,880.00)
+	stmtDistrib25  = "-29481.12" // 可分配收益 = 年末未分配收益 = −3,801.12 + (−25,680.00)
 
 	stmtZero = "0.00"
 	stmtNone = "—" // the column is left blank for the row (no figure served)
@@ -234,20 +236,20 @@ func stmtCases2023() []stmtCase {
 			stmtR(L, 32, "资产总计", stmtMoney23Open, stmtMoney23End), // = row 9
 			stmtH(R, "流动负债："),
 			stmtZ(R, 35, "短期借款"),
-			stmtZ(R, 36, "应付款项"),
+			stmtR(R, 36, "应付款项", stmtZero, stmtPay23),
 			stmtZ(R, 37, "应付工资"),
 			stmtZ(R, 38, "应付福利费"),
-			stmtZ(R, 41, "流动负债合计"),
+			stmtR(R, 41, "流动负债合计", stmtZero, stmtPay23),
 			stmtH(R, "长期负债："),
 			stmtZ(R, 42, "长期借款及应付款"),
 			stmtZ(R, 43, "一事一议资金"),
 			stmtZ(R, 46, "长期负债合计"),
-			stmtZ(R, 49, "负债合计"),
+			stmtR(R, 49, "负债合计", stmtZero, stmtPay23),
 			stmtH(R, "所有者权益："),
 			stmtR(R, 50, "资本", stmtCapital, stmtCapital),
 			stmtR(R, 51, "公积公益金", stmtFund23, stmtFund23),
 			stmtR(R, 52, "未分配收益", stmtZero, stmtUndist23),
-			stmtR(R, 53, "所有者权益合计", stmtMoney23Open, stmtMoney23End), // 26,000 + 4,500 + 0 = 30,500; 26,000 + 4,500 − 4,720 = 25,780
+			stmtR(R, 53, "所有者权益合计", stmtMoney23Open, stmtEquity23End), // 26,000 + 4,500 + 0 = 30,500; 26,000 + 4,500 − 5,520 = 24,980
 			stmtR(R, 56, "负债和所有者权益总计", stmtMoney23Open, stmtMoney23End),
 		}}
 	inc := stmtCase{name: "2023 收益及收益分配表", path: "forms/income-and-distribution?year=2023", form: "income-and-distribution-2004",
@@ -270,7 +272,7 @@ func stmtCases2023() []stmtCase {
 			stmtR(R, 21, "四、本年收益", stmtNet23),
 			stmtR(R, 22, "加：年初未分配收益", stmtZero), // the 2022 statement has no 未分配收益
 			stmtR(R, 23, "其他转入", stmtZero),
-			stmtR(R, 26, "五、可分配收益", stmtNet23), // −4,720.00 + 0 + 0
+			stmtR(R, 26, "五、可分配收益", stmtNet23), // −5,520.00 + 0 + 0
 			stmtR(R, 27, "减：1. 提取公积公益金", stmtZero),
 			stmtR(R, 28, "2. 提取应付福利费", stmtZero),
 			stmtR(R, 29, "3. 外来投资分利", stmtZero),
@@ -289,7 +291,7 @@ func stmtCases2023() []stmtCase {
 func stmtCases2024And2025() []stmtCase {
 	L, R := "left", "right"
 	bs := func(year int, closeMoney, closeFA, closeDep, closeFANet, closeAssets, closeFund, closeUndist, closeEquity,
-		openMoney, openFA, openDep, openFANet, openAssets, openFund, openUndist, openEquity string) stmtCase {
+		openMoney, openFA, openDep, openFANet, openAssets, openFund, openUndist, openEquity, openPay string) stmtCase {
 		return stmtCase{name: fmt.Sprintf("%d 资产负债表", year), path: fmt.Sprintf("forms/balance-sheet?month=%d-12", year),
 			form: "balance-sheet-2023", chart: "cn-rural-collective-2023", title: "资产负债表", formNo: "unverified",
 			columns: [][2]string{{"closing", "期末余额"}, {"opening", "年初余额"}},
@@ -321,32 +323,33 @@ func stmtCases2024And2025() []stmtCase {
 				stmtR(L, 23, "资产总计", closeAssets, openAssets),  // = row 6 + row 22
 				stmtH(R, "流动负债："),
 				stmtZ(R, 24, "短期借款"),
-				stmtZ(R, 25, "应付款项"),
+				stmtR(R, 25, "应付款项", stmtZero, openPay),
 				stmtZ(R, 26, "应付工资"),
 				stmtZ(R, 27, "应付劳务费"),
 				stmtZ(R, 28, "应交税费"),
-				stmtZ(R, 29, "流动负债合计"),
+				stmtR(R, 29, "流动负债合计", stmtZero, openPay),
 				stmtH(R, "非流动负债："),
 				stmtZ(R, 30, "长期借款及应付款"),
 				stmtZ(R, 31, "一事一议资金"),
 				stmtZ(R, 32, "专项应付款"),
 				stmtZ(R, 33, "非流动负债合计"),
-				stmtZ(R, 34, "负债合计"),
+				stmtR(R, 34, "负债合计", stmtZero, openPay),
 				stmtH(R, "所有者权益："),
 				stmtR(R, 35, "资本", stmtCapital, stmtCapital),
 				stmtR(R, 36, "公积公益金", closeFund, openFund),
 				stmtR(R, 37, "未分配收益", closeUndist, openUndist),
 				stmtR(R, 38, "所有者权益合计", closeEquity, openEquity),
-				stmtR(R, 39, "负债和所有者权益总计", closeEquity, openEquity), // no liabilities
+				stmtR(R, 39, "负债和所有者权益总计", closeAssets, openAssets), // = 资产总计
 			}}
 	}
 	// 年初 2024 = 31 December 2023 moved by the mapping: 101→101, 102→102,
-	// 301→301, 311→311, 322→322, nothing else has a balance.
+	// 202 应付款→211 应付款 (the one move), 301→301, 311→311, 322→322;
+	// nothing else has a balance.
 	bs24 := bs(2024, stmtMoney24End, stmtBuilding, stmtDep24, stmtFANet24, stmtAssets24, stmtFund24, stmtUndist24, stmtAssets24,
-		stmtMoney23End, stmtZero, stmtZero, stmtZero, stmtMoney23End, stmtFund23, stmtUndist23, stmtMoney23End)
+		stmtMoney23End, stmtZero, stmtZero, stmtZero, stmtMoney23End, stmtFund23, stmtUndist23, stmtEquity23End, stmtPay23)
 	// 年初 2025 = 期末 2024 (same chart).
 	bs25 := bs(2025, stmtMoney25End, stmtFA25, stmtDep25, stmtFANet25, stmtAssets25, stmtFund25, stmtUndist25, stmtEquity25,
-		stmtMoney24End, stmtBuilding, stmtDep24, stmtFANet24, stmtAssets24, stmtFund24, stmtUndist24, stmtEquity24)
+		stmtMoney24End, stmtBuilding, stmtDep24, stmtFANet24, stmtAssets24, stmtFund24, stmtUndist24, stmtEquity24, stmtZero)
 
 	// One year's figures of the 2023 收益及收益分配表, in row order 1–21.
 	type incYear struct {
@@ -723,8 +726,9 @@ func stmtCheckTransition(t *testing.T, base string) {
 		}
 	}
 	// By hand: 101 500.00 Dr, 102 25,280.00 Dr (30,000.00 − 4,720.00),
-	// 301 26,000.00 Cr, 311 4,500.00 Cr, 322 4,720.00 Dr (2023's loss).
-	hand := map[string]int64{"101": 500_00, "102": 25280_00, "301": -26000_00, "311": -4500_00, "322": 4720_00}
+	// 202 应付款 800.00 Cr arriving as 211 应付款, 301 26,000.00 Cr, 311
+	// 4,500.00 Cr, 322 5,520.00 Dr (2023's loss).
+	hand := map[string]int64{"101": 500_00, "102": 25280_00, "211": -800_00, "301": -26000_00, "311": -4500_00, "322": 5520_00}
 	if fmt.Sprint(moved) != fmt.Sprint(hand) {
 		t.Errorf("2023 closing balances moved by the mapping = %v, want %v (fen, debit positive)", moved, hand)
 	}
