@@ -50,6 +50,7 @@ func main() {
 	natsServer := flag.String("nats-server", "", "with -scale: a nats-server binary for the cluster (go build -o nats-server github.com/nats-io/nats-server/v2)")
 	stored := flag.Int("stored", 1_000_000, "events to preload for the replay and latency-at-size runs (0 to skip)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	pages := flag.Bool("pages", false, "measure the public pages of a demo server (board, matter) beside the board JSON while appends run")
 	heapprofile := flag.String("heapprofile", "", "write a heap profile to this file once the last server has stopped, before the replay (what the stopped servers left live)")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -70,6 +71,9 @@ func main() {
 	}
 	if *scale {
 		run = func(n, stored int, _ bool) error { return runScale(n, stored, *natsServer, *catchupOnly) }
+	}
+	if *pages {
+		run = func(int, int, bool) error { return runPages(64, 200, 10*time.Second) }
 	}
 	if err := run(*n, *stored, *restartOnly); err != nil {
 		pprof.StopCPUProfile()

@@ -1,13 +1,10 @@
 package web
 
 import (
-	"encoding/base64"
 	"encoding/hex"
 	"html/template"
 	"strings"
 	"time"
-
-	"github.com/skip2/go-qrcode"
 
 	"github.com/gongkai/gongkai/internal/transparency"
 )
@@ -41,9 +38,7 @@ func (s *Server) checkpointOf() *checkpointPanel {
 	// public URL: the request's Host header is the client's to choose.
 	p.URL = s.PublicURL + "/api/v1/log/checkpoint"
 	if s.PublicURL != "" {
-		if png, err := qrcode.Encode(p.URL, qrcode.Medium, 160); err == nil {
-			p.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
-		}
+		p.QR = s.cache.qrCode(p.URL)
 	}
 	return p
 }

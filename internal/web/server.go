@@ -137,6 +137,8 @@ type Server struct {
 	// 19 MiB and tens of milliseconds, and sign-ins from many addresses
 	// must not exhaust the memory.
 	hashing chan struct{}
+	// cache keeps public pages and JSON until the stream moves (cache.go).
+	cache *pageCache
 }
 
 // NewServer returns the handler with every route.
@@ -146,7 +148,8 @@ func NewServer(d Deps) http.Handler {
 		// address would stay blocked.
 		authFailures:  newThrottle(AuthFailureLimit, AuthFailureWindow, maxThrottled, time.Now),
 		loginFailures: newKeyedThrottle[string](LoginFailureLimit, LoginFailureWindow, maxThrottled, time.Now),
-		hashing:       make(chan struct{}, max(2, runtime.NumCPU()))}
+		hashing:       make(chan struct{}, max(2, runtime.NumCPU())),
+		cache:         newPageCache(maxCachedReplies, maxCachedBytes)}
 	s.routes()
 	workbench.New(workbench.Deps{Commands: d.Commands, SignedIn: s.SignedIn, CheckCSRF: s.CheckCSRF, Board: d.Board, Finance: d.Finance,
 		ProofURL: s.proofURL, Communities: func(context.Context) []string { return d.Commands.Communities() },
@@ -171,6 +174,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// No reply of gongkai is meant to be framed; pages also say so in
 	// their Content-Security-Policy (frame-ancestors 'none').
 	w.Header().Set("X-Frame-Options", "DENY")
+	if s.serveCached(w, r, s.mux) {
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
