@@ -162,6 +162,20 @@ func (c *DefineAccount) Decide(env Env) ([]Event, error) {
 			Reason:   fmt.Sprintf("account %s is not an account of the %d chart %s or a sub-account", c.Parent, year, b.ChartFor(year).ID),
 			ReasonZH: fmt.Sprintf("科目 %s 不在 %d 年度的科目表中，也不是已设的明细科目", c.Parent, year)}
 	}
+	// A parent with a balance of its own would keep it for ever: vouchers
+	// post to leaves only, so nothing could move it into the new
+	// sub-accounts.
+	// (An income or expense account's own balance is carried to 本年收益
+	// at the year's end like any other.)
+	var own Fen
+	for _, p := range b.postings[c.Parent] {
+		own += p.amount
+	}
+	if own != 0 && parent.Class != ClassIncome && parent.Class != ClassExpense {
+		return nil, &RuleError{Code: "parent_has_balance", Field: "data.parent",
+			Reason:   fmt.Sprintf("account %s holds %s of its own: sub-accounts are defined before an account is used, or at the start of a year before its opening balances", c.Parent, abs(own)),
+			ReasonZH: fmt.Sprintf("科目 %s 本身有余额 %s 元：明细科目须在科目使用之前设置（或在录入期初余额之前设置）", c.Parent, abs(own))}
+	}
 	return []Event{&AccountDefined{SubAccount{Code: c.Code, Parent: c.Parent, NameZH: c.NameZH, NameEN: c.NameEN}}}, nil
 }
 

@@ -130,6 +130,8 @@ func TestPaymentsAndCharts(t *testing.T) {
 	l.refuse("2025-01-05", domain.CmdPostVoucher, `{"number":1,"summary":"混合凭证","preparer":"赵敏","lines":[`+
 		`{"account":"513","debit":"12000.00"},{"account":"101","debit":"12000.00"},{"account":"102","credit":"12000.00"},{"account":"501","credit":"12000.00"}]}`, "resolution_required")
 	l.do("2025-01-05", domain.CmdPostVoucher, `{"number":1,"summary":"提取现金","preparer":"赵敏","lines":[{"account":"101","debit":"12000.00"},{"account":"102","credit":"12000.00"}]}`)
+	// 101 has a balance of its own now: a sub-account under it would trap it.
+	l.refuse("2025-01-06", domain.CmdDefineAccount, `{"code":"10101","parent":"101","name_zh":"备用金"}`, "parent_has_balance")
 	if p := domain.ChartInForce(2025).Payment([]domain.Line{{Account: "513", Debit: 100}, {Account: "101", Credit: 40}, {Account: "10201", Credit: 60}}); p != 100 {
 		t.Errorf("a payment from cash and a bank sub-account = %s, want 1.00", p)
 	}

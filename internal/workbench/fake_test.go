@@ -154,6 +154,18 @@ func (f *fakeCommands) seed(t *testing.T, community string, cmds ...command.Comm
 	}
 }
 
+// seedEvent applies one stored event as a log written by an earlier
+// version of gongkai holds it, without deciding it.
+func (f *fakeCommands) seedEvent(community, aggType, id, date string, e domain.Event) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, _ := domain.ParseDate(date)
+	k := key(community, aggType, id)
+	f.seq++
+	f.states[k] = domain.ApplyTo(f.states[k], aggType, id, e, d)
+	f.versions[k] = f.seq
+}
+
 func cmd(typ, id, date string, data any) command.Command {
 	b, err := json.Marshal(data)
 	if err != nil {
