@@ -40,10 +40,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/communities/{community}/finance/vouchers/{id}", s.handleVoucher)
 
 	s.mux.HandleFunc("GET /c/{community}", s.handleBoardPage)
+	s.mux.HandleFunc("GET /c/{community}/sheet", s.handleBoardSheet)
 	s.mux.HandleFunc("GET /c/{community}/matters/{id}", s.handleMatterPage)
 	s.mux.HandleFunc("GET /c/{community}/matters/{id}/verify", s.handleMatterVerifyPage)
 	s.mux.HandleFunc("GET /c/{community}/finance", s.handleFinancePage)
 	s.mux.HandleFunc("GET /c/{community}/finance/payments", s.handlePaymentsPage)
+	s.mux.HandleFunc("GET /c/{community}/finance/sheet", s.handleFinanceSheet)
 	s.mux.HandleFunc("GET /c/{community}/finance/budget", s.handleBudgetPage)
 	s.mux.HandleFunc("GET /c/{community}/finance/statements", s.handleStatementsPage)
 	s.mux.HandleFunc("GET /c/{community}/finance/ledger", s.handleLedgerPage)
