@@ -90,7 +90,7 @@ func sheetPaper(r *http.Request) (string, *Problem) {
 	return "", &p
 }
 
-// common fills the 公示期 and the QR code of a sheet that links path.
+// sheetCommon fills the 公示期 and the QR code of a sheet that links path.
 func (s *Server) sheetCommon(community, name, paper, path string) sheetCommon {
 	today := domain.DateOf(s.Now())
 	end := time.Date(today.Year, today.Month, today.Day+sheetDays-1, 0, 0, 0, 0, time.UTC)

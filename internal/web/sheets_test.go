@@ -23,13 +23,13 @@ import (
 
 const sheetPublicURL = "https://ledger.example.org"
 
-// startSheetDemo starts the demo under the golden clock with a public URL,
-// and waits until the board and the books have applied all of it.
-func startSheetDemo(t *testing.T, publicURL string) *apptest.Server {
+// startSheetDemo starts the demo at now with a public URL, and waits until
+// the board and the books have applied all of it.
+func startSheetDemo(t *testing.T, publicURL string, now time.Time) *apptest.Server {
 	t.Helper()
 	var n atomic.Uint64
 	s := apptest.StartOn(t, app.Config{DataDir: t.TempDir(), Demo: true, PublicURL: publicURL,
-		Now:   func() time.Time { return goldenNow },
+		Now:   func() time.Time { return now },
 		NewID: func() string { return fmt.Sprintf("00000000-0000-7000-8000-%012d", n.Add(1)) },
 	})
 	waitSeq(t, s, "/api/v1/communities/"+demo.Community+"/board", uint64(len(demo.Commands())))
@@ -62,7 +62,7 @@ func totals(t *testing.T, re *regexp.Regexp, page string) map[string][2]string {
 // the 公示期 from today in Beijing time, a blank 监督电话, space for
 // signatures and a seal, and a QR code of the quarter's 收支明细 page.
 func TestFinanceSheet(t *testing.T) {
-	s := startSheetDemo(t, sheetPublicURL)
+	s := startSheetDemo(t, sheetPublicURL, goldenNow)
 	c := "/c/" + demo.Community
 	sheet := get(t, s, c+"/finance/sheet?quarter=2025-Q2&paper=a3")
 	for _, w := range []string{"文化路社区2025年第2季度财务收支公示", "2025年4月1日至2025年6月30日",
@@ -132,9 +132,10 @@ func checkQR(t *testing.T, page, want string) {
 
 // The board sheet lists the year's matters, newest first, with the same
 // 公示期, 监督电话, signatures, seal and a QR code of the year's board; a
-// sheet without a public URL says why it has no QR code.
+// sheet without a public URL says why it has no QR code; the 公示期 runs
+// on Beijing dates.
 func TestBoardSheet(t *testing.T) {
-	s := startSheetDemo(t, sheetPublicURL)
+	s := startSheetDemo(t, sheetPublicURL, goldenNow)
 	c := "/c/" + demo.Community
 	sheet := get(t, s, c+"/sheet?year=2025&paper=a4")
 	board := get(t, s, c+"?year=2025")
@@ -157,18 +158,23 @@ func TestBoardSheet(t *testing.T) {
 	}
 	checkQR(t, sheet, sheetPublicURL+c+"?year=2025")
 
-	bare := startSheetDemo(t, "")
+	// 16:30 UTC on 30 November is 1 December in Beijing.
+	bare := startSheetDemo(t, "", time.Date(2026, 11, 30, 16, 30, 0, 0, time.UTC))
 	page := get(t, bare, c+"/sheet?year=2025")
 	if strings.Contains(page, "data:image/png") || !strings.Contains(page, "未配置公开网址，本表不印二维码") {
 		t.Errorf("without a public URL the board sheet has a QR code or does not say why not")
 	}
+	if !strings.Contains(page, "公示期：2026年12月1日至2026年12月7日") {
+		t.Errorf("at 2026-11-30 16:30 UTC the 公示期 is not 2026年12月1日至2026年12月7日 (Beijing dates)")
+	}
 }
 
 // Printed by headless Chromium, the demo's 2025-Q2 finance sheet is one A3
-// page and its 2025 board sheet at most two A4 pages.
+// page and its 2025 board sheet at most two A4 pages; each also fits one
+// sheet of the other size.
 func TestSheetsOnPaper(t *testing.T) {
 	bin := chromium(t)
-	s := startSheetDemo(t, sheetPublicURL)
+	s := startSheetDemo(t, sheetPublicURL, goldenNow)
 	c := "/c/" + demo.Community
 	for _, tc := range []struct {
 		path     string
@@ -177,6 +183,8 @@ func TestSheetsOnPaper(t *testing.T) {
 	}{
 		{c + "/finance/sheet?quarter=2025-Q2&paper=a3", 1, "/MediaBox [0 0 841.91998 1191.12]"},
 		{c + "/sheet?year=2025&paper=a4", 2, "/MediaBox [0 0 594.95996 841.91998]"},
+		{c + "/finance/sheet?quarter=2025-Q2&paper=a4", 1, "/MediaBox [0 0 594.95996 841.91998]"},
+		{c + "/sheet?year=2025&paper=a3", 1, "/MediaBox [0 0 841.91998 1191.12]"},
 	} {
 		pdf := filepath.Join(t.TempDir(), "sheet.pdf")
 		browse(t, bin, s.URL+tc.path, "--no-pdf-header-footer", "--print-to-pdf="+pdf)
