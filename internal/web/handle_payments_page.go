@@ -48,48 +48,19 @@ func (s *Server) handlePaymentsPage(w http.ResponseWriter, r *http.Request) {
 	year, _ := strconv.Atoi(period[:4])
 	fp.Year = year
 	page := paymentsPage{financePage: fp, Period: period, Quarter: quarter, PeriodMonths: months(year), Quarters: []int{1, 2, 3, 4}}
-	ctx := r.Context()
-	accounts := map[string]projections.AccountInfo{}
-	if al, err := s.Finance.Accounts(ctx, fq.community, year); err == nil {
-		for _, a := range al.Accounts {
-			accounts[a.Code] = a
-		}
+	pr, err := s.periodPayments(r.Context(), fq.community, year, ms)
+	if err != nil {
+		s.pageProblem(w, r, err)
+		return
 	}
-	sources := map[string]string{}
-	if be, err := s.Finance.BudgetExecution(ctx, fq.community, year); err == nil {
-		for _, l := range be.Lines {
-			sources[l.Line] = l.Source
+	for _, row := range pr.rows {
+		switch row.Direction {
+		case "income":
+			page.Income += row.Amount
+		case "expense":
+			page.Expense += row.Amount
 		}
-	}
-	for _, m := range ms {
-		vl, err := s.Finance.Vouchers(ctx, fq.community, m)
-		if err != nil {
-			s.pageProblem(w, r, err)
-			return
-		}
-		for _, b := range vl.Vouchers {
-			switch b.Kind {
-			case "opening", "transition", "closing":
-				continue // balances carried, not money received or paid
-			}
-			v, err := s.Finance.Voucher(ctx, fq.community, b.ID)
-			if err != nil {
-				s.pageProblem(w, r, err)
-				return
-			}
-			row := paymentRow{VoucherBrief: b}
-			row.Direction, row.Amount = direction(v, accounts)
-			if v.BudgetLine != "" {
-				row.Source = sources[v.BudgetLine]
-			}
-			switch row.Direction {
-			case "income":
-				page.Income += row.Amount
-			case "expense":
-				page.Expense += row.Amount
-			}
-			page.Rows = append(page.Rows, row)
-		}
+		page.Rows = append(page.Rows, row.paymentRow)
 	}
 	s.render(w, r, http.StatusOK, "payments.html", page)
 }

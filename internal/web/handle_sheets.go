@@ -190,9 +190,9 @@ type sheetRow struct {
 	line string // the budget line the voucher cites, "" for none
 }
 
-// periodPayments lists the vouchers of months (all of one year) as
-// 收支明细 does: balances carried are left out, and each voucher is income,
-// expense or neither by direction.
+// periodPayments lists the vouchers of months (all of one year) for
+// 收支明细 and its 公示 sheet: balances carried are left out, and each
+// voucher is income, expense or neither by direction.
 func (s *Server) periodPayments(ctx context.Context, community string, year int, months []string) (periodRows, error) {
 	out := periodRows{lineNames: map[string]string{}}
 	accounts := map[string]projections.AccountInfo{}
