@@ -242,14 +242,6 @@ func (b *Books) post(d Date, lines []Line) {
 	}
 }
 
-// Postings calls fn with every posting of an account (not its
-// sub-accounts), in the order recorded: debit positive, credit negative.
-func (b *Books) Postings(account string, fn func(d Date, amount Fen)) {
-	for _, p := range b.postings[account] {
-		fn(p.date, p.amount)
-	}
-}
-
 func (b *Books) addSpent(year int, line string, amt Fen) {
 	if line == "" || amt == 0 {
 		return

@@ -222,7 +222,6 @@ func (c *OpenBalances) Decide(env Env) ([]Event, error) {
 		return nil, &RuleError{Code: "opening_date", Field: "effective_date",
 			Reason: fmt.Sprintf("opening balances of %d are recorded in %d", c.Year, c.Year), ReasonZH: fmt.Sprintf("%d 年度的期初余额须在该年度内录入", c.Year)}
 	}
-	var debit, credit Fen
 	for i, l := range c.lines {
 		a, ok := b.AccountOf(c.Year, l.Account)
 		field := fmt.Sprintf("data.lines[%d].account", i)
@@ -236,13 +235,6 @@ func (c *OpenBalances) Decide(env Env) ([]Event, error) {
 				Reason:   "account " + l.Account + " is an income or expense account: it opens a year at zero",
 				ReasonZH: "科目 " + l.Account + " 是损益类科目，年初余额为零，不能录入期初余额"}
 		}
-		debit += l.Debit
-		credit += l.Credit
-	}
-	if debit != credit {
-		return nil, &RuleError{Code: "unbalanced", Field: "data.lines",
-			Reason:   fmt.Sprintf("opening debits %s and credits %s differ by %s", debit, credit, debit-credit),
-			ReasonZH: fmt.Sprintf("期初借方合计 %s 元，贷方合计 %s 元，相差 %s 元", debit, credit, debit-credit)}
 	}
 	if err := openingCashNegative(env, b, c.Year, c.lines); err != nil {
 		return nil, err

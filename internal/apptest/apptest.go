@@ -132,6 +132,25 @@ func (s *Server) WaitReady(tb testing.TB) {
 	tb.Fatalf("%s/readyz not 200 within 30s", s.URL)
 }
 
+// Event is a stored event as the tests read it back.
+type Event = eventstore.Stored
+
+// EventsAfter returns the facts (messages with a valid writer signature)
+// stored after sequence seq, in stream order.
+func (s *Server) EventsAfter(tb testing.TB, seq uint64) []Event {
+	tb.Helper()
+	var out []Event
+	if err := s.Store.Read(context.Background(), seq+1, func(st eventstore.Stored) error {
+		if st.Rejected == "" {
+			out = append(out, st)
+		}
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
 // LastSeq returns the stream's last sequence.
 func (s *Server) LastSeq(tb testing.TB) uint64 {
 	tb.Helper()

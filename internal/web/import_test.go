@@ -9,7 +9,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -24,7 +23,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/app"
 	"github.com/gongkai/gongkai/internal/apptest"
 	"github.com/gongkai/gongkai/internal/importer"
@@ -284,21 +282,6 @@ func decodeReply[T any](t *testing.T, what string, r apptest.Response, status in
 	return v
 }
 
-// importEventsAfter returns the facts stored after sequence seq.
-func importEventsAfter(t *testing.T, s *apptest.Server, seq uint64) []eventstore.Stored {
-	t.Helper()
-	var out []eventstore.Stored
-	if err := s.Store.Read(context.Background(), seq+1, func(st eventstore.Stored) error {
-		if st.Rejected == "" {
-			out = append(out, st)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // importCommunity registers community id and opens its books
 // (importOpenBooks).
 func importCommunity(t *testing.T, s *apptest.Server, id string) {
@@ -396,11 +379,11 @@ func TestImport500Rows(t *testing.T) {
 			t.Fatalf("event %d of the import at stream sequence %d, want %d: the sequences are not contiguous from %d", i, seq, before+1+uint64(i), before+1)
 		}
 	}
-	evs := importEventsAfter(t, s, before)
+	evs := s.EventsAfter(t, before)
 	if len(evs) != len(seqs) {
 		t.Fatalf("%d events in the stream after the import, %d in the reply", len(evs), len(seqs))
 	}
-	var posted []eventstore.Stored
+	var posted []apptest.Event
 	for _, e := range evs {
 		if e.IdempotencyKey != importKey(good) || e.Community != "c1" {
 			t.Errorf("event %d (%s) of community %s has idempotency key %q, want %q", e.Seq, e.Type, e.Community, e.IdempotencyKey, importKey(good))
@@ -441,7 +424,7 @@ func TestImport500Rows(t *testing.T) {
 	if rc.Replay || rc.Rows != 500 || len(rc.Results) != vouchers {
 		t.Fatalf("CSV import: idempotent_replay %v, %d rows, %d results; want false, 500, %d", rc.Replay, rc.Rows, len(rc.Results), vouchers)
 	}
-	csvEvs := importEventsAfter(t, s, after)
+	csvEvs := s.EventsAfter(t, after)
 	if last := s.LastSeq(t); last-after != uint64(len(rc.seqs())) || len(csvEvs) != len(evs) {
 		t.Fatalf("the CSV import moved LastSeq by %d with %d events in the reply and %d in the stream; the workbook's had %d",
 			last-after, len(rc.seqs()), len(csvEvs), len(evs))

@@ -28,7 +28,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/gongkai/gongkai/domain"
-	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/app"
 	"github.com/gongkai/gongkai/internal/apptest"
 	"github.com/gongkai/gongkai/internal/web"
@@ -147,22 +146,7 @@ func copyCookie(t *testing.T, b *apptest.Browser) *http.Cookie {
 	return &http.Cookie{Name: c.Name, Value: c.Value}
 }
 
-// eventsAfter returns the facts stored after sequence seq.
-func eventsAfter(t *testing.T, s *apptest.Server, seq uint64) []eventstore.Stored {
-	t.Helper()
-	var out []eventstore.Stored
-	if err := s.Store.Read(context.Background(), seq+1, func(st eventstore.Stored) error {
-		if st.Rejected == "" {
-			out = append(out, st)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func typesOf(evs []eventstore.Stored) []string {
+func typesOf(evs []apptest.Event) []string {
 	var out []string
 	for _, e := range evs {
 		out = append(out, e.Type)
@@ -216,7 +200,7 @@ func TestClerkCannotWriteToAnotherCommunityThroughTheAPI(t *testing.T) {
 		}
 	}
 	if after := s.LastSeq(t); after != before {
-		t.Fatalf("LastSeq = %d after the refused requests, want %d: %v", after, before, typesOf(eventsAfter(t, s, before)))
+		t.Fatalf("LastSeq = %d after the refused requests, want %d: %v", after, before, typesOf(s.EventsAfter(t, before)))
 	}
 
 	for i, tok := range []string{tokC1, tokC2} {
@@ -264,7 +248,7 @@ func TestClerkCannotWriteToAnotherCommunityThroughThePages(t *testing.T) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("confirmed POST /c/c1/desk/matter-register: %d, want 303 to the receipt: %.300s", r.Status, r.Body)
 	}
-	evs := eventsAfter(t, s, before)
+	evs := s.EventsAfter(t, before)
 	if len(evs) != 1 || evs[0].Type != "matter.registered" || evs[0].Community != "c1" || evs[0].Actor != "lina" {
 		t.Fatalf("after the form: %d events %v, want one matter.registered in c1 by lina", len(evs), typesOf(evs))
 	}
@@ -364,7 +348,7 @@ func TestFormsNeedTheSessionsCSRFToken(t *testing.T) {
 	if r := b.PostForm(t, "/logout", url.Values{"csrf": {good}}); r.Status != http.StatusSeeOther {
 		t.Errorf("logout with the session's token: %d, want 303", r.Status)
 	}
-	if evs := eventsAfter(t, s, before); len(evs) != 1 || evs[0].Type != domain.EvSessionEnded {
+	if evs := s.EventsAfter(t, before); len(evs) != 1 || evs[0].Type != domain.EvSessionEnded {
 		t.Errorf("logout recorded %v, want one %s", typesOf(evs), domain.EvSessionEnded)
 	}
 
@@ -684,7 +668,7 @@ func TestPasswordNeverStoredOrLogged(t *testing.T) {
 	// instance's secret key verifies.
 	sec := s.Secret(t)
 	hashes := map[string][]string{}
-	for _, e := range eventsAfter(t, s, 0) {
+	for _, e := range s.EventsAfter(t, 0) {
 		if e.Type != domain.EvAccountCreated && e.Type != domain.EvPasswordSet {
 			continue
 		}
@@ -720,7 +704,7 @@ func TestAccessEventsRecordTheActor(t *testing.T) {
 	s := setup(t, app.Config{})
 	expect := func(what string, before uint64, actor string, types ...string) {
 		t.Helper()
-		evs := eventsAfter(t, s, before)
+		evs := s.EventsAfter(t, before)
 		if got := typesOf(evs); strings.Join(got, " ") != strings.Join(types, " ") {
 			t.Errorf("%s recorded %v, want %v", what, got, types)
 		}
@@ -867,7 +851,7 @@ func TestScopedAdministratorStaysInScope(t *testing.T) {
 			t.Errorf("c1's administrator may %s: %d, want 403: %s", what, r.Status, r.Body)
 		}
 		if after := s.LastSeq(t); after != before {
-			t.Errorf("c1's administrator's refused %s recorded %v", what, typesOf(eventsAfter(t, s, before)))
+			t.Errorf("c1's administrator's refused %s recorded %v", what, typesOf(s.EventsAfter(t, before)))
 		}
 	}
 	refused("grant lina a role over c2", "POST", "/api/v1/accounts/lina/grant", `{"role":"clerk","scope":"community:c2"}`, asCun)

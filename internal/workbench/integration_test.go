@@ -1,7 +1,6 @@
 package workbench_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/internal/app"
 	"github.com/gongkai/gongkai/internal/apptest"
 )
@@ -111,18 +109,9 @@ func (d *desk) record(path string, vals map[string]string) (url.Values, string) 
 	return form, loc
 }
 
-func (d *desk) events(after uint64) []eventstore.Stored {
+func (d *desk) events(after uint64) []apptest.Event {
 	d.t.Helper()
-	var out []eventstore.Stored
-	if err := d.s.Store.Read(context.Background(), after+1, func(st eventstore.Stored) error {
-		if st.Rejected == "" {
-			out = append(out, st)
-		}
-		return nil
-	}); err != nil {
-		d.t.Fatal(err)
-	}
-	return out
+	return d.s.EventsAfter(d.t, after)
 }
 
 func TestMatterThroughEveryStage(t *testing.T) {
