@@ -191,6 +191,15 @@ func (a Actor) AdministersScope(scope string, town func(community string) string
 // (会计) the budgets and the books; supervisors, auditors and evaluators
 // read.
 func RecordRole(commandType string) []AccessRole {
+	switch commandType {
+	case CmdApproveDisclosure, CmdReturnDisclosure:
+		// The supervision committee reviews what is to be disclosed.
+		return []AccessRole{AccessSupervisor}
+	case CmdDraftDisclosure, CmdPublishDisclosure:
+		return []AccessRole{AccessClerk, AccessAccountant}
+	case CmdAnswerQuestion:
+		return []AccessRole{AccessClerk}
+	}
 	switch AggregateType(commandType) {
 	case AggregateMatter:
 		return []AccessRole{AccessClerk}

@@ -46,6 +46,14 @@ type Env struct {
 	// Account and Token are the target's state for access commands.
 	Account *UserAccount
 	Token   *Token
+	// Disclosure and Question are the target's state for those aggregates.
+	Disclosure *Disclosure
+	Question   *Question
+	// LookupDisclosure returns a disclosure item of the community, or nil.
+	LookupDisclosure func(item string) *Disclosure
+	// Actor is who sends the command (an account's login, a token's id,
+	// "admin" or PublicActor).
+	Actor string
 	// LookupCommunity returns another community's state, or nil;
 	// LookupAccount an account, or nil.
 	LookupCommunity func(id string) *Community
@@ -89,6 +97,8 @@ func CommandTypes() []string {
 		CmdAssertBalance, CmdCloseMonth, CmdCloseYear,
 		CmdDefineAccount, CmdOpenBalances, CmdTransition,
 		CmdRegisterAsset, CmdPostDepreciation, CmdDisposeAsset,
+		CmdDraftDisclosure, CmdApproveDisclosure, CmdReturnDisclosure, CmdPublishDisclosure,
+		CmdAskQuestion, CmdAnswerQuestion,
 	}
 }
 
@@ -169,6 +179,18 @@ func DecodeCommand(typ string, data []byte) (Command, error) {
 		c = &PostDepreciation{}
 	case CmdDisposeAsset:
 		c = &DisposeAsset{}
+	case CmdDraftDisclosure:
+		c = &DraftDisclosure{}
+	case CmdApproveDisclosure:
+		c = &ApproveDisclosure{}
+	case CmdReturnDisclosure:
+		c = &ReturnDisclosure{}
+	case CmdPublishDisclosure:
+		c = &PublishDisclosure{}
+	case CmdAskQuestion:
+		c = &AskQuestion{}
+	case CmdAnswerQuestion:
+		c = &AnswerQuestion{}
 	case CmdCreateAccount:
 		c = &CreateAccount{}
 	case CmdSetPassword:

@@ -42,6 +42,12 @@ var validData = map[string]string{
 	domain.CmdRegisterAsset:        `{"asset":"fa-001","name":"办公电脑","category":"电子设备","acquisition":"posted","voucher":"2025-04-008","cost":"6000.00","method":"straight_line","useful_life_months":36,"residual_rate":"5%","accounts":{"expense":"513"}}`,
 	domain.CmdPostDepreciation:     `{"month":"2025-05","preparer":"赵敏"}`,
 	domain.CmdDisposeAsset:         `{"asset":"fa-001","reason":"损坏报废","proceeds":"200.00","proceeds_account":"101","preparer":"赵敏"}`,
+	domain.CmdDraftDisclosure:      `{"content":{"title":"2025年第2季度财务收支公开","tables":[{"caption":"收支明细","columns":["日期","摘要"],"rows":[["2025-04-01","收到拨款"]]}],"totals":[{"label":"收入合计","amount":"100.00"}],"as_of_seq":12}}`,
+	domain.CmdApproveDisclosure:    `{"version":1,"opinion":"同意公开"}`,
+	domain.CmdReturnDisclosure:     `{"version":1,"opinion":"第3行摘要不清"}`,
+	domain.CmdPublishDisclosure:    `{"version":1,"channels":["公开栏","网上"],"posting_days":7}`,
+	domain.CmdAskQuestion:          `{"about":"matter/m1","text":"路什么时候修好？"}`,
+	domain.CmdAnswerQuestion:       `{"text":"预计6月完工。"}`,
 }
 
 func TestCommandTypes(t *testing.T) {
@@ -56,9 +62,10 @@ func TestCommandTypes(t *testing.T) {
 		}
 		seen[typ] = true
 		switch a := domain.AggregateType(typ); a {
-		case domain.AggregateCommunity, domain.AggregateMatter, domain.AggregateBudget, domain.AggregateBooks:
+		case domain.AggregateCommunity, domain.AggregateMatter, domain.AggregateBudget, domain.AggregateBooks,
+			domain.AggregateDisclosure, domain.AggregateQuestion:
 		default:
-			t.Errorf("AggregateType(%q) = %q, want community, matter, budget or books", typ, a)
+			t.Errorf("AggregateType(%q) = %q, want community, matter, budget, books, disclosure or question", typ, a)
 		}
 		data, ok := validData[typ]
 		if !ok {

@@ -122,6 +122,18 @@ func DecodeEvent(typ string, schema int, data []byte) (Event, error) {
 		e = &TokenIssued{}
 	case EvTokenRevoked:
 		e = &TokenRevoked{}
+	case EvDisclosureDrafted:
+		e = &DisclosureDrafted{}
+	case EvDisclosureApproved:
+		e = &DisclosureApproved{}
+	case EvDisclosureReturned:
+		e = &DisclosureReturned{}
+	case EvDisclosurePublished:
+		e = &DisclosurePublished{}
+	case EvQuestionAsked:
+		e = &QuestionAsked{}
+	case EvQuestionAnswered:
+		e = &QuestionAnswered{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

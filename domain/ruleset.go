@@ -1,6 +1,10 @@
 package domain
 
-import "math/big"
+import (
+	"fmt"
+	"math/big"
+	"regexp"
+)
 
 // Body is a meeting body that votes on a matter.
 type Body string
@@ -43,7 +47,105 @@ type RuleSet struct {
 	// BankOverdraft allows a bank account of the books to go below zero
 	// (an overdraft agreed with the bank); cash never may.
 	BankOverdraft bool `json:"bank_overdraft,omitempty"`
+	// Disclosure is the catalogue of what must be disclosed and by when;
+	// nil means DefaultDisclosureRules.
+	Disclosure *DisclosureRules `json:"disclosure,omitempty"`
 }
+
+// DisclosureRules is the catalogue of disclosures (公开目录) and their
+// deadlines, in days after what triggers them, as data. 村民委员会组织法
+// §30: ordinary matters at least quarterly, finance monthly where
+// transactions are many, major matters at once; the numbers of days are
+// the community's rule, not the law's (docs/sources/disclosure.md).
+type DisclosureRules struct {
+	// FinancePeriod is "quarter" or "month"; FinanceDays the days after the
+	// period's end by which its finance is published.
+	FinancePeriod string `json:"finance_period"`
+	FinanceDays   int    `json:"finance_days"`
+	// BudgetDays: after the year's budget is adopted; ExecutionDays: after
+	// the fiscal year's end, for the budget's execution.
+	BudgetDays    int `json:"budget_days"`
+	ExecutionDays int `json:"execution_days"`
+	// ResolutionDays: after a resolution's vote, for 决议公开 (a failed
+	// vote too); ResultDays: after the first implementation report, for
+	// 实施结果公开.
+	ResolutionDays int `json:"resolution_days"`
+	ResultDays     int `json:"result_days"`
+	// PostingDays is the shortest posting period (公示期).
+	PostingDays int `json:"posting_days"`
+	// AnswerDays is the days within which a resident's question is answered.
+	AnswerDays int `json:"answer_days"`
+	// Special are the items disclosed once, by a date.
+	Special []SpecialDisclosure `json:"special,omitempty"`
+}
+
+// SpecialDisclosure is an item of the catalogue disclosed by a date
+// (专项公开: relief funds, land contracts …).
+type SpecialDisclosure struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Due   Date   `json:"due"`
+}
+
+// DefaultDisclosureRules: finance quarterly within 15 days, the budget
+// within 15 days of adoption, its execution within 31 days of the year's
+// end, a resolution within 5 days, a result within 15 days, posted for at
+// least 7 days, questions answered within 10 days.
+func DefaultDisclosureRules() DisclosureRules {
+	return DisclosureRules{FinancePeriod: "quarter", FinanceDays: 15, BudgetDays: 15, ExecutionDays: 31,
+		ResolutionDays: 5, ResultDays: 15, PostingDays: 7, AnswerDays: 10}
+}
+
+// DisclosureRules returns the rule set's catalogue, or the default.
+func (rs RuleSet) DisclosureRules() DisclosureRules {
+	if rs.Disclosure == nil {
+		return DefaultDisclosureRules()
+	}
+	return *rs.Disclosure
+}
+
+// SpecialItem returns the catalogue's special item id.
+func (dr DisclosureRules) SpecialItem(id string) (SpecialDisclosure, bool) {
+	for _, s := range dr.Special {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return SpecialDisclosure{}, false
+}
+
+func (dr DisclosureRules) validate(fe *fieldErrors, path string) {
+	if dr.FinancePeriod != "quarter" && dr.FinancePeriod != "month" {
+		fe.add(path+".finance_period", `must be "quarter" or "month"`, `必须为"quarter"（按季度）或"month"（按月）`)
+	}
+	for name, n := range map[string]int{"finance_days": dr.FinanceDays, "budget_days": dr.BudgetDays,
+		"execution_days": dr.ExecutionDays, "resolution_days": dr.ResolutionDays, "result_days": dr.ResultDays,
+		"answer_days": dr.AnswerDays} {
+		if n < 0 || n > 366 {
+			fe.add(path+"."+name, "0 to 366 days", "0至366天")
+		}
+	}
+	if dr.PostingDays < 1 || dr.PostingDays > 366 {
+		fe.add(path+".posting_days", "1 to 366 days", "1至366天")
+	}
+	if dr.AnswerDays < 1 {
+		fe.add(path+".answer_days", "at least 1 day", "至少1天")
+	}
+	seen := map[string]bool{}
+	for i, s := range dr.Special {
+		p := fmt.Sprintf("%s.special[%d]", path, i)
+		if !specialIDRE.MatchString(s.ID) || seen[s.ID] {
+			fe.add(p+".id", "required, unique: letters, digits, - and _, at most 50", "必填且不重复：字母、数字、- 或 _，最多50个字符")
+		}
+		seen[s.ID] = true
+		checkText(fe, p+".title", s.Title, 1, 100, false)
+		if s.Due.IsZero() {
+			fe.add(p+".due", "required", "必填")
+		}
+	}
+}
+
+var specialIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,50}$`)
 
 // DefaultRuleSet follows national law (村民委员会组织法 §26): a
 // representative meeting needs at least 2/3 of its members present and a
@@ -132,6 +234,9 @@ func (rs RuleSet) validate(fe *fieldErrors, path string) {
 		if r.MajorityOf != "present" && r.MajorityOf != "expected" {
 			fe.add(p+".majority_of", `must be "present" or "expected"`, `必须为"present"或"expected"`)
 		}
+	}
+	if rs.Disclosure != nil {
+		rs.Disclosure.validate(fe, path+".disclosure")
 	}
 	for b := range rs.Votes {
 		if b != BodyPartyMembers && b != BodyRepresentatives {

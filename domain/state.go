@@ -46,6 +46,20 @@ func ApplyTo(s State, aggType, id string, e Event, date Date) State {
 		}
 		a.apply(e, date)
 		return a
+	case AggregateDisclosure:
+		d, _ := s.(*Disclosure)
+		if d == nil {
+			d = &Disclosure{Item: id}
+		}
+		d.apply(e, date)
+		return d
+	case AggregateQuestion:
+		q, _ := s.(*Question)
+		if q == nil {
+			q = &Question{ID: id}
+		}
+		q.apply(e, date)
+		return q
 	case AggregateToken:
 		t, _ := s.(*Token)
 		if t == nil {
@@ -76,6 +90,14 @@ func CloneState(s State) State {
 		return s.clone()
 	case *UserAccount:
 		return s.Clone()
+	case *Disclosure:
+		return s.Clone()
+	case *Question:
+		if s == nil {
+			return s
+		}
+		c := *s
+		return &c
 	case *Token:
 		if s == nil {
 			return s
@@ -99,6 +121,10 @@ func EnvFor(env Env, target State) Env {
 		env.Account = t
 	case *Token:
 		env.Token = t
+	case *Disclosure:
+		env.Disclosure = t
+	case *Question:
+		env.Question = t
 	}
 	return env
 }

@@ -32,6 +32,41 @@ type BoardView struct {
 	// RuleSets are the rule sets the community adopted, in order (see
 	// domain.Community.RuleSetAt), for saying which rule decided a vote.
 	RuleSets []domain.RuleSet `json:"rule_sets,omitempty"`
+	// Disclosures are the disclosure items (公开事项), every version, in
+	// order of their first draft; Questions the residents' questions in
+	// the order asked (contact details are never here: only whether some
+	// were left).
+	Disclosures []DisclosureRow `json:"disclosures,omitempty"`
+	Questions   []QuestionRow   `json:"questions,omitempty"`
+}
+
+// DisclosureRow is one disclosure item with all its versions.
+type DisclosureRow struct {
+	Item     string                     `json:"item"`
+	Versions []domain.DisclosureVersion `json:"versions"`
+	// Seqs are the stream sequences of its events, for proofs.
+	Seqs []uint64 `json:"stream_seqs"`
+}
+
+// Disclosure returns the row as the domain's state.
+func (r DisclosureRow) Disclosure() *domain.Disclosure {
+	return &domain.Disclosure{Item: r.Item, Versions: r.Versions}
+}
+
+// QuestionRow is one question and its answer.
+type QuestionRow struct {
+	ID         string      `json:"id"`
+	About      string      `json:"about"`
+	Text       string      `json:"text"`
+	HasContact bool        `json:"has_contact"`
+	AskedOn    domain.Date `json:"asked_on"`
+	Due        domain.Date `json:"due"`
+	Answer     string      `json:"answer,omitempty"`
+	AnsweredOn domain.Date `json:"answered_on,omitzero"`
+	AnsweredBy string      `json:"answered_by,omitempty"`
+	// RecordedAt is when the log recorded the question.
+	RecordedAt time.Time `json:"recorded_at"`
+	Seqs       []uint64  `json:"stream_seqs"`
 }
 
 // MatterRow is one matter on the board.
@@ -102,13 +137,19 @@ var BoardModel = Model{
 	Name: "board",
 	// Version 2: a matter's document keeps what each stage recorded,
 	// earlier failed votes and corrections. Version 3: when each stage
-	// was recorded, and the community's rule sets.
-	Version: 3,
+	// was recorded, and the community's rule sets. Version 4: disclosure
+	// items and questions.
+	Version: 4,
 	Wants: func(e Event) bool {
-		return e.AggregateType == domain.AggregateCommunity || e.AggregateType == domain.AggregateMatter
+		switch e.AggregateType {
+		case domain.AggregateCommunity, domain.AggregateMatter, domain.AggregateDisclosure, domain.AggregateQuestion:
+			return true
+		}
+		return false
 	},
 	New: func(community string) State {
-		return &boardState{Community: community, matters: map[string]*matterState{}}
+		return &boardState{Community: community, matters: map[string]*matterState{},
+			disclosures: map[string]*disclosureState{}, questions: map[string]*questionState{}}
 	},
 }
 
@@ -133,6 +174,22 @@ type boardState struct {
 	RuleSets  []domain.RuleSet `json:"rule_sets,omitempty"`
 	matters   map[string]*matterState
 	order     []string
+	// Disclosure items and questions, with the order first seen.
+	disclosures     map[string]*disclosureState
+	disclosureOrder []string
+	questions       map[string]*questionState
+	questionOrder   []string
+}
+
+type disclosureState struct {
+	D    *domain.Disclosure `json:"disclosure"`
+	Seqs []uint64           `json:"seqs"`
+}
+
+type questionState struct {
+	Q          *domain.Question `json:"question"`
+	RecordedAt time.Time        `json:"recorded_at"`
+	Seqs       []uint64         `json:"seqs"`
 }
 
 type matterState struct {
@@ -142,8 +199,10 @@ type matterState struct {
 }
 
 const (
-	docCommunity = "community"
-	docMatter    = "matter"
+	docCommunity  = "community"
+	docMatter     = "matter"
+	docDisclosure = "disclosure"
+	docQuestion   = "question"
 )
 
 func (cs *boardState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
@@ -178,6 +237,26 @@ func (cs *boardState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 			ms.Dates = append(ms.Dates, StageDate{Stage: ms.M.Stage, Date: date, Seq: e.Seq, Actor: e.Actor, RecordedAt: e.RecordedAt})
 		}
 		return []DocKey{{docMatter, e.AggregateID}}, nil
+	case domain.AggregateDisclosure:
+		ds := cs.disclosures[e.AggregateID]
+		if ds == nil {
+			ds = &disclosureState{D: &domain.Disclosure{Item: e.AggregateID}}
+			cs.disclosures[e.AggregateID] = ds
+			cs.disclosureOrder = append(cs.disclosureOrder, e.AggregateID)
+		}
+		domain.ApplyTo(ds.D, domain.AggregateDisclosure, e.AggregateID, ev, date)
+		ds.Seqs = append(ds.Seqs, e.Seq)
+		return []DocKey{{docDisclosure, e.AggregateID}}, nil
+	case domain.AggregateQuestion:
+		qs := cs.questions[e.AggregateID]
+		if qs == nil {
+			qs = &questionState{Q: &domain.Question{ID: e.AggregateID}, RecordedAt: e.RecordedAt}
+			cs.questions[e.AggregateID] = qs
+			cs.questionOrder = append(cs.questionOrder, e.AggregateID)
+		}
+		domain.ApplyTo(qs.Q, domain.AggregateQuestion, e.AggregateID, ev, date)
+		qs.Seqs = append(qs.Seqs, e.Seq)
+		return []DocKey{{docQuestion, e.AggregateID}}, nil
 	}
 	return nil, nil
 }
@@ -188,6 +267,10 @@ func (cs *boardState) Doc(k DocKey) ([]byte, error) {
 		return json.Marshal(cs)
 	case docMatter:
 		return json.Marshal(cs.matters[k.Key])
+	case docDisclosure:
+		return json.Marshal(cs.disclosures[k.Key])
+	case docQuestion:
+		return json.Marshal(cs.questions[k.Key])
 	}
 	return nil, fmt.Errorf("board: unknown document %v", k)
 }
@@ -209,6 +292,26 @@ func (cs *boardState) Load(k DocKey, body []byte) error {
 		}
 		cs.matters[k.Key] = ms
 		return nil
+	case docDisclosure:
+		ds := &disclosureState{}
+		if err := json.Unmarshal(body, ds); err != nil {
+			return err
+		}
+		if _, dup := cs.disclosures[k.Key]; !dup {
+			cs.disclosureOrder = append(cs.disclosureOrder, k.Key)
+		}
+		cs.disclosures[k.Key] = ds
+		return nil
+	case docQuestion:
+		qs := &questionState{}
+		if err := json.Unmarshal(body, qs); err != nil {
+			return err
+		}
+		if _, dup := cs.questions[k.Key]; !dup {
+			cs.questionOrder = append(cs.questionOrder, k.Key)
+		}
+		cs.questions[k.Key] = qs
+		return nil
 	}
 	return fmt.Errorf("board: unknown document %v", k)
 }
@@ -225,6 +328,17 @@ func (b BoardOn) Board(ctx context.Context, community string) (BoardView, error)
 			AsOfSeq: pos.Seq, AsOf: pos.Time, Seqs: slices.Clone(cs.Seqs), RuleSets: slices.Clone(cs.RuleSets), Matters: make([]MatterRow, 0, len(cs.order))}
 		for _, id := range cs.order {
 			v.Matters = append(v.Matters, row(cs.matters[id]))
+		}
+		for _, id := range cs.disclosureOrder {
+			ds := cs.disclosures[id]
+			v.Disclosures = append(v.Disclosures, DisclosureRow{Item: id, Versions: ds.D.Clone().Versions, Seqs: slices.Clone(ds.Seqs)})
+		}
+		for _, id := range cs.questionOrder {
+			qs := cs.questions[id]
+			q := qs.Q
+			v.Questions = append(v.Questions, QuestionRow{ID: id, About: q.About, Text: q.Text, HasContact: q.HasContact,
+				AskedOn: q.AskedOn, Due: q.Due, Answer: q.Answer, AnsweredOn: q.AnsweredOn, AnsweredBy: q.AnsweredBy,
+				RecordedAt: qs.RecordedAt, Seqs: slices.Clone(qs.Seqs)})
 		}
 		return nil
 	})

@@ -61,6 +61,10 @@ func allowed(req Request, d decoded, community *domain.Community, target domain.
 			(c.Account == "" || c.Account == a.ID || a.Has(domain.AccessAdministrator, "", ""))
 	case *domain.RevokeToken:
 		ok = a.Has(domain.AccessAdministrator, req.Community, town)
+	case *domain.AskQuestion:
+		// Anyone may ask, without an account (the public page limits how
+		// often); a question changes nothing but itself.
+		ok = !system && !strings.HasPrefix(req.Community, "_")
 	default:
 		ok = !system && !strings.HasPrefix(req.Community, "_") && a.MayRecord(d.cmdType, req.Community, town)
 	}
@@ -82,6 +86,8 @@ func mayTry(a domain.Actor, typ, community, town string) bool {
 		return true // decide checks it is the actor's own account
 	case domain.CmdIssueToken, domain.CmdRevokeToken:
 		return a.Has(domain.AccessAdministrator, community, town)
+	case domain.CmdAskQuestion:
+		return true
 	}
 	return a.MayRecord(typ, community, town)
 }

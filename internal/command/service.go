@@ -335,6 +335,11 @@ func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (deci
 				a, _ := state(eventstore.Subject(domain.SystemCommunity, domain.AggregateAccount, login)).state.(*domain.UserAccount)
 				return a
 			},
+			LookupDisclosure: func(item string) *domain.Disclosure {
+				d, _ := state(eventstore.Subject(req.Community, domain.AggregateDisclosure, item)).state.(*domain.Disclosure)
+				return d
+			},
+			Actor: req.Actor.ID,
 		}, target.state)
 		events, err := d.cmd.Decide(env)
 		if err != nil {
