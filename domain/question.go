@@ -17,9 +17,9 @@ const AggregateQuestion = "question"
 
 // Command and event types of a question.
 const (
-	CmdAskQuestion    = "question.ask"
-	CmdAnswerQuestion = "question.answer"
-	EvQuestionAsked   = "question.asked"
+	CmdAskQuestion     = "question.ask"
+	CmdAnswerQuestion  = "question.answer"
+	EvQuestionAsked    = "question.asked"
 	EvQuestionAnswered = "question.answered"
 )
 
