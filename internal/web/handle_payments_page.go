@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/internal/disclose"
 	"github.com/gongkai/gongkai/projections"
 )
 
@@ -23,13 +24,8 @@ type paymentsPage struct {
 	Expense      domain.Fen
 }
 
-// paymentRow is one voucher of 收支明细. Direction is "income", "expense"
-// or "" (a voucher that neither receives nor pays, such as depreciation).
-type paymentRow struct {
-	projections.VoucherBrief
-	Direction string
-	Source    string // the fund source of the budget line it cites
-}
+// paymentRow is one voucher of 收支明细 (see disclose.Payment).
+type paymentRow = disclose.Payment
 
 // Net is income less expense.
 func (p paymentsPage) Net() domain.Fen { return p.Income - p.Expense }
@@ -48,52 +44,21 @@ func (s *Server) handlePaymentsPage(w http.ResponseWriter, r *http.Request) {
 	year, _ := strconv.Atoi(period[:4])
 	fp.Year = year
 	page := paymentsPage{financePage: fp, Period: period, Quarter: quarter, PeriodMonths: months(year), Quarters: []int{1, 2, 3, 4}}
-	pr, err := s.periodPayments(r.Context(), fq.community, year, ms)
+	pr, err := disclose.Payments(r.Context(), s.Finance, fq.community, year, ms)
 	if err != nil {
 		s.pageProblem(w, r, err)
 		return
 	}
-	for _, row := range pr.rows {
+	for _, row := range pr.Rows {
 		switch row.Direction {
 		case "income":
 			page.Income += row.Amount
 		case "expense":
 			page.Expense += row.Amount
 		}
-		page.Rows = append(page.Rows, row.paymentRow)
+		page.Rows = append(page.Rows, row)
 	}
 	s.render(w, r, http.StatusOK, "payments.html", page)
-}
-
-// direction tells income from expense, as the page explains: a voucher
-// that pays out of cash or the bank is an expense of what it pays; one
-// that takes money into cash or the bank, or credits an income account,
-// is income; a move between cash and the bank, or a voucher that touches
-// neither (depreciation), is neither. A red-ink reversal keeps its
-// negative amount, so that it takes back what it reverses.
-func direction(v projections.VoucherView, accounts map[string]projections.AccountInfo) (string, domain.Fen) {
-	var in, out, income domain.Fen
-	for _, l := range v.Lines {
-		cash := accounts[l.Account].Cash || accounts[l.Root].Cash || l.Root == domain.AccountCash || l.Root == domain.AccountBank
-		switch {
-		case cash:
-			in += l.Debit
-			out += l.Credit
-		case accounts[l.Root].Class == domain.ClassIncome:
-			income += l.Credit
-		}
-	}
-	switch {
-	case in != 0 && out != 0:
-		return "", v.Debit
-	case out != 0:
-		return "expense", out
-	case in != 0:
-		return "income", in
-	case income != 0:
-		return "income", income
-	}
-	return "", v.Debit
 }
 
 // paymentsPeriod reads ?month=YYYY-MM or ?quarter=YYYY-Qn (this month by

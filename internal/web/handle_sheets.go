@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -10,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gongkai/gongkai/domain"
-	"github.com/gongkai/gongkai/projections"
+	"github.com/gongkai/gongkai/internal/disclose"
 )
 
 // Printable 公示 sheets: a page laid out for one sheet of paper (A3 or A4,
@@ -128,7 +127,7 @@ func (s *Server) handleFinanceSheet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	year, _ := strconv.Atoi(period[:4])
-	rows, err := s.periodPayments(r.Context(), v.Community, year, ms)
+	rows, err := disclose.Payments(r.Context(), s.Finance, v.Community, year, ms)
 	if err != nil {
 		s.pageProblem(w, r, err)
 		return
@@ -140,100 +139,16 @@ func (s *Server) handleFinanceSheet(w http.ResponseWriter, r *http.Request) {
 	sheet.Title = fmt.Sprintf("%s%d年第%d季度财务收支公示", v.Name, year, n)
 	last := time.Date(year, time.Month(3*n+1), 0, 0, 0, 0, 0, time.UTC)
 	sheet.Period = fmt.Sprintf("%d年%d月1日至%d年%d月%d日", year, 3*n-2, year, 3*n, last.Day())
-	byMonth := map[string]*sheetMonth{}
-	for i := range ms {
-		sheet.Months = append(sheet.Months, sheetMonth{Month: fmt.Sprintf("%d月", 3*n-2+i)})
+	sum := rows.Summarise(ms)
+	sheet.Income, sheet.Expense, sheet.Vouchers = sum.Income, sum.Expense, sum.Vouchers
+	for i, m := range sum.Months {
+		sheet.Months = append(sheet.Months, sheetMonth{Month: fmt.Sprintf("%d月", 3*n-2+i), Income: m.Income, Expense: m.Expense})
 	}
-	for i, m := range ms {
-		byMonth[m] = &sheet.Months[i]
-	}
-	lineAt := map[string]int{}
-	for _, row := range rows.rows {
-		if row.Direction == "" {
-			continue
-		}
-		sheet.Vouchers++
-		key := row.line
-		i, seen := lineAt[key]
-		if !seen {
-			i = len(sheet.Lines)
-			lineAt[key] = i
-			name := rows.lineNames[key]
-			if key == "" {
-				name = "未列预算项目"
-			}
-			sheet.Lines = append(sheet.Lines, sheetLine{Name: name, Source: row.Source})
-		}
-		m := byMonth[row.Date.String()[:7]]
-		if row.Direction == "income" {
-			sheet.Income += row.Amount
-			sheet.Lines[i].Income += row.Amount
-			m.Income += row.Amount
-		} else {
-			sheet.Expense += row.Amount
-			sheet.Lines[i].Expense += row.Amount
-			m.Expense += row.Amount
-		}
+	for _, l := range sum.Lines {
+		sheet.Lines = append(sheet.Lines, sheetLine{Name: l.Name, Source: l.Source, Income: l.Income, Expense: l.Expense})
 	}
 	// The 公示期 starts today: never kept past the day it is printed.
 	s.renderWith(w, r, http.StatusOK, "sheet_finance.html", sheet, true)
-}
-
-// periodRows are 收支明细's rows of a period, each with its budget line.
-type periodRows struct {
-	rows      []sheetRow
-	lineNames map[string]string
-}
-
-type sheetRow struct {
-	paymentRow
-	line string // the budget line the voucher cites, "" for none
-}
-
-// periodPayments lists the vouchers of months (all of one year) for
-// 收支明细 and its 公示 sheet: balances carried are left out, and each
-// voucher is income, expense or neither by direction.
-func (s *Server) periodPayments(ctx context.Context, community string, year int, months []string) (periodRows, error) {
-	out := periodRows{lineNames: map[string]string{}}
-	accounts := map[string]projections.AccountInfo{}
-	if al, err := s.Finance.Accounts(ctx, community, year); err == nil {
-		for _, a := range al.Accounts {
-			accounts[a.Code] = a
-		}
-	}
-	sources := map[string]string{}
-	if be, err := s.Finance.BudgetExecution(ctx, community, year); err == nil {
-		for _, l := range be.Lines {
-			sources[l.Line] = l.Source
-			out.lineNames[l.Line] = l.Name
-		}
-	}
-	for _, m := range months {
-		vl, err := s.Finance.Vouchers(ctx, community, m)
-		if err != nil {
-			return periodRows{}, err
-		}
-		for _, b := range vl.Vouchers {
-			switch b.Kind {
-			case "opening", "transition", "closing":
-				continue // balances carried, not money received or paid
-			}
-			v, err := s.Finance.Voucher(ctx, community, b.ID)
-			if err != nil {
-				return periodRows{}, err
-			}
-			row := sheetRow{paymentRow: paymentRow{VoucherBrief: b}, line: v.BudgetLine}
-			row.Direction, row.Amount = direction(v, accounts)
-			if v.BudgetLine != "" {
-				row.Source = sources[v.BudgetLine]
-				if _, ok := out.lineNames[v.BudgetLine]; !ok {
-					out.lineNames[v.BudgetLine] = v.BudgetLine
-				}
-			}
-			out.rows = append(out.rows, row)
-		}
-	}
-	return out, nil
 }
 
 // handleBoardSheet prints a year's matters (?year=YYYY, the current year
