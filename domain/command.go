@@ -88,7 +88,7 @@ func ValidAggregateID(s string) bool { return idRE.MatchString(s) }
 // CommandTypes lists every command type, in the order of docs/api.md.
 func CommandTypes() []string {
 	return []string{
-		CmdRegisterCommunity, CmdAppointOfficer, CmdRemoveOfficer, CmdAdoptRuleSet,
+		CmdRegisterCommunity, CmdAppointOfficer, CmdRemoveOfficer, CmdAdoptRuleSet, CmdSetContacts,
 		CmdRegisterMatter, CmdProposeMatter, CmdConsultMatter, CmdReviewMatter,
 		CmdResolveMatter, CmdDiscloseResolution, CmdReportImplementation,
 		CmdDiscloseResult, CmdWithdrawMatter, CmdRevokeMatter, CmdCorrectMatter,
@@ -125,6 +125,8 @@ func DecodeCommand(typ string, data []byte) (Command, error) {
 		c = &RemoveOfficer{}
 	case CmdAdoptRuleSet:
 		c = &AdoptRuleSet{}
+	case CmdSetContacts:
+		c = &SetContacts{}
 	case CmdRegisterMatter:
 		c = &RegisterMatter{}
 	case CmdProposeMatter:

@@ -46,6 +46,7 @@ var validData = map[string]string{
 	domain.CmdApproveDisclosure:    `{"version":1,"opinion":"同意公开"}`,
 	domain.CmdReturnDisclosure:     `{"version":1,"opinion":"第3行摘要不清"}`,
 	domain.CmdPublishDisclosure:    `{"version":1,"channels":["公开栏","网上"],"posting_days":7}`,
+	domain.CmdSetContacts:          `{"supervision_phone":"0571-8888 1234"}`,
 	domain.CmdAskQuestion:          `{"about":"matter/m1","text":"路什么时候修好？"}`,
 	domain.CmdAnswerQuestion:       `{"text":"预计6月完工。"}`,
 }

@@ -1,6 +1,9 @@
 package domain
 
-import "slices"
+import (
+	"regexp"
+	"slices"
+)
 
 // Command types for a community.
 const (
@@ -8,6 +11,7 @@ const (
 	CmdAppointOfficer    = "community.appoint_officer"
 	CmdRemoveOfficer     = "community.remove_officer"
 	CmdAdoptRuleSet      = "community.adopt_rule_set"
+	CmdSetContacts       = "community.set_contacts"
 )
 
 // Role is an officer's post in a community.
@@ -37,6 +41,8 @@ type Community struct {
 	RuleSets []RuleSet
 	// Officers maps a person id to the officer.
 	Officers map[string]*Officer
+	// SupervisionPhone is the 监督电话 printed on 公示 sheets.
+	SupervisionPhone string
 }
 
 // Officer is a person holding one or more posts.
@@ -101,6 +107,8 @@ func (c *Community) Apply(e Event) {
 		}
 	case *RuleSetAdopted:
 		c.RuleSets = append(c.RuleSets, e.RuleSet)
+	case *ContactsSet:
+		c.SupervisionPhone = e.SupervisionPhone
 	}
 }
 
@@ -130,6 +138,37 @@ type OfficerRemoved struct {
 // EffectiveFrom date on.
 type RuleSetAdopted struct {
 	RuleSet RuleSet `json:"rule_set"`
+}
+
+// ContactsSet records the community's public contacts: the 监督电话 of the
+// supervision committee, printed on every 公示 sheet.
+type ContactsSet struct {
+	SupervisionPhone string `json:"supervision_phone"`
+}
+
+// SetContacts sets the community's public contacts.
+type SetContacts struct {
+	SupervisionPhone string `json:"supervision_phone"`
+}
+
+func (*ContactsSet) EventType() string   { return EvContactsSet }
+func (*SetContacts) CommandType() string { return CmdSetContacts }
+
+var phoneRE = regexp.MustCompile(`^[0-9+][0-9 ()+-]{4,29}$`)
+
+func (c *SetContacts) Validate() error {
+	var fe fieldErrors
+	if !phoneRE.MatchString(c.SupervisionPhone) {
+		fe.add("data.supervision_phone", "a telephone number: digits, spaces, +, - and brackets, 5 to 30", "电话号码：数字、空格、+、- 或括号，5至30位")
+	}
+	return fe.err()
+}
+
+func (c *SetContacts) Decide(env Env) ([]Event, error) {
+	if err := communityExists(env); err != nil {
+		return nil, err
+	}
+	return []Event{&ContactsSet{SupervisionPhone: c.SupervisionPhone}}, nil
 }
 
 func (*CommunityRegistered) EventType() string { return EvCommunityRegistered }

@@ -21,6 +21,7 @@ const (
 	EvOfficerAppointed     = "community.officer_appointed"
 	EvOfficerRemoved       = "community.officer_removed"
 	EvRuleSetAdopted       = "community.rule_set_adopted"
+	EvContactsSet          = "community.contacts_set"
 	EvMatterRegistered     = "matter.registered"
 	EvMatterProposed       = "matter.proposed"
 	EvMatterConsulted      = "matter.consulted"
@@ -122,6 +123,8 @@ func DecodeEvent(typ string, schema int, data []byte) (Event, error) {
 		e = &TokenIssued{}
 	case EvTokenRevoked:
 		e = &TokenRevoked{}
+	case EvContactsSet:
+		e = &ContactsSet{}
 	case EvDisclosureDrafted:
 		e = &DisclosureDrafted{}
 	case EvDisclosureApproved:

@@ -38,6 +38,8 @@ type BoardView struct {
 	// were left).
 	Disclosures []DisclosureRow `json:"disclosures,omitempty"`
 	Questions   []QuestionRow   `json:"questions,omitempty"`
+	// SupervisionPhone is the 监督电话 (community.set_contacts).
+	SupervisionPhone string `json:"supervision_phone,omitempty"`
 }
 
 // DisclosureRow is one disclosure item with all its versions.
@@ -172,8 +174,10 @@ type boardState struct {
 	County    string           `json:"county"`
 	Seqs      []uint64         `json:"seqs"`
 	RuleSets  []domain.RuleSet `json:"rule_sets,omitempty"`
-	matters   map[string]*matterState
-	order     []string
+	// SupervisionPhone is the community's 监督电话.
+	SupervisionPhone string `json:"supervision_phone,omitempty"`
+	matters          map[string]*matterState
+	order            []string
 	// Disclosure items and questions, with the order first seen.
 	disclosures     map[string]*disclosureState
 	disclosureOrder []string
@@ -214,6 +218,9 @@ func (cs *boardState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 		}
 		if r, ok := ev.(*domain.RuleSetAdopted); ok {
 			cs.RuleSets = append(cs.RuleSets, r.RuleSet)
+		}
+		if r, ok := ev.(*domain.ContactsSet); ok {
+			cs.SupervisionPhone = r.SupervisionPhone
 		}
 		cs.Seqs = append(cs.Seqs, e.Seq)
 		return []DocKey{{docCommunity, ""}}, nil
@@ -325,7 +332,8 @@ func (b BoardOn) Board(ctx context.Context, community string) (BoardView, error)
 			return fmt.Errorf("community %s: %w", community, ErrNotFound)
 		}
 		v = BoardView{Community: community, Name: cs.Name, Kind: cs.Kind, Town: cs.Town, County: cs.County,
-			AsOfSeq: pos.Seq, AsOf: pos.Time, Seqs: slices.Clone(cs.Seqs), RuleSets: slices.Clone(cs.RuleSets), Matters: make([]MatterRow, 0, len(cs.order))}
+			AsOfSeq: pos.Seq, AsOf: pos.Time, Seqs: slices.Clone(cs.Seqs), RuleSets: slices.Clone(cs.RuleSets), Matters: make([]MatterRow, 0, len(cs.order)),
+			SupervisionPhone: cs.SupervisionPhone}
 		for _, id := range cs.order {
 			v.Matters = append(v.Matters, row(cs.matters[id]))
 		}
