@@ -54,10 +54,11 @@ type Finance interface {
 }
 
 // FinanceModel is the finance read model. Version 2 follows charts by
-// year, sub-accounts, opening balances and the change of chart.
+// year, sub-accounts, opening balances and the change of chart; version 3
+// keeps the date each budget was adopted.
 var FinanceModel = Model{
 	Name:    "finance",
-	Version: 2,
+	Version: 3,
 	Wants: func(e Event) bool {
 		return e.AggregateType == domain.AggregateBooks || e.AggregateType == domain.AggregateBudget
 	},
@@ -151,6 +152,8 @@ type budgetRec struct {
 	Lines      []domain.BudgetLine `json:"lines"`
 	Resolution string              `json:"resolution"`
 	Seqs       []uint64            `json:"seqs"`
+	// Adopted is the effective date of the budget's adoption.
+	Adopted domain.Date `json:"adopted"`
 }
 
 type fundsRec struct {
@@ -278,6 +281,7 @@ func (s *finState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 		return []DocKey{{docClosing, strconv.Itoa(ev.Year)}}, nil
 	case *domain.BudgetAdopted:
 		s.budget(year()).set(ev.Lines, ev.Resolution, e.Seq)
+		s.budget(year()).Adopted = date
 		return []DocKey{{docBudget, e.AggregateID}}, nil
 	case *domain.BudgetAdjusted:
 		s.budget(year()).set(ev.Lines, ev.Resolution, e.Seq)

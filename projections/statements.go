@@ -618,13 +618,15 @@ func operatingAccounts(form *domain.StatementForm) map[string]bool {
 
 // BudgetExecution is budget execution (预算执行) per line for a year.
 type BudgetExecution struct {
-	Community  string           `json:"community"`
-	Year       int              `json:"year"`
-	Resolution string           `json:"resolution"`
-	Lines      []BudgetExecLine `json:"lines"`
-	Total      BudgetExecLine   `json:"total"`
-	AsOfSeq    uint64           `json:"as_of_seq"`
-	AsOf       time.Time        `json:"as_of"`
+	Community  string `json:"community"`
+	Year       int    `json:"year"`
+	Resolution string `json:"resolution"`
+	// Adopted is the date the budget was adopted.
+	Adopted domain.Date      `json:"adopted"`
+	Lines   []BudgetExecLine `json:"lines"`
+	Total   BudgetExecLine   `json:"total"`
+	AsOfSeq uint64           `json:"as_of_seq"`
+	AsOf    time.Time        `json:"as_of"`
 }
 
 // BudgetExecLine is one budget line's execution. Percent is spent/budget in
@@ -649,7 +651,7 @@ func (f FinanceOn) BudgetExecution(ctx context.Context, community string, year i
 		if b == nil {
 			return fmt.Errorf("budget %d: %w", year, ErrNotFound)
 		}
-		be = BudgetExecution{Community: community, Year: year, Resolution: b.Resolution, AsOfSeq: pos.Seq, AsOf: pos.Time}
+		be = BudgetExecution{Community: community, Year: year, Resolution: b.Resolution, Adopted: b.Adopted, AsOfSeq: pos.Seq, AsOf: pos.Time}
 		vs := views{}
 		idx := map[string]int{}
 		for i, l := range b.Lines {

@@ -390,3 +390,71 @@ func sameFigures(a, b domain.DisclosureContent) bool {
 	}
 	return true
 }
+
+// Years is what Obligations needs of the finance read model beyond Books.
+type Years interface {
+	Years(ctx context.Context, community string) ([]int, error)
+}
+
+// Obligations lists what the community's catalogue required up to today
+// (a civil date in Asia/Shanghai) and what was done about it, from the
+// board (matters, disclosures, rule sets) and the books (when they began,
+// each year's budget).
+func Obligations(ctx context.Context, b Books, y Years, v projections.BoardView, today domain.Date) ([]domain.Obligation, error) {
+	comm := &domain.Community{RuleSets: v.RuleSets}
+	in := domain.ObligationInput{
+		Today:   today,
+		RulesAt: func(d domain.Date) domain.DisclosureRules { return comm.RuleSetAt(d).DisclosureRules() },
+		Budgets: map[int]domain.Date{},
+	}
+	published := map[string]domain.Date{}
+	for _, d := range v.Disclosures {
+		published[d.Item] = d.Disclosure().FirstPublished()
+	}
+	in.Published = func(item string) domain.Date { return published[item] }
+	years, err := y.Years(ctx, v.Community)
+	if err != nil && !errors.Is(err, projections.ErrNotFound) {
+		return nil, err
+	}
+	slices.Sort(years)
+	for _, year := range years {
+		if be, err := b.BudgetExecution(ctx, v.Community, year); err == nil && !be.Adopted.IsZero() {
+			in.Budgets[year] = be.Adopted
+		}
+	}
+	// The books begin with the first month of their first year that holds
+	// a voucher.
+first:
+	for _, year := range years {
+		for m := 1; m <= 12; m++ {
+			vl, err := b.Vouchers(ctx, v.Community, fmt.Sprintf("%04d-%02d", year, m))
+			if err != nil {
+				continue
+			}
+			if len(vl.Vouchers) > 0 {
+				in.FinanceFrom = domain.Date{Year: year, Month: time.Month(m), Day: 1}
+				break first
+			}
+		}
+	}
+	for _, m := range v.Matters {
+		om := domain.ObligationMatter{ID: m.ID, Title: m.Title}
+		for _, d := range m.Dates {
+			switch d.Stage {
+			case domain.StageResolved:
+				// A new vote after a failed one starts the deadline again.
+				om.Resolved, om.ResolutionDisclosed = d.Date, domain.Date{}
+			case domain.StageResolutionDisclosed:
+				om.ResolutionDisclosed = d.Date
+			case domain.StageImplementing:
+				if om.FirstReport.IsZero() {
+					om.FirstReport = d.Date
+				}
+			case domain.StageResultDisclosed:
+				om.ResultDisclosed = d.Date
+			}
+		}
+		in.Matters = append(in.Matters, om)
+	}
+	return domain.Obligations(in), nil
+}
