@@ -119,7 +119,7 @@ func cacheablePattern(p string) bool {
 		return true
 	case strings.HasPrefix(p, "GET /c/{community}"):
 		return !strings.Contains(p, "/desk")
-	case p == "GET /api/v1/communities/{community}/board",
+	case p == "GET /api/v1/communities/{community}/board", p == "GET /api/v1/communities/{community}/disclosures",
 		strings.HasPrefix(p, "GET /api/v1/communities/{community}/finance/"):
 		return true
 	}

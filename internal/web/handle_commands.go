@@ -237,7 +237,7 @@ func (s *Server) townOf(community string) string {
 // community (the command service checks each command).
 func (s *Server) mayWrite(a domain.Actor, community string) bool {
 	town := s.townOf(community)
-	for _, r := range []domain.AccessRole{domain.AccessClerk, domain.AccessAccountant, domain.AccessAdministrator} {
+	for _, r := range []domain.AccessRole{domain.AccessClerk, domain.AccessAccountant, domain.AccessSupervisor, domain.AccessAdministrator} {
 		if a.Has(r, community, town) {
 			return true
 		}
@@ -254,6 +254,15 @@ func recordsOnly(w http.ResponseWriter, cmds []command.Command) bool {
 		if slices.Contains(domain.AccessCommandTypes(), c.Type) {
 			p := badRequest("access_command", fmt.Sprintf("%s is sent through /api/v1/accounts or /api/v1/tokens, not the commands endpoint; nothing was recorded.", c.Type),
 				"账户和令牌指令须通过 /api/v1/accounts 或 /api/v1/tokens 提交，不能用指令接口提交。未记录任何内容。",
+				domain.FieldError{Field: "type", Reason: "not accepted here", ReasonZH: "此处不接受"})
+			idx := i
+			p.CommandIndex, p.CommandType = &idx, c.Type
+			writeProblem(w, p)
+			return false
+		}
+		if slices.Contains(generatedCommands, c.Type) {
+			p := badRequest("generated_command", fmt.Sprintf("%s is sent through /api/v1/communities/{community}/disclosures/{item}/draft or /publish: the server drafts a disclosure's content from the books and checks it before publishing; nothing was recorded.", c.Type),
+				"公开草稿由系统根据账目生成，公开前由系统核对，须通过 /api/v1/communities/{社区}/disclosures/{事项}/draft 或 /publish 提交，不能用指令接口提交。未记录任何内容。",
 				domain.FieldError{Field: "type", Reason: "not accepted here", ReasonZH: "此处不接受"})
 			idx := i
 			p.CommandIndex, p.CommandType = &idx, c.Type

@@ -28,6 +28,9 @@ type matterPage struct {
 	// for the verify page.
 	Seqs       []seqLine
 	Checkpoint *checkpointPanel
+	// Subject and Back name what the verify page checks and link it; a
+	// matter's are its title and page.
+	Subject, Back string
 }
 
 // matterStep is one recorded stage: its date, who recorded it, when it was
@@ -86,7 +89,7 @@ func (s *Server) serveMatter(w http.ResponseWriter, r *http.Request, tmpl string
 
 // newMatterPage lays out a matter's stages in the order they were recorded.
 func newMatterPage(lang string, v projections.BoardView, m projections.MatterRow) matterPage {
-	p := matterPage{Community: v.Community, Name: v.Name, M: m}
+	p := matterPage{Community: v.Community, Name: v.Name, M: m, Subject: m.Title, Back: "/c/" + v.Community + "/matters/" + m.ID}
 	c := &domain.Community{RuleSets: v.RuleSets}
 	// The board keeps the latest review, the latest vote and the earlier
 	// failed votes; a stage reached again (a new vote) is listed each time.

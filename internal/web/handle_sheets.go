@@ -10,6 +10,7 @@ import (
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/internal/disclose"
+	"github.com/gongkai/gongkai/projections"
 )
 
 // Printable 公示 sheets: a page laid out for one sheet of paper (A3 or A4,
@@ -20,10 +21,6 @@ import (
 //
 // The 公示期 starts on the day the sheet is printed (Beijing time), so a
 // sheet is never kept by the page cache: it is rendered as no-store.
-
-// sheetDays is the default length of a 公示期, the day of printing
-// included.
-const sheetDays = 7
 
 // sheetCommon is what every sheet prints around its tables.
 type sheetCommon struct {
@@ -38,6 +35,8 @@ type sheetCommon struct {
 	// else relative and without QR.
 	Link string
 	QR   template.URL
+	// Phone is the community's 监督电话 ("" prints a blank to fill in).
+	Phone string
 }
 
 // sheetMonth is one month of a finance sheet.
@@ -89,12 +88,13 @@ func sheetPaper(r *http.Request) (string, *Problem) {
 	return "", &p
 }
 
-// sheetCommon fills the 公示期 and the QR code of a sheet that links path.
-func (s *Server) sheetCommon(community, name, paper, path string) sheetCommon {
+// sheetCommon fills the 公示期 (from today, as long as the rule set in
+// force requires), the 监督电话 and the QR code of a sheet that links path.
+func (s *Server) sheetCommon(v projections.BoardView, paper, path string) sheetCommon {
 	today := domain.DateOf(s.Now())
-	end := time.Date(today.Year, today.Month, today.Day+sheetDays-1, 0, 0, 0, 0, time.UTC)
-	c := sheetCommon{Community: community, Name: name, Paper: paper, From: today,
-		To: domain.Date{Year: end.Year(), Month: end.Month(), Day: end.Day()}, Link: s.PublicURL + path}
+	days := (&domain.Community{RuleSets: v.RuleSets}).RuleSetAt(today).DisclosureRules().PostingDays
+	c := sheetCommon{Community: v.Community, Name: v.Name, Paper: paper, From: today,
+		To: today.AddDays(days - 1), Link: s.PublicURL + path, Phone: v.SupervisionPhone}
 	// Only the configured public URL makes an absolute link: the request's
 	// Host header is the client's to choose.
 	if s.PublicURL != "" {
@@ -133,7 +133,7 @@ func (s *Server) handleFinanceSheet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sheet := financeSheet{
-		sheetCommon: s.sheetCommon(v.Community, v.Name, paper, "/c/"+v.Community+"/finance/payments?quarter="+url.QueryEscape(period)),
+		sheetCommon: s.sheetCommon(v, paper, "/c/"+v.Community+"/finance/payments?quarter="+url.QueryEscape(period)),
 		Quarter:     period,
 	}
 	sheet.Title = fmt.Sprintf("%s%d年第%d季度财务收支公示", v.Name, year, n)
@@ -172,7 +172,7 @@ func (s *Server) handleBoardSheet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sheet := boardSheet{sheetCommon: s.sheetCommon(v.Community, v.Name, paper, fmt.Sprintf("/c/%s?year=%d", v.Community, year)), Year: year}
+	sheet := boardSheet{sheetCommon: s.sheetCommon(v, paper, fmt.Sprintf("/c/%s?year=%d", v.Community, year)), Year: year}
 	sheet.Title = fmt.Sprintf("%s%d年事项公示", v.Name, year)
 	sheet.Period = fmt.Sprintf("%d年1月1日至%d年12月31日", year, year)
 	for _, l := range boardLines(v.Matters) {

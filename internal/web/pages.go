@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/gongkai/gongkai/domain"
@@ -14,12 +15,17 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
+var numericCell = regexp.MustCompile(`^-?[0-9][0-9,]*(\.[0-9]+)?%?$`)
+
 var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"t":       translate,
 	"stage":   stageName,
 	"yuan":    func(f domain.Fen) string { return f.String() },
 	"capital": func(f domain.Fen) string { return f.Capital() },
 	"pctbp":   func(bp int64) string { return fmt.Sprintf("%d.%02d%%", bp/100, bp%100) },
+	// numeric reports whether a table cell is an amount or a percentage,
+	// to align it right.
+	"numeric": func(s string) bool { return numericCell.MatchString(s) },
 	"source": func(lang, s string) string {
 		if lang == "en" || domain.SourceZH(s) == "" {
 			if s == "unassigned" && lang != "en" {
