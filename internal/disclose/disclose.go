@@ -252,7 +252,8 @@ func (g Generator) Content(ctx context.Context, community string, it domain.Disc
 	return c, err
 }
 
-func yuan(f domain.Fen) string { return Yuan(f) }
+// yuan writes an amount in a table as the pages and sheets write it.
+func yuan(f domain.Fen) string { return f.String() }
 
 // Yuan writes an amount as on the pages: "6,800.00".
 func Yuan(f domain.Fen) string {

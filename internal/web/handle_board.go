@@ -55,6 +55,15 @@ func (s *Server) handleBoardPage(w http.ResponseWriter, r *http.Request) {
 			page.Lines = append(page.Lines, l)
 		}
 	}
+	dv, err := s.disclosuresView(r, v)
+	if err != nil {
+		s.pageProblem(w, r, err)
+		return
+	}
+	page.Overdue, page.Published = len(dv.Overdue), dv.Published
+	if len(page.Published) > 3 {
+		page.Published = page.Published[:3]
+	}
 	s.render(w, r, http.StatusOK, "board.html", page)
 }
 
@@ -75,6 +84,10 @@ type boardPage struct {
 	Fallback int
 	// Lines are the year's matters, newest first.
 	Lines []boardLine
+	// Overdue counts the disclosures the catalogue required that are late;
+	// Published are the latest published items.
+	Overdue   int
+	Published []publicDisclosure
 }
 
 // boardLine is one matter as a line of the board: Date is the date of its
