@@ -478,7 +478,7 @@ func TestNoQuorumThenBack(t *testing.T) {
 // already counts every demo event in the stream.
 func TestReadyOnlyAfterDemo(t *testing.T) {
 	srv := apptest.Launch(t, app.Config{DataDir: t.TempDir(), Demo: true})
-	want := uint64(len(demo.Commands())) + 1 // and the writer key's registration
+	want := uint64(demo.Events()) + 1 // and the writer key's registration
 	sawLoading := false
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

@@ -27,6 +27,7 @@ import (
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/command"
 	"github.com/gongkai/gongkai/internal/demo"
+	"github.com/gongkai/gongkai/internal/disclose"
 	"github.com/gongkai/gongkai/internal/guard"
 	"github.com/gongkai/gongkai/internal/projector"
 	"github.com/gongkai/gongkai/internal/transparency"
@@ -322,6 +323,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 				}
 			}
 			if err := demo.Load(ctx, svc); err != nil {
+				return err
+			}
+			head := func(ctx context.Context) (uint64, error) { return store.LastSeq(ctx) }
+			if err := demo.LoadDisclosures(ctx, svc, disclose.Generator{Books: projections.FinanceOn{Backend: financeB}, Head: head, Wait: time.Minute}); err != nil {
 				return err
 			}
 			log.Info("demo community loaded", "community", demo.Community)

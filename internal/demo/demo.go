@@ -35,6 +35,8 @@ func Commands() []command.Command {
 		{"community.appoint_officer", Community, "2023-01-05", map[string]string{"person_id": "p-li", "name": "李娜", "role": "clerk"}},
 		{"community.appoint_officer", Community, "2023-01-05", map[string]string{"person_id": "p-zhao", "name": "赵敏", "role": "accountant"}},
 		{"community.appoint_officer", Community, "2023-01-05", map[string]string{"person_id": "p-chen", "name": "陈刚", "role": "cashier"}},
+		{"community.appoint_officer", Community, "2023-01-05", map[string]string{"person_id": "p-sun", "name": "孙卫东", "role": "supervisor"}},
+		{"community.set_contacts", Community, "2023-01-05", map[string]string{"supervision_phone": "0906-2123456"}},
 
 		// Passed and carried out: the office building.
 		{"matter.register", "m-2024-01", "2024-02-20", map[string]string{"title": "接收原水管所二层办公楼（320平方米）作为社区办公场所", "category": "资产", "description": "镇党委、政府将原水管所一栋320平方米的二层办公楼划归文化路社区，作为社区办公和服务场所。"}},
@@ -109,7 +111,7 @@ func Commands() []command.Command {
 // Load records the demo as one atomic batch. It is idempotent: loading it
 // twice records it once.
 func Load(ctx context.Context, svc *command.Service) error {
-	_, err := svc.Execute(ctx, command.Request{Community: Community, IdempotencyKey: "demo-wenhualu-v2", Actor: domain.Actor{ID: "demo", Name: "示例数据", Root: true}, Commands: Commands()})
+	_, err := svc.Execute(ctx, command.Request{Community: Community, IdempotencyKey: "demo-wenhualu-v3", Actor: domain.Actor{ID: "demo", Name: "示例数据", Root: true}, Commands: Commands()})
 	if err != nil {
 		return fmt.Errorf("load demo: %w", err)
 	}

@@ -52,7 +52,7 @@ func browse(t *testing.T, bin, url string, mode ...string) []byte {
 func TestPagesInBrowser(t *testing.T) {
 	bin := chromium(t)
 	s := apptest.Start(t, app.Config{Demo: true, CheckpointEvery: 100 * time.Millisecond, PublicURL: "https://ledger.example.org"})
-	waitSeq(t, s, "/api/v1/communities/"+demo.Community+"/board", uint64(len(demo.Commands())))
+	waitSeq(t, s, "/api/v1/communities/"+demo.Community+"/board", uint64(demo.Events()))
 	for deadline := time.Now().Add(15 * time.Second); ; {
 		if apptest.Do(t, "GET", s.URL+"/api/v1/log/checkpoint", nil, nil).Status == 200 {
 			break

@@ -486,7 +486,7 @@ func TestDemoStatements(t *testing.T) {
 // read model has applied its last command, the close of 2025.
 func stmtWaitForDemo(t *testing.T, s *apptest.Server, base string) {
 	t.Helper()
-	want := uint64(len(demo.Commands()))
+	want := uint64(demo.Events())
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		r := apptest.Do(t, "GET", s.URL+"/api/v1/communities/"+demo.Community+"/board", nil, nil)

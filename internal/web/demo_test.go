@@ -18,7 +18,7 @@ func TestDemo(t *testing.T) {
 	s := apptest.StartOn(t, app.Config{DataDir: dir, Demo: true})
 	// The demo is one atomic batch, loaded after start: wait until the
 	// board has applied all of it.
-	want := uint64(len(demo.Commands()))
+	want := uint64(demo.Events())
 	var board map[string]any
 	for range 500 {
 		r := apptest.Do(t, "GET", s.URL+"/api/v1/communities/"+demo.Community+"/board", nil, nil)

@@ -37,7 +37,7 @@ func startGoldenDemo(t *testing.T) *apptest.Server {
 		Now:   func() time.Time { return goldenNow },
 		NewID: func() string { return fmt.Sprintf("00000000-0000-7000-8000-%012d", n.Add(1)) },
 	})
-	want := uint64(len(demo.Commands()))
+	want := uint64(demo.Events())
 	waitSeq(t, s, "/api/v1/communities/"+demo.Community+"/board", want)
 	// The books are a read model of their own, fed one event at a time:
 	// wait until they too have applied the last event of the demo.

@@ -32,7 +32,7 @@ func startSheetDemo(t *testing.T, publicURL string, now time.Time) *apptest.Serv
 		Now:   func() time.Time { return now },
 		NewID: func() string { return fmt.Sprintf("00000000-0000-7000-8000-%012d", n.Add(1)) },
 	})
-	waitSeq(t, s, "/api/v1/communities/"+demo.Community+"/board", uint64(len(demo.Commands())))
+	waitSeq(t, s, "/api/v1/communities/"+demo.Community+"/board", uint64(demo.Events()))
 	waitSeq(t, s, "/api/v1/communities/"+demo.Community+"/finance/summary?year=2025", s.LastSeq(t))
 	return s
 }
@@ -59,7 +59,7 @@ func totals(t *testing.T, re *regexp.Regexp, page string) map[string][2]string {
 
 // The quarterly finance sheet prints, by month and for the quarter, the
 // income and expense that 收支明细 lists for the same period, with 大写,
-// the 公示期 from today in Beijing time, a blank 监督电话, space for
+// the 公示期 from today in Beijing time, the recorded 监督电话, space for
 // signatures and a seal, and a QR code of the quarter's 收支明细 page.
 func TestFinanceSheet(t *testing.T) {
 	s := startSheetDemo(t, sheetPublicURL, goldenNow)
@@ -67,7 +67,7 @@ func TestFinanceSheet(t *testing.T) {
 	sheet := get(t, s, c+"/finance/sheet?quarter=2025-Q2&paper=a3")
 	for _, w := range []string{"文化路社区2025年第2季度财务收支公示", "2025年4月1日至2025年6月30日",
 		"@page { size: A3 portrait; margin: 15mm }", "公示期：2026年11月26日至2026年12月2日",
-		"监督电话：________", "村务监督委员会审核意见", "签字", "盖章处", "按预算项目和资金来源"} {
+		"监督电话：0906-2123456", "村务监督委员会审核意见", "签字", "盖章处", "按预算项目和资金来源"} {
 		if !strings.Contains(sheet, w) {
 			t.Errorf("the finance sheet lacks %q", w)
 		}
@@ -140,7 +140,7 @@ func TestBoardSheet(t *testing.T) {
 	sheet := get(t, s, c+"/sheet?year=2025&paper=a4")
 	board := get(t, s, c+"?year=2025")
 	for _, w := range []string{"文化路社区2025年事项公示", "@page { size: A4 portrait; margin: 15mm }",
-		"公示期：2026年11月26日至2026年12月2日", "监督电话：________", "村务监督委员会审核意见", "盖章处"} {
+		"公示期：2026年11月26日至2026年12月2日", "监督电话：0906-2123456", "村务监督委员会审核意见", "盖章处"} {
 		if !strings.Contains(sheet, w) {
 			t.Errorf("the board sheet lacks %q", w)
 		}
