@@ -98,9 +98,9 @@ type disclosuresView struct {
 	Published []publicDisclosure `json:"published"`
 	// Overdue are the obligations unmet after their due date; Upcoming
 	// those not yet due; Done those met (Late when after the due date).
-	Overdue  []obligationLine `json:"overdue"`
-	Upcoming []obligationLine `json:"upcoming"`
-	Done     []obligationLine `json:"done"`
+	Overdue  []obligationLine       `json:"overdue"`
+	Upcoming []obligationLine       `json:"upcoming"`
+	Done     []obligationLine       `json:"done"`
 	Rules    domain.DisclosureRules `json:"rules"`
 }
 
@@ -356,7 +356,7 @@ func (s *Server) disclosureFail(w http.ResponseWriter, r *http.Request, typ stri
 	switch {
 	case errors.As(err, &stale):
 		writeProblem(w, Problem{Status: http.StatusConflict, Title: "Draft out of date", TitleZH: "草稿已过时", Code: "draft_stale",
-			Detail: fmt.Sprintf("The books changed in this period after version %d was drafted: draft it again and have it reviewed; nothing was recorded.", stale.Version),
+			Detail:   fmt.Sprintf("The books changed in this period after version %d was drafted: draft it again and have it reviewed; nothing was recorded.", stale.Version),
 			DetailZH: fmt.Sprintf("第%d版草稿生成后，本期账目有变动：请重新生成草稿并送监督委员会审核。未记录任何内容。", stale.Version)})
 	case errors.Is(err, disclose.ErrBehind):
 		writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Title: "Try again", TitleZH: "请稍后重试", Code: "read_model_behind",
