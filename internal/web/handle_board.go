@@ -128,7 +128,9 @@ func boardLines(ms []projections.MatterRow) []boardLine {
 
 // actorNames maps every actor id the log may name to a name for a page.
 func (s *Server) actorNames() map[string]string {
-	names := map[string]string{"admin": "管理员", "demo": "示例数据"}
+	// The demo's actors (internal/demo: its loader and its reviewer) and
+	// a resident asking from a public page.
+	names := map[string]string{"admin": "管理员", "demo": "示例数据", "demo-jiandu": "示例监督委员会", domain.PublicActor: "居民"}
 	if s.Access == nil {
 		return names
 	}
