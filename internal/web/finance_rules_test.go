@@ -116,7 +116,13 @@ func mustCommands(t *testing.T, s *apptest.Server, key string, cmds ...string) {
 // 2,000.00 left.
 func setupBooks(t *testing.T) *apptest.Server {
 	t.Helper()
-	s := setup(t, app.Config{})
+	return setupBooksWith(t, app.Config{})
+}
+
+// setupBooksWith is setupBooks on a server of cfg.
+func setupBooksWith(t *testing.T, cfg app.Config) *apptest.Server {
+	t.Helper()
+	s := setup(t, cfg)
 	mustCommands(t, s, "matter-pass", matterSteps("m-pass", votesPassJSON)...)
 	mustCommands(t, s, "matter-fail", matterSteps("m-fail", votesFailJSON)...)
 	mustCommands(t, s, "matter-road", amountMatterSteps("m-road", "20000.00", "2025-01-07")...)
