@@ -87,7 +87,9 @@ func ParseDisclosureItem(id string) (DisclosureItem, error) {
 			`an item: "finance-2025-Q2", "finance-2025-06", "budget-2025", "budget_execution-2025" or "special-<id>"`,
 			`公开事项编号：如 "finance-2025-Q2"、"finance-2025-06"、"budget-2025"、"budget_execution-2025" 或 "special-编号"`}}}
 	}
-	if it.Year != 0 && (it.Year < 1949 || it.Year > 9999) {
+	// A special item has no year; every other item's year is checked, year
+	// 0000 included.
+	if it.Kind != DisclosureSpecial && (it.Year < 1949 || it.Year > 9999) {
 		return it, &ValidationError{Fields: []FieldError{{"aggregate_id", "year out of range", "年份超出范围"}}}
 	}
 	return it, nil
