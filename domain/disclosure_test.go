@@ -205,6 +205,18 @@ func TestDisclosureDecide(t *testing.T) {
 			when: cmd{"2025-05-10", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule already_published"},
 		{name: "a published item corrected", given: []cmd{draftQ1, approveQ1, publishQ1}, when: correctQ1,
 			want: []domain.Event{&domain.DisclosureDrafted{Version: 2, Content: content, Reason: "办公费金额有误", DraftedBy: clerk}}},
+		// A new version is dated on or after the last step of the one
+		// before: a correction before the publication it corrects would
+		// be posted before it and yet supersede it.
+		{name: "a correction dated before the publication", given: []cmd{draftQ1, approveQ1, publishQ1},
+			when: cmd{"2025-04-05", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `,"reason":"办公费金额有误"}`}, wantErr: "rule date_before_previous_stage"},
+		{name: "a correction on the day of the publication", given: []cmd{draftQ1, approveQ1, publishQ1},
+			when: cmd{"2025-04-06", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `,"reason":"办公费金额有误"}`},
+			want: []domain.Event{&domain.DisclosureDrafted{Version: 2, Content: content, Reason: "办公费金额有误", DraftedBy: clerk}}},
+		{name: "a new draft dated before the return", given: []cmd{draftQ1, returnQ1},
+			when: cmd{"2025-04-04", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule date_before_previous_stage"},
+		{name: "a new draft dated before the draft it replaces", given: []cmd{draftQ1},
+			when: cmd{"2025-04-01", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule date_before_previous_stage"},
 		{name: "a reason on a draft never published", given: []cmd{draftQ1}, when: correctQ1, wantErr: "rule nothing_to_correct"},
 		{name: "a reason on a first draft", when: correctQ1, wantErr: "rule nothing_to_correct"},
 		{name: "a returned draft drafted again", given: []cmd{draftQ1, returnQ1},

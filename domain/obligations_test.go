@@ -37,6 +37,13 @@ func monthly() domain.RuleSet {
 	return rs
 }
 
+// monthlyFrom is monthly() in force from another date.
+func monthlyFrom(d domain.Date) domain.RuleSet {
+	rs := monthly()
+	rs.EffectiveFrom = d
+	return rs
+}
+
 // resolutionIn3 is a rule set from 2025-03-02 under which a resolution is
 // disclosed within 3 days (the default is 5).
 func resolutionIn3() domain.RuleSet {
@@ -121,6 +128,13 @@ func TestObligations(t *testing.T) {
 				{Item: "finance-2025-08", Title: "2025年8月财务收支公开", Due: date("2025-09-10"), Done: date("2025-09-05")},
 				{Item: "finance-2025-09", Title: "2025年9月财务收支公开", Due: date("2025-10-10")},
 			}},
+
+		// Monthly from 2025-08-01, in the middle of Q3: on 2025-09-15 Q3
+		// has not ended, but August has (08-31, due 08-31 + 10 = 09-10),
+		// and must be listed, overdue.
+		{name: "monthly from the middle of a quarter", in: domain.ObligationInput{Today: date("2025-09-15"),
+			RulesAt: rulesOf(t, registered, &domain.RuleSetAdopted{RuleSet: monthlyFrom(date("2025-08-01"))}), FinanceFrom: date("2025-07-01")},
+			want: []domain.Obligation{{Item: "finance-2025-08", Title: "2025年8月财务收支公开", Due: date("2025-09-10")}}},
 
 		// A budget adopted 2025-01-05 is due 01-20 (15 days); its
 		// execution is due 31 days after 2025-12-31, 2026-01-31, and
