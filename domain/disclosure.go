@@ -246,6 +246,18 @@ type DisclosureVersion struct {
 	SupersededBy int `json:"superseded_by,omitempty"`
 }
 
+// lastDate returns the date of the version's last step: its publication,
+// review or draft.
+func (v *DisclosureVersion) lastDate() Date {
+	last := v.DraftedOn
+	for _, d := range []Date{v.ReviewedOn, v.PostedOn} {
+		if d.After(last) {
+			last = d
+		}
+	}
+	return last
+}
+
 // Latest returns the latest version, or nil.
 func (d *Disclosure) Latest() *DisclosureVersion {
 	if d == nil || len(d.Versions) == 0 {
@@ -493,6 +505,12 @@ func (c *DraftDisclosure) Decide(env Env) ([]Event, error) {
 	version := 1
 	if v := d.Latest(); v != nil {
 		version = v.Version + 1
+		// A new version follows the last step of the one before: a
+		// correction dated before the publication it corrects would be
+		// posted before it and yet supersede it.
+		if err := checkDate(env, v.lastDate()); err != nil {
+			return nil, err
+		}
 	}
 	if d.Published() != nil && c.Reason == "" {
 		return nil, &RuleError{Code: "already_published", Field: "data.reason",
