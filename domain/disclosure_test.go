@@ -578,3 +578,38 @@ func TestDisclosureEventsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestDisclosureClone: Clone is a deep copy, down to the cells of the
+// content's tables and its totals, so that a copy handed to a reader
+// cannot change the state it was taken from.
+func TestDisclosureClone(t *testing.T) {
+	l := newDisclosureLog(t, q1Item, withCatalogue())
+	l.do(draftQ1, approveQ1, publishQ1)
+	orig := l.disclosure()
+	c := orig.Clone()
+	c.Versions[0].Content.Tables[0].Rows[0][0] = "改"
+	c.Versions[0].Content.Tables[0].Columns[0] = "改"
+	c.Versions[0].Content.Tables[0].Rows = append(c.Versions[0].Content.Tables[0].Rows[:1], []string{"多"})
+	c.Versions[0].Content.Totals[0].Amount = 1
+	c.Versions[0].Channels[0] = "改"
+	c.Versions[0].Status = domain.StatusReplaced
+	if got := orig.Versions[0].Content.Tables[0].Rows; !reflect.DeepEqual(got, [][]string{{"办公费", "1260.00"}, {"租金收入", "3500.00"}}) {
+		t.Errorf("changing a clone's rows changed the original's to %q", got)
+	}
+	if got := orig.Versions[0].Content.Tables[0].Columns[0]; got != "科目" {
+		t.Errorf("changing a clone's column changed the original's to %q", got)
+	}
+	if got := orig.Versions[0].Content.Totals[0].Amount; got != 3500_00 {
+		t.Errorf("changing a clone's total changed the original's to %v", got)
+	}
+	if got := orig.Versions[0].Channels[0]; got != "公开栏" {
+		t.Errorf("changing a clone's channel changed the original's to %q", got)
+	}
+	if orig.Versions[0].Status != domain.StatusPublished {
+		t.Errorf("changing a clone's status changed the original's to %q", orig.Versions[0].Status)
+	}
+	var none *domain.Disclosure
+	if none.Clone() != nil {
+		t.Errorf("(*Disclosure)(nil).Clone() != nil")
+	}
+}
