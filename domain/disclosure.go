@@ -301,7 +301,18 @@ func (d *Disclosure) Clone() *Disclosure {
 	c := *d
 	c.Versions = slices.Clone(d.Versions)
 	for i := range c.Versions {
-		c.Versions[i].Channels = slices.Clone(c.Versions[i].Channels)
+		v := &c.Versions[i]
+		v.Channels = slices.Clone(v.Channels)
+		v.Content.Totals = slices.Clone(v.Content.Totals)
+		v.Content.Tables = slices.Clone(v.Content.Tables)
+		for j := range v.Content.Tables {
+			t := &v.Content.Tables[j]
+			t.Columns = slices.Clone(t.Columns)
+			t.Rows = slices.Clone(t.Rows)
+			for k := range t.Rows {
+				t.Rows[k] = slices.Clone(t.Rows[k])
+			}
+		}
 	}
 	return &c
 }
