@@ -172,6 +172,24 @@ func runDisclosures(t *testing.T, newBackend NewBackend) {
 		apply(t, b, evs, len(evs))
 		compare(t, "after redelivery", want, boardJSON(t, b))
 	})
+	// A board is the reader's copy: changing it changes no later answer.
+	t.Run("ReadersCannotChangeTheState", func(t *testing.T) {
+		b := newBackend(t, projections.BoardModel)
+		apply(t, b, evs, len(evs))
+		v, err := projections.BoardOn{Backend: b}.Board(context.Background(), Community)
+		if err != nil {
+			t.Fatalf("Board: %v", err)
+		}
+		v1 := &v.Disclosures[0].Versions[0]
+		v1.Content.Tables[0].Rows[0][0] = "改"
+		v1.Content.Tables[0].Columns[0] = "改"
+		v1.Content.Totals[0].Amount = 1
+		v1.Channels[0] = "改"
+		v1.SupersededBy = 0
+		v.Disclosures[0].Seqs[0] = 0
+		v.Questions[0].Seqs[0] = 0
+		compare(t, "after a reader changed its copy", want, boardJSON(t, b))
+	})
 	// Rebuilt from its documents, the state answers the same: the final
 	// documents loaded in the order first written, and every version of
 	// every document loaded in the order written.
