@@ -241,7 +241,13 @@ func TestDisclosureDecide(t *testing.T) {
 			want: []domain.Event{&domain.DisclosureDrafted{Version: 1, Content: content, DraftedBy: clerk}}},
 		{name: "month not begun", item: "finance-2025-08",
 			when: cmd{"2025-07-31", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule period_not_begun"},
-		{name: "budget year not begun", item: "budget_execution-2026",
+		// A budget is adopted before its year and due 15 days after its
+		// adoption (see TestObligations: the 2026 budget adopted
+		// 2025-12-20 is due 2026-01-04): it is disclosed before its year.
+		{name: "budget drafted before its year", item: "budget-2026",
+			when: cmd{"2025-12-21", clerk, domain.CmdDraftDisclosure, `{"content":{"title":"2026年度预算公开","tables":[],"as_of_seq":1}}`},
+			want: []domain.Event{&domain.DisclosureDrafted{Version: 1, Content: domain.DisclosureContent{Title: "2026年度预算公开", Tables: []domain.DisclosureTable{}, AsOfSeq: 1}, DraftedBy: clerk}}},
+		{name: "budget execution year not begun", item: "budget_execution-2026",
 			when: cmd{"2025-12-31", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule period_not_begun"},
 		{name: "draft dated in the future", when: cmd{"2026-07-01", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`},
 			wantErr: "rule date_in_future"},
