@@ -508,7 +508,8 @@ func (c *DraftDisclosure) Decide(env Env) ([]Event, error) {
 				ReasonZH: "该专项不在规则的公开目录中"}
 		}
 	}
-	if from, _ := it.Period(); !from.IsZero() && env.Date.Before(from) {
+	// A budget is adopted, and disclosed, before its year begins.
+	if from, _ := it.Period(); !from.IsZero() && it.Kind != DisclosureBudget && env.Date.Before(from) {
 		return nil, &RuleError{Code: "period_not_begun", Field: "effective_date",
 			Reason: "the period has not begun", ReasonZH: "公开期间尚未开始，不能生成草稿"}
 	}
