@@ -87,7 +87,9 @@ func ParseDisclosureItem(id string) (DisclosureItem, error) {
 			`an item: "finance-2025-Q2", "finance-2025-06", "budget-2025", "budget_execution-2025" or "special-<id>"`,
 			`公开事项编号：如 "finance-2025-Q2"、"finance-2025-06"、"budget-2025"、"budget_execution-2025" 或 "special-编号"`}}}
 	}
-	if it.Year != 0 && (it.Year < 1949 || it.Year > 9999) {
+	// A special item has no year; every other item's year is checked, year
+	// 0000 included.
+	if it.Kind != DisclosureSpecial && (it.Year < 1949 || it.Year > 9999) {
 		return it, &ValidationError{Fields: []FieldError{{"aggregate_id", "year out of range", "年份超出范围"}}}
 	}
 	return it, nil
@@ -244,6 +246,18 @@ type DisclosureVersion struct {
 	SupersededBy int `json:"superseded_by,omitempty"`
 }
 
+// lastDate returns the date of the version's last step: its publication,
+// review or draft.
+func (v *DisclosureVersion) lastDate() Date {
+	last := v.DraftedOn
+	for _, d := range []Date{v.ReviewedOn, v.PostedOn} {
+		if d.After(last) {
+			last = d
+		}
+	}
+	return last
+}
+
 // Latest returns the latest version, or nil.
 func (d *Disclosure) Latest() *DisclosureVersion {
 	if d == nil || len(d.Versions) == 0 {
@@ -287,7 +301,18 @@ func (d *Disclosure) Clone() *Disclosure {
 	c := *d
 	c.Versions = slices.Clone(d.Versions)
 	for i := range c.Versions {
-		c.Versions[i].Channels = slices.Clone(c.Versions[i].Channels)
+		v := &c.Versions[i]
+		v.Channels = slices.Clone(v.Channels)
+		v.Content.Totals = slices.Clone(v.Content.Totals)
+		v.Content.Tables = slices.Clone(v.Content.Tables)
+		for j := range v.Content.Tables {
+			t := &v.Content.Tables[j]
+			t.Columns = slices.Clone(t.Columns)
+			t.Rows = slices.Clone(t.Rows)
+			for k := range t.Rows {
+				t.Rows[k] = slices.Clone(t.Rows[k])
+			}
+		}
 	}
 	return &c
 }
@@ -483,7 +508,8 @@ func (c *DraftDisclosure) Decide(env Env) ([]Event, error) {
 				ReasonZH: "该专项不在规则的公开目录中"}
 		}
 	}
-	if from, _ := it.Period(); !from.IsZero() && env.Date.Before(from) {
+	// A budget is adopted, and disclosed, before its year begins.
+	if from, _ := it.Period(); !from.IsZero() && it.Kind != DisclosureBudget && env.Date.Before(from) {
 		return nil, &RuleError{Code: "period_not_begun", Field: "effective_date",
 			Reason: "the period has not begun", ReasonZH: "公开期间尚未开始，不能生成草稿"}
 	}
@@ -491,6 +517,12 @@ func (c *DraftDisclosure) Decide(env Env) ([]Event, error) {
 	version := 1
 	if v := d.Latest(); v != nil {
 		version = v.Version + 1
+		// A new version follows the last step of the one before: a
+		// correction dated before the publication it corrects would be
+		// posted before it and yet supersede it.
+		if err := checkDate(env, v.lastDate()); err != nil {
+			return nil, err
+		}
 	}
 	if d.Published() != nil && c.Reason == "" {
 		return nil, &RuleError{Code: "already_published", Field: "data.reason",

@@ -91,7 +91,9 @@ func Obligations(in ObligationInput) []Obligation {
 			it, _ := ParseDisclosureItem(id)
 			_, end := it.Period()
 			if !end.Before(in.Today) {
-				break // the period has not ended
+				// The period has not ended; a later, shorter one may
+				// have (a quarter begun before the rules turned monthly).
+				continue
 			}
 			out = append(out, Obligation{Item: id, Title: it.TitleZH(), Due: end.AddDays(r.FinanceDays), Done: published(id)})
 		}
