@@ -78,11 +78,17 @@ func Obligations(in ObligationInput) []Obligation {
 	if !in.FinanceFrom.IsZero() {
 		seen := map[string]bool{}
 		for m := (Date{in.FinanceFrom.Year, in.FinanceFrom.Month, 1}); m.Before(in.Today); m = (Date{m.Year, m.Month + 1, 1}).normal() {
-			r := in.RulesAt(m)
+			// The rules in force on a quarter's first day decide whether
+			// its months are disclosed as the quarter or one by one, so
+			// that no month is owed twice; a month's deadline follows the
+			// rules of its period's first day.
 			q := (int(m.Month)-1)/3 + 1
+			qStart := Date{m.Year, time.Month(3*q - 2), 1}
+			r := in.RulesAt(qStart)
 			id := FinanceItemID(m.Year, q, 0)
 			if r.FinancePeriod == "month" {
 				id = FinanceItemID(m.Year, 0, int(m.Month))
+				r = in.RulesAt(m)
 			}
 			if seen[id] {
 				continue
@@ -91,9 +97,7 @@ func Obligations(in ObligationInput) []Obligation {
 			it, _ := ParseDisclosureItem(id)
 			_, end := it.Period()
 			if !end.Before(in.Today) {
-				// The period has not ended; a later, shorter one may
-				// have (a quarter begun before the rules turned monthly).
-				continue
+				continue // the period has not ended
 			}
 			out = append(out, Obligation{Item: id, Title: it.TitleZH(), Due: end.AddDays(r.FinanceDays), Done: published(id)})
 		}

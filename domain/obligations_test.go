@@ -129,12 +129,20 @@ func TestObligations(t *testing.T) {
 				{Item: "finance-2025-09", Title: "2025年9月财务收支公开", Due: date("2025-10-10")},
 			}},
 
-		// Monthly from 2025-08-01, in the middle of Q3: on 2025-09-15 Q3
-		// has not ended, but August has (08-31, due 08-31 + 10 = 09-10),
-		// and must be listed, overdue.
+		// Monthly from 2025-08-01, in the middle of Q3: the rules of the
+		// quarter's first day (07-01, quarterly) decide Q3, so no month of
+		// it is owed twice. On 2025-09-15 Q3 has not ended: nothing is
+		// owed. On 2025-11-20 Q3 (09-30 + 15 = 10-15) and October
+		// (10-31 + 10 = 11-10) are.
 		{name: "monthly from the middle of a quarter", in: domain.ObligationInput{Today: date("2025-09-15"),
 			RulesAt: rulesOf(t, registered, &domain.RuleSetAdopted{RuleSet: monthlyFrom(date("2025-08-01"))}), FinanceFrom: date("2025-07-01")},
-			want: []domain.Obligation{{Item: "finance-2025-08", Title: "2025年8月财务收支公开", Due: date("2025-09-10")}}},
+			want: nil},
+		{name: "monthly from the quarter after", in: domain.ObligationInput{Today: date("2025-11-20"),
+			RulesAt: rulesOf(t, registered, &domain.RuleSetAdopted{RuleSet: monthlyFrom(date("2025-08-01"))}), FinanceFrom: date("2025-07-01")},
+			want: []domain.Obligation{
+				{Item: "finance-2025-Q3", Title: "2025年第3季度财务收支公开", Due: date("2025-10-15")},
+				{Item: "finance-2025-10", Title: "2025年10月财务收支公开", Due: date("2025-11-10")},
+			}},
 
 		// A budget adopted 2025-01-05 is due 01-20 (15 days); its
 		// execution is due 31 days after 2025-12-31, 2026-01-31, and
