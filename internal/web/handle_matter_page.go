@@ -28,6 +28,9 @@ type matterPage struct {
 	// for the verify page.
 	Seqs       []seqLine
 	Checkpoint *checkpointPanel
+	// Questions are the residents' questions about the matter, with the
+	// form to ask one (matter.html only).
+	Questions *questionsBlock
 }
 
 // matterStep is one recorded stage: its date, who recorded it, when it was
@@ -75,8 +78,11 @@ func (s *Server) serveMatter(w http.ResponseWriter, r *http.Request, tmpl string
 			page.Names = s.actorNames()
 			if tmpl == "verify.html" {
 				page.Checkpoint = s.checkpointOf()
+				s.render(w, r, http.StatusOK, tmpl, page)
+				return
 			}
-			s.render(w, r, http.StatusOK, tmpl, page)
+			page.Questions = s.questionsOf(pageLang(r), v, "matter/"+m.ID)
+			s.renderAskable(w, r, http.StatusOK, tmpl, page)
 			return
 		}
 	}
