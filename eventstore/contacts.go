@@ -26,6 +26,21 @@ import (
 // stream is "KV_" + ContactsBucket). It keeps one revision per key.
 const ContactsBucket = "GONGKAI_CONTACTS"
 
+// ReaderDeny are the subjects the embedded server's reader may not publish
+// to although ReaderAllow would let it: every way of reading the contacts
+// bucket. Its values are encrypted, but a copy taken before a deletion
+// would outlive it. The same list is in docs/deploy.md for a cluster.
+var ReaderDeny = []string{
+	"$JS.API.STREAM.INFO.KV_" + ContactsBucket,
+	"$JS.API.STREAM.MSG.GET.KV_" + ContactsBucket,
+	"$JS.API.DIRECT.GET.KV_" + ContactsBucket,
+	"$JS.API.DIRECT.GET.KV_" + ContactsBucket + ".>",
+	"$JS.API.CONSUMER.CREATE.KV_" + ContactsBucket,
+	"$JS.API.CONSUMER.CREATE.KV_" + ContactsBucket + ".>",
+	"$JS.API.CONSUMER.MSG.NEXT.KV_" + ContactsBucket + ".*",
+	"$JS.API.CONSUMER.INFO.KV_" + ContactsBucket + ".*",
+}
+
 // MaxContactBytes bounds one record's JSON before encryption.
 const MaxContactBytes = 4 << 10
 

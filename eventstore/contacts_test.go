@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
+	"os"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/gongkai/gongkai/eventstore"
@@ -142,5 +147,86 @@ func TestContactsStore(t *testing.T) {
 	ref2, err := again.Put(ctx, "c1", eventstore.Contact{Phone: "1"})
 	if err != nil || ref2 == ref {
 		t.Errorf("Put after reopening: %q, %v", ref2, err)
+	}
+}
+
+// The embedded server's reader, who may copy the ledger, cannot read the
+// contacts bucket in any way ReaderAllow offers (ReaderDeny).
+func TestContactsHiddenFromReader(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: t.TempDir(), Listen: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	ctx := context.Background()
+	js, err := jetstream.New(e.Conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := eventstore.OpenContacts(ctx, js, contactKey(7), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := cs.Put(ctx, "c1", eventstore.Contact{Phone: "13912345678"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "S", Subjects: []string{"s.>"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, "s.x", []byte("public")); err != nil {
+		t.Fatal(err)
+	}
+	pw, err := os.ReadFile(e.ReaderPasswordFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect("nats://"+addr, nats.UserInfo(eventstore.ReaderUser, strings.TrimSpace(string(pw))), nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	rjs, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, 2*time.Second) }
+
+	// The reader still reads other streams.
+	c1, cancel := short()
+	s, err := rjs.Stream(c1, "S")
+	cancel()
+	if err != nil {
+		t.Fatalf("reader: stream info of S: %v", err)
+	}
+	if m, err := s.GetMsg(ctx, 1, jetstream.WithGetMsgSubject("")); err != nil || string(m.Data) != "public" {
+		t.Errorf("reader: get from S: %v", err)
+	}
+
+	c2, cancel := short()
+	defer cancel()
+	if _, err := rjs.Stream(c2, "KV_"+eventstore.ContactsBucket); err == nil {
+		t.Errorf("reader: stream info of the contacts bucket allowed")
+	}
+	for _, subj := range []string{
+		"$JS.API.DIRECT.GET.KV_" + eventstore.ContactsBucket + ".$KV." + eventstore.ContactsBucket + ".c1." + ref,
+		"$JS.API.DIRECT.GET.KV_" + eventstore.ContactsBucket,
+		"$JS.API.STREAM.MSG.GET.KV_" + eventstore.ContactsBucket,
+		"$JS.API.CONSUMER.CREATE.KV_" + eventstore.ContactsBucket,
+	} {
+		body := []byte(`{"seq":1}`)
+		if strings.Contains(subj, "CONSUMER") {
+			body = []byte(`{"stream_name":"KV_` + eventstore.ContactsBucket + `","config":{"ack_policy":"none"}}`)
+		}
+		msg, err := nc.Request(subj, body, time.Second)
+		if err == nil && bytes.Contains(msg.Data, []byte(`"error"`)) == false {
+			t.Errorf("reader: %s answered %q", subj, msg.Data)
+		}
 	}
 }
