@@ -141,6 +141,15 @@ func TestQuestionContactPrivacy(t *testing.T) {
 	if page := get(t, s, "/c/c1/matters/m1"); !strings.Contains(page, "村口路灯什么时候修好？") {
 		t.Errorf("matter page does not show the question")
 	}
+	// The matter page, with its form, is the same for everyone (it is
+	// cached until the stream moves), and its policy lets the form post.
+	m1 := resident.Get(t, "/c/c1/matters/m1")
+	m2 := apptest.NewBrowserFrom(s.URL, "127.0.0.9").Get(t, "/c/c1/matters/m1")
+	if !bytes.Equal(m1.Body, m2.Body) || m1.Header.Get("ETag") == "" || !strings.HasPrefix(m1.Header.Get("Cache-Control"), "public") ||
+		!strings.Contains(m1.Header.Get("Content-Security-Policy"), "form-action 'self'") || !strings.Contains(string(m1.Body), `action="/c/c1/questions"`) {
+		t.Errorf("matter page: differs between visitors %v, ETag %q, Cache-Control %q, CSP %q", !bytes.Equal(m1.Body, m2.Body),
+			m1.Header.Get("ETag"), m1.Header.Get("Cache-Control"), m1.Header.Get("Content-Security-Policy"))
+	}
 	// Every message of the ledger stream, headers and all.
 	for i, m := range messagesOf(t, s, "GONGKAI") {
 		for _, secret := range []string{phone, name} {
