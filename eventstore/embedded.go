@@ -164,7 +164,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 			Username: ReaderUser,
 			Password: password,
 			Permissions: &server.Permissions{
-				Publish:   &server.SubjectPermission{Allow: ReaderAllow},
+				Publish:   &server.SubjectPermission{Allow: ReaderAllow, Deny: ReaderDeny},
 				Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
 			},
 		})

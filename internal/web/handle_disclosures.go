@@ -164,9 +164,9 @@ type disclosurePage struct {
 	Name      string
 	publicDisclosure
 	Names map[string]string
-	// Questions are the residents' questions about the item.
-	Questions []projections.QuestionRow
-	Today     domain.Date
+	// Questions are the residents' questions about the item, with the form
+	// to ask one.
+	Questions *questionsBlock
 }
 
 // findPublished finds a published item of the board or writes a 404.
@@ -191,13 +191,9 @@ func (s *Server) handleDisclosurePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page := disclosurePage{Community: v.Community, Name: v.Name, publicDisclosure: pd, Names: s.actorNames(), Today: domain.DateOf(s.Now())}
-	for _, q := range v.Questions {
-		if q.About == "disclosure/"+pd.Item {
-			page.Questions = append(page.Questions, q)
-		}
-	}
-	s.render(w, r, http.StatusOK, "disclosure.html", page)
+	page := disclosurePage{Community: v.Community, Name: v.Name, publicDisclosure: pd, Names: s.actorNames(),
+		Questions: s.questionsOf(pageLang(r), v, "disclosure/"+pd.Item)}
+	s.renderAskable(w, r, http.StatusOK, "disclosure.html", page)
 }
 
 func (s *Server) handleDisclosureVerifyPage(w http.ResponseWriter, r *http.Request) {

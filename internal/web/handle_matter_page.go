@@ -31,6 +31,9 @@ type matterPage struct {
 	// Subject and Back name what the verify page checks and link it; a
 	// matter's are its title and page.
 	Subject, Back string
+	// Questions are the residents' questions about the matter, with the
+	// form to ask one (matter.html only).
+	Questions *questionsBlock
 }
 
 // matterStep is one recorded stage: its date, who recorded it, when it was
@@ -78,8 +81,11 @@ func (s *Server) serveMatter(w http.ResponseWriter, r *http.Request, tmpl string
 			page.Names = s.actorNames()
 			if tmpl == "verify.html" {
 				page.Checkpoint = s.checkpointOf()
+				s.render(w, r, http.StatusOK, tmpl, page)
+				return
 			}
-			s.render(w, r, http.StatusOK, tmpl, page)
+			page.Questions = s.questionsOf(pageLang(r), v, "matter/"+m.ID)
+			s.renderAskable(w, r, http.StatusOK, tmpl, page)
 			return
 		}
 	}

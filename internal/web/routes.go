@@ -61,6 +61,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /admin/accounts", s.handleAccountsPost)
 	s.mux.HandleFunc("GET /account", s.handleOwnAccount)
 	s.mux.HandleFunc("POST /account", s.handleOwnPassword)
+	s.questionRoutes()
 	s.mux.HandleFunc("GET /{$}", s.handleIndex)
 	s.mux.HandleFunc("/", s.handleNotFound)
 }

@@ -117,6 +117,9 @@ type Deps struct {
 	// Without it pages carry relative links and no QR code. An https
 	// address also makes the session cookie Secure.
 	PublicURL string
+	// Contacts keeps residents' contact details outside the log (nil: a
+	// question with contact details is refused).
+	Contacts Contacts
 }
 
 // WriteGuard says whether the ledger may take writes now: Err is nil when
@@ -139,6 +142,8 @@ type Server struct {
 	hashing chan struct{}
 	// cache keeps public pages and JSON until the stream moves (cache.go).
 	cache *pageCache
+	// asks limits residents' questions (handle_questions.go).
+	asks *askLimits
 }
 
 // NewServer returns the handler with every route.
