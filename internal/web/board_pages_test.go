@@ -168,8 +168,10 @@ func TestPaymentsPage(t *testing.T) {
 	}
 }
 
-// On a 360 px phone the board, a matter page, its verify page and 收支明细
-// need no horizontal scrolling.
+// On a 360 px phone the board, a matter page (with its questions and the
+// form to ask), its verify page, 收支明细, the disclosure catalogue and a
+// published disclosure with its earlier version need no horizontal
+// scrolling.
 func TestResidentPagesOnPhone(t *testing.T) {
 	bin := chromium(t)
 	s := startGoldenDemo(t)
@@ -187,7 +189,9 @@ func TestResidentPagesOnPhone(t *testing.T) {
 	}
 	c := "/c/" + demo.Community
 	for _, p := range []string{c, c + "?year=2024&lang=en", c + "/matters/m-2024-01", c + "/matters/m-2025-02?lang=en",
-		c + "/matters/m-2024-01/verify", c + "/finance/payments?month=2025-06", c + "/finance/payments?quarter=2025-Q2&lang=en"} {
+		c + "/matters/m-2024-01/verify", c + "/finance/payments?month=2025-06", c + "/finance/payments?quarter=2025-Q2&lang=en",
+		c + "/disclosures", c + "/disclosures?lang=en", c + "/disclosures/finance-2025-Q3", c + "/disclosures/finance-2025-Q2?lang=en",
+		c + "/disclosures/budget-2025", c + "/disclosures/finance-2025-Q3/verify", c + "/matters/m-2025-01"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+p)); err != nil {
 			t.Fatalf("open %s: %v", p, err)
 		}
