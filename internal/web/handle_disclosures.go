@@ -85,9 +85,9 @@ func published(v projections.BoardView) []publicDisclosure {
 // obligationLine is an obligation as a page shows it.
 type obligationLine struct {
 	domain.Obligation
-	Overdue bool
-	Days    int    // days overdue
-	Link    string // the item's page once published, or the matter's page
+	Overdue bool   `json:"overdue"`
+	Days    int    `json:"days_overdue,omitempty"`
+	Link    string `json:"link,omitempty"` // the item's page once published, or the matter's page
 }
 
 // disclosuresView is what the list page and its JSON show.
