@@ -152,6 +152,12 @@ func (a Actor) Has(role AccessRole, community, town string) bool {
 	return false
 }
 
+// holds reports whether the actor was granted role itself over the
+// community (an administrator's grant does not count).
+func (a Actor) holds(role AccessRole, community, town string) bool {
+	return slices.ContainsFunc(a.Grants, func(g Grant) bool { return g.Role == role && g.Covers(community, town) })
+}
+
 // IsAdministrator reports whether the actor administers anything at all.
 func (a Actor) IsAdministrator() bool {
 	if a.Root {
@@ -213,6 +219,11 @@ func RecordRole(commandType string) []AccessRole {
 // to the community (in town). Account and token commands are checked by
 // their own rules (see the command service).
 func (a Actor) MayRecord(commandType, community, town string) bool {
+	if commandType == CmdApproveDisclosure || commandType == CmdReturnDisclosure {
+		// The review is the supervision committee's own: an administrator
+		// who is not a member of it may not review (separation of duties).
+		return a.Root || a.holds(AccessSupervisor, community, town)
+	}
 	roles := RecordRole(commandType)
 	if roles == nil {
 		return a.Has(AccessAdministrator, community, town)

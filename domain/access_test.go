@@ -143,3 +143,35 @@ func TestReservedLogins(t *testing.T) {
 		}
 	}
 }
+
+// The supervision committee's review is its own: an administrator of the
+// community, or the clerk, may not approve or return a disclosure; a
+// supervisor of the community (or of its town) may, and no one else's.
+func TestOnlySupervisorsReview(t *testing.T) {
+	grant := func(r domain.AccessRole, scope string) domain.Actor {
+		return domain.Actor{Grants: []domain.Grant{{Role: r, Scope: scope}}}
+	}
+	for _, tc := range []struct {
+		name  string
+		actor domain.Actor
+		want  bool
+	}{
+		{"supervisor of c1", grant(domain.AccessSupervisor, domain.CommunityScope("c1")), true},
+		{"supervisor of the town", grant(domain.AccessSupervisor, domain.TownScope("示例镇")), true},
+		{"supervisor of c2", grant(domain.AccessSupervisor, domain.CommunityScope("c2")), false},
+		{"administrator of c1", grant(domain.AccessAdministrator, domain.CommunityScope("c1")), false},
+		{"administrator of everything", grant(domain.AccessAdministrator, domain.ScopeAll), false},
+		{"clerk of c1", grant(domain.AccessClerk, domain.CommunityScope("c1")), false},
+		{"the environment's root token", domain.Actor{Root: true}, true},
+	} {
+		for _, typ := range []string{domain.CmdApproveDisclosure, domain.CmdReturnDisclosure} {
+			if got := tc.actor.MayRecord(typ, "c1", "示例镇"); got != tc.want {
+				t.Errorf("%s MayRecord(%s) = %v, want %v", tc.name, typ, got, tc.want)
+			}
+		}
+	}
+	// Drafting and publishing stay the clerk's (and an administrator's).
+	if !grant(domain.AccessAdministrator, domain.CommunityScope("c1")).MayRecord(domain.CmdDraftDisclosure, "c1", "示例镇") {
+		t.Error("an administrator of c1 may not draft")
+	}
+}

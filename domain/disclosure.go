@@ -508,10 +508,13 @@ func (c *DraftDisclosure) Decide(env Env) ([]Event, error) {
 				ReasonZH: "该专项不在规则的公开目录中"}
 		}
 	}
-	// A budget is adopted, and disclosed, before its year begins.
-	if from, _ := it.Period(); !from.IsZero() && it.Kind != DisclosureBudget && env.Date.Before(from) {
-		return nil, &RuleError{Code: "period_not_begun", Field: "effective_date",
-			Reason: "the period has not begun", ReasonZH: "公开期间尚未开始，不能生成草稿"}
+	if _, to := it.Period(); (it.Kind == DisclosureFinance || it.Kind == DisclosureExecution) && !env.Date.After(to) {
+		// A period's finance or execution is disclosed once it is over:
+		// an earlier publication would count as on time for figures not
+		// yet recorded.
+		return nil, &RuleError{Code: "period_not_ended", Field: "effective_date",
+			Reason:   "the period ends on " + to.String() + ": draft it after that",
+			ReasonZH: "公开期间至" + to.String() + "结束，期满后才能生成草稿"}
 	}
 	d := env.Disclosure
 	version := 1

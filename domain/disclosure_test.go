@@ -233,14 +233,20 @@ func TestDisclosureDecide(t *testing.T) {
 		// 2025-01-01 the default, which has no special items.
 		{name: "special item drafted before its catalogue was in force", item: "special-relief-2025",
 			when: cmd{"2024-12-31", clerk, domain.CmdDraftDisclosure, `{"content":{"title":"救灾款物","tables":[],"as_of_seq":1}}`}, wantErr: "rule not_in_catalogue"},
-		// Q3 runs from 2025-07-01.
+		// Q3 runs from 2025-07-01 to 2025-09-30: it is drafted once it is
+		// over, from 2025-10-01, so that nothing published early counts as
+		// disclosed on time.
 		{name: "period not begun", item: "finance-2025-Q3",
-			when: cmd{"2025-06-30", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule period_not_begun"},
+			when: cmd{"2025-06-30", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule period_not_ended"},
 		{name: "period begun that day", item: "finance-2025-Q3",
-			when: cmd{"2025-07-01", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`},
+			when: cmd{"2025-07-01", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule period_not_ended"},
+		{name: "period's last day", item: "finance-2025-Q3",
+			when: cmd{"2025-09-30", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule period_not_ended"},
+		{name: "the day after the period", item: "finance-2025-Q3",
+			when: cmd{"2025-10-01", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`},
 			want: []domain.Event{&domain.DisclosureDrafted{Version: 1, Content: content, DraftedBy: clerk}}},
-		{name: "month not begun", item: "finance-2025-08",
-			when: cmd{"2025-07-31", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule period_not_begun"},
+		{name: "month not over", item: "finance-2025-08",
+			when: cmd{"2025-08-31", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule period_not_ended"},
 		// A budget is adopted before its year and due 15 days after its
 		// adoption (see TestObligations: the 2026 budget adopted
 		// 2025-12-20 is due 2026-01-04): it is disclosed before its year.
@@ -248,7 +254,7 @@ func TestDisclosureDecide(t *testing.T) {
 			when: cmd{"2025-12-21", clerk, domain.CmdDraftDisclosure, `{"content":{"title":"2026年度预算公开","tables":[],"as_of_seq":1}}`},
 			want: []domain.Event{&domain.DisclosureDrafted{Version: 1, Content: domain.DisclosureContent{Title: "2026年度预算公开", Tables: []domain.DisclosureTable{}, AsOfSeq: 1}, DraftedBy: clerk}}},
 		{name: "budget execution year not begun", item: "budget_execution-2026",
-			when: cmd{"2025-12-31", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule period_not_begun"},
+			when: cmd{"2025-12-31", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`}, wantErr: "rule period_not_ended"},
 		{name: "draft dated in the future", when: cmd{"2026-07-01", clerk, domain.CmdDraftDisclosure, `{"content":` + contentJSON + `}`},
 			wantErr: "rule date_in_future"},
 		{name: "not an item", item: "finance-2025-Q5", when: draftQ1, wantErr: "invalid aggregate_id"},
