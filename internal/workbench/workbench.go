@@ -51,6 +51,10 @@ type Deps struct {
 	CheckCSRF func(r *http.Request, token string) bool
 	Board     projections.Board   // to list a community's matters
 	Finance   projections.Finance // budgets, vouchers, balances if you need them
+	// Head returns the log's last stream sequence: a disclosure's content
+	// is drafted once Finance has applied it (disclose.Generator). Without
+	// Head or Finance no disclosure can be drafted or published.
+	Head func(ctx context.Context) (uint64, error)
 	// ProofURL returns the link of the inclusion proof of stream sequence seq once a signed checkpoint covers it, "" before.
 	ProofURL func(ctx context.Context, seq uint64) string
 	// Communities lists the registered community ids (for the actor's list of desks).
