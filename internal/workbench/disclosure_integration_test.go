@@ -285,6 +285,11 @@ func TestDisclosureLifecycle(t *testing.T) {
 		t.Errorf("draft totals %v, %v; want 7300.00 received (5000 + 2000 + 300) and 1234.50 paid", in, out)
 	}
 
+	if sh := string(super.b.Get(t, "/c/c1/desk").Body); !strings.Contains(sh, "disclosure-approve?item=finance-2026-Q2") ||
+		!strings.Contains(sh, "disclosure-return?item=finance-2026-Q2") || !strings.Contains(sh, "待监督委员会审核") {
+		t.Errorf("the supervisor's desk does not offer the review of the draft")
+	}
+
 	// Not reviewed yet: publishing is refused; the clerk may not review.
 	const pub = "/c/c1/desk/disclosure-publish?item=finance-2026-Q2"
 	clerk.refused(pub, map[string]string{"ch_board": "1"}, "此版本尚未经监督委员会审核同意，不能公开")

@@ -98,7 +98,7 @@ func itemField(fc *formCtx, v values) field {
 func versionField(fc *formCtx, v values) field {
 	d := v[fVersion]
 	if d != "" {
-		d = fmt.Sprintf(txt{"第%s版", "version %s"}.in(fc.lang()), d)
+		d = fmt.Sprintf(txt{"第%s版", "%s"}.in(fc.lang()), d)
 	}
 	return field{Name: fVersion, Label: txt{"版本", "Version"}, Kind: kStatic, Display: d}
 }

@@ -3,8 +3,10 @@
 // clerk, an accountant or an administrator records — a community's
 // registration, officers and rule set; each stage of a matter through
 // 四议两公开 and the correction of a recorded stage; budgets and funds
-// received; vouchers, reversals, corrections, balance checks and closings —
-// and an import page for spreadsheets.
+// received; vouchers, reversals, corrections, balance checks and closings;
+// disclosures (公开), drafted from the books by the server, reviewed by the
+// supervision committee and published (disclosures.go) — and an import
+// page for spreadsheets.
 //
 // Every form goes through the same steps. The clerk types what they have
 // in front of them ("6,800", "2026年11月12日", "12人"; package entry reads
