@@ -157,6 +157,24 @@ func (b apiBooks) Voucher(_ context.Context, _ string, id string) (v projections
 	return v, b.get("vouchers/"+id, &v)
 }
 
+// settle waits until the board and the finance read model have applied
+// the whole log, for the pages (and the test) that read them.
+func settle(t *testing.T, s *apptest.Server) {
+	t.Helper()
+	head := s.LastSeq(t)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var v projections.VoucherList
+		err := apiBooks{t, s.URL}.get("vouchers?month=2026-04", &v)
+		if b := board(t, s); err == nil && b.AsOfSeq >= head && v.AsOfSeq >= head {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the read models did not reach %d", head)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // board reads the community's board as the API serves it.
 func board(t *testing.T, s *apptest.Server) projections.BoardView {
 	t.Helper()
@@ -170,6 +188,7 @@ func board(t *testing.T, s *apptest.Server) projections.BoardView {
 
 func disclosureRow(t *testing.T, s *apptest.Server, item string) projections.DisclosureRow {
 	t.Helper()
+	settle(t, s)
 	for _, r := range board(t, s).Disclosures {
 		if r.Item == item {
 			return r
@@ -232,6 +251,7 @@ func TestDisclosureLifecycle(t *testing.T) {
 
 	// The desk lists the quarter, five days overdue; the clerk may draft
 	// it, the supervision committee may not.
+	settle(t, s)
 	home := string(clerk.b.Get(t, "/c/c1/desk").Body)
 	if !strings.Contains(home, "2026年第2季度财务收支公开") || !strings.Contains(home, "逾期5天未公开") ||
 		!strings.Contains(home, "disclosure-draft?item=finance-2026-Q2") {
@@ -285,6 +305,7 @@ func TestDisclosureLifecycle(t *testing.T) {
 		t.Errorf("draft totals %v, %v; want 7300.00 received (5000 + 2000 + 300) and 1234.50 paid", in, out)
 	}
 
+	settle(t, s)
 	if sh := string(super.b.Get(t, "/c/c1/desk").Body); !strings.Contains(sh, "disclosure-approve?item=finance-2026-Q2") ||
 		!strings.Contains(sh, "disclosure-return?item=finance-2026-Q2") || !strings.Contains(sh, "待监督委员会审核") {
 		t.Errorf("the supervisor's desk does not offer the review of the draft")
@@ -335,6 +356,7 @@ func TestDisclosureLifecycle(t *testing.T) {
 	if total(row.Versions[2].Content, "本期支出合计") != 133450 {
 		t.Errorf("published expense %v, want 1334.50", total(row.Versions[2].Content, "本期支出合计"))
 	}
+	settle(t, s)
 	home = string(clerk.b.Get(t, "/c/c1/desk").Body)
 	if !strings.Contains(home, "逾期公开") || strings.Contains(home, "逾期5天未公开") || !strings.Contains(home, "已退回修改") ||
 		!strings.Contains(home, "请补充6月租金的说明") || !strings.Contains(home, "disclosure-draft?item=finance-2026-Q2\">更正") {
@@ -363,6 +385,7 @@ func TestDisclosureLifecycle(t *testing.T) {
 		total(v2p.Content, "本期收入合计") != 500000 {
 		t.Errorf("version 2 = %+v", v2p)
 	}
+	settle(t, s)
 	home = string(super.b.Get(t, "/c/c1/desk").Body)
 	if !strings.Contains(home, "已被第2版更正") || !strings.Contains(home, "补充拨款文号") {
 		t.Errorf("the supervisor's desk does not show the correction")
