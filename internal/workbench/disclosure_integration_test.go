@@ -391,3 +391,44 @@ func TestDisclosureLifecycle(t *testing.T) {
 		t.Errorf("the supervisor's desk does not show the correction")
 	}
 }
+
+// TestDisclosureObligations: a matter's resolution and a budget on the
+// desk's list, with their deadlines from the rules in force, and a
+// budget's draft from the books.
+func TestDisclosureObligations(t *testing.T) {
+	s := apptest.Start(t, app.Config{Now: func() time.Time { return discloseNow }})
+	cmds := []string{
+		`{"type":"community.register","aggregate_id":"c1","effective_date":"2025-01-02","data":{"name":"幸福社区","kind":"社区","town":"示例镇","county":"示例县"}}`,
+		`{"type":"matter.register","aggregate_id":"m-1","effective_date":"2026-06-01","data":{"title":"2026年度预算"}}`,
+		`{"type":"matter.propose","aggregate_id":"m-1","effective_date":"2026-06-02","data":{}}`,
+		`{"type":"matter.consult","aggregate_id":"m-1","effective_date":"2026-06-03","data":{}}`,
+		`{"type":"matter.review","aggregate_id":"m-1","effective_date":"2026-06-05","data":{"votes":{"expected":6,"present":6,"for":6}}}`,
+		`{"type":"matter.resolve","aggregate_id":"m-1","effective_date":"2026-06-10","data":{"votes":{"expected":15,"present":12,"for":11,"abstain":1},"text":"同意"}}`,
+		`{"type":"budget.adopt","aggregate_id":"2026","effective_date":"2026-06-12","data":{"resolution":"m-1","lines":[{"line":"office","name":"办公经费","source":"town","amount":"20000.00"},{"line":"road","name":"村道维修","source":"county","amount":"6800.50"}]}}`,
+	}
+	for i, c := range cmds {
+		if r := s.Command(t, "c1", fmt.Sprint("setup-", i), c); r.Status != http.StatusCreated {
+			t.Fatalf("setup %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	s.CreateAccount(t, "lina", "李娜", pwClerk, "clerk", "community:c1")
+	clerk := signIn(t, s, "lina", pwClerk, "李娜")
+	settle(t, s)
+	home := string(clerk.b.Get(t, "/c/c1/desk").Body)
+	// 决议公开 within 5 days of the vote (June 15): 35 days overdue, on the
+	// matter's own form. The budget within 15 days of its adoption, which
+	// the read model knows by its resolution's vote (June 10): June 25.
+	for _, want := range []string{"决议公开：2026年度预算", "逾期35天未公开", "matter-disclose-resolution?id=m-1",
+		"2026年度预算公开", "应于2026年6月25日前公开", "逾期25天未公开", "disclosure-draft?item=budget-2026"} {
+		if !strings.Contains(home, want) {
+			t.Errorf("the desk does not show %q", want)
+		}
+	}
+	if strings.Contains(home, "财务收支公开") {
+		t.Errorf("the desk lists a finance period without books")
+	}
+	r := clerk.check("/c/c1/desk/disclosure-draft?item=budget-2026", nil)
+	if b := string(r.Body); r.Status != http.StatusOK || !strings.Contains(b, "村道维修") || !strings.Contains(b, "26,800.50 元") || !strings.Contains(b, "贰万陆仟捌佰元伍角整") {
+		t.Errorf("the budget's draft: %d %s", r.Status, pageErrors(r.Body))
+	}
+}
