@@ -76,7 +76,7 @@ func TestDisclosurePagesByRole(t *testing.T) {
 	b.actor = clerk
 	n := len(b.fake.Requests)
 	rr = b.submit("/c/wenhualu/desk/disclosure-publish?item=finance-2026-Q3", map[string]string{"ch_board": "1"}, "check")
-	if rr.Code != http.StatusUnprocessableEntity || !strings.Contains(rr.Body.String(), "不能生成公开草稿") || len(b.fake.Requests) != n {
+	if rr.Code != http.StatusUnprocessableEntity || !strings.Contains(rr.Body.String(), "不能生成或核对公开内容") || len(b.fake.Requests) != n {
 		t.Errorf("publish without books = %d %v", rr.Code, errorsOf(rr.Body.String()))
 	}
 }

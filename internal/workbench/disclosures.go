@@ -49,7 +49,7 @@ var (
 		"The books changed after this draft was made: draft it again and send it to the supervision committee."}
 	changedText = txt{"账目在您核对后有变动，公开内容已按最新账目重新生成。请核对下方新的内容后再确认记录。",
 		"The books changed after you checked: the content was drafted again from them. Check the new content below before recording it."}
-	noGeneratorText = txt{"本服务未接入财务数据，不能生成公开草稿。", "This server has no finance read model: drafts cannot be made."}
+	noGeneratorText = txt{"本服务未接入财务数据，不能生成或核对公开内容。", "This server has no finance read model: disclosures can be neither drafted nor checked against the books."}
 )
 
 // generator returns the drafter of disclosure contents, if the workbench
@@ -210,8 +210,9 @@ func (fc *formCtx) checkStale(p *parser, version int) {
 	if !p.ok() || l == nil || l.Version != version || l.Status != domain.StatusApproved {
 		return // the domain says why it cannot be published
 	}
-	it, err := domain.ParseDisclosureItem(d.Item)
+	it, err := domain.ParseDisclosureItem(fc.aggID)
 	if err != nil {
+		p.failTop(txt{"公开事项编号无效。", "Invalid item id."})
 		return
 	}
 	g, ok := fc.w.generator()
