@@ -404,9 +404,15 @@ func (fc *formCtx) draftView() *contentView {
 	if fc.content == nil {
 		return nil
 	}
-	cv := disclosureView(fc.lang(), *fc.content)
-	cv.Meta = append(cv.Meta, shownRow{Label: txt{"账目截至", "Books as of"}.in(fc.lang()),
-		Value: fmt.Sprintf(txt{"日志第%d条", "stream sequence %d"}.in(fc.lang()), fc.content.AsOfSeq)})
+	l := fc.lang()
+	cv := disclosureView(l, *fc.content)
+	cv.Meta = append(cv.Meta, shownRow{Label: txt{"账目截至", "Books as of"}.in(l),
+		Value: fmt.Sprintf(txt{"日志第%d条", "stream sequence %d"}.in(l), fc.content.AsOfSeq)})
+	if to := fc.content.To; !to.IsZero() && !fc.today().After(to) {
+		// The domain lets a period be drafted once it has begun.
+		cv.Meta = append(cv.Meta, shownRow{Label: txt{"注意", "Note"}.in(l),
+			Value: fmt.Sprintf(txt{"公开期间至%s尚未结束，本期账目可能尚不完整。", "The period runs to %s: its books may not be complete yet."}.in(l), dateText(l, to))})
+	}
 	return cv
 }
 
@@ -569,6 +575,7 @@ func (w *Workbench) disclosureSection(ctx context.Context, s *session, d *desk, 
 		Empty:   txt{"暂无应公开事项。", "Nothing to disclose yet."}.in(l)}
 	var bv projections.BoardView
 	if w.d.Board != nil {
+		w.boardCaughtUp(ctx)
 		bv, _ = w.d.Board.Board(ctx, d.id)
 	}
 	rows := map[string]projections.DisclosureRow{}
@@ -644,5 +651,29 @@ func (w *Workbench) disclosureItem(it *itemView, s *session, d *desk, item strin
 		it.Links = w.links(s, d, linkSpec{form: "disclosure-draft", query: q, label: txt{"更正", "Correct"}})
 	default:
 		it.Links = w.links(s, d, again)
+	}
+}
+
+// boardCaughtUp waits a little for the board to apply the log's head, so
+// that the desk shows what was just recorded (a receipt's 返回工作台).
+func (w *Workbench) boardCaughtUp(ctx context.Context) {
+	if w.d.Head == nil {
+		return
+	}
+	head, err := w.d.Head(ctx)
+	if err != nil {
+		return
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		pos, err := w.d.Board.Position(ctx)
+		if err != nil || pos >= head || time.Now().After(deadline) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
