@@ -327,6 +327,15 @@ func TestDisclosureLifecycle(t *testing.T) {
 	// Who drafted a version may not review it, even with the role.
 	both.record(q2, map[string]string{"note": "含6月场地租金300元"})
 	both.refused("/c/c1/desk/disclosure-approve?item=finance-2026-Q2", map[string]string{"opinion": "同意"}, "起草人不能审核自己起草的公开内容")
+	// The command service refuses it too: a confirmation posted without
+	// the check.
+	before = s.LastSeq(t)
+	form := fields(both.b.Get(t, "/c/c1/desk/disclosure-approve?item=finance-2026-Q2").Body)
+	form.Set("action", "confirm")
+	if r := both.b.PostForm(t, "/c/c1/desk/disclosure-approve?item=finance-2026-Q2", form); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(r.Body), "起草人不能审核自己起草的公开内容") || s.LastSeq(t) != before {
+		t.Errorf("self-review confirmed without the check: %d %s", r.Status, pageErrors(r.Body))
+	}
 	super.record("/c/c1/desk/disclosure-approve?item=finance-2026-Q2", map[string]string{"opinion": "同意公开"})
 
 	// A voucher of the period posted after the approval: publishing is
