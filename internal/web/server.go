@@ -158,6 +158,12 @@ func NewServer(d Deps) http.Handler {
 	s.routes()
 	workbench.New(workbench.Deps{Commands: d.Commands, SignedIn: s.SignedIn, CheckCSRF: s.CheckCSRF, Board: d.Board, Finance: d.Finance,
 		ProofURL: s.proofURL, Communities: func(context.Context) []string { return d.Commands.Communities() },
+		Head: func(ctx context.Context) (uint64, error) {
+			if d.Ledger == nil {
+				return 0, errors.New("no ledger")
+			}
+			return d.Ledger.LastSeq(ctx)
+		},
 		Now: d.Now, NewID: d.NewID, Log: d.Log, Secure: s.secure()}).Register(s.mux)
 	return s
 }

@@ -79,7 +79,11 @@ type (
 	}
 	itemView struct {
 		Title, Meta, Badge, ID string
-		Links                  []linkView
+		// Alert is said in red (逾期N天未公开); Lines are more lines of
+		// Meta (a disclosure's versions).
+		Alert string
+		Lines []string
+		Links []linkView
 	}
 	homeView struct {
 		Intro    string
@@ -257,6 +261,10 @@ func (w *Workbench) handleHome(rw http.ResponseWriter, r *http.Request, s *sessi
 			}
 			sec.Items = append(sec.Items, it)
 		}
+		hv.Sections = append(hv.Sections, sec)
+	}
+
+	if sec, ok := w.disclosureSection(r.Context(), s, d, today); ok {
 		hv.Sections = append(hv.Sections, sec)
 	}
 

@@ -139,6 +139,17 @@ func (b fakeBoard) Board(_ context.Context, community string) (projections.Board
 		row.Dates = append(row.Dates, projections.StageDate{Stage: m.Stage, Date: m.LastDate})
 		v.Matters = append(v.Matters, row)
 	}
+	var items []string
+	for k := range b.f.states {
+		if id, ok := strings.CutPrefix(k, key(community, domain.AggregateDisclosure, "")); ok {
+			items = append(items, id)
+		}
+	}
+	sort.Strings(items)
+	for _, id := range items {
+		d := b.f.states[key(community, domain.AggregateDisclosure, id)].(*domain.Disclosure)
+		v.Disclosures = append(v.Disclosures, projections.DisclosureRow{Item: id, Versions: d.Clone().Versions})
+	}
 	return v, nil
 }
 

@@ -119,6 +119,9 @@ type formDef struct {
 	alias map[string]string
 	// group is the section of the workbench the form belongs to.
 	group string
+	// show, when set, returns what the form is about, shown above its
+	// fields and on its confirmation (a disclosure's content).
+	show func(fc *formCtx, v values) *contentView
 }
 
 // formCtx is one request to a form.
@@ -137,6 +140,11 @@ type formCtx struct {
 	version uint64
 	// vals are the values the form was last loaded with.
 	vals values
+	// content is a disclosure's content as build generated it, and
+	// reconfirm is set when it differs from the one the confirmation
+	// showed: it is shown to be confirmed again, not recorded.
+	content   *domain.DisclosureContent
+	reconfirm bool
 }
 
 func (fc *formCtx) lang() string { return fc.s.lang }
@@ -408,6 +416,9 @@ func (w *Workbench) serveForm(rw http.ResponseWriter, r *http.Request, s *sessio
 		fc.load(v)
 		if def.mustExist && fc.state == nil {
 			msg := txt{"事项 " + fc.aggID + " 不存在。", "There is no matter " + fc.aggID + "."}
+			if def.aggType == domain.AggregateDisclosure {
+				msg = txt{"公开事项 " + fc.aggID + " 尚无草稿。", "There is no draft of " + fc.aggID + " yet."}
+			}
 			var links []linkView
 			if def.aggType == domain.AggregateBudget {
 				msg = txt{fc.aggID + "年度预算尚未通过，请先录入预算。", "The " + fc.aggID + " budget has not been adopted yet: enter it first."}
@@ -496,6 +507,16 @@ func (w *Workbench) serveForm(rw http.ResponseWriter, r *http.Request, s *sessio
 	pr := fc.prepare(v, false)
 	if !pr.p.ok() {
 		w.renderForm(rw, r, fc, http.StatusUnprocessableEntity, v, st.with(pr.p))
+		return
+	}
+	if fc.reconfirm {
+		// What would be recorded is not what was confirmed: show it.
+		for k, x := range pr.p.fixed {
+			v[k] = x
+		}
+		notice := newParser(fc.lang(), v, nil, "", nil)
+		notice.failTop(changedText)
+		w.renderConfirmStatus(rw, r, fc, http.StatusConflict, v, st.with(notice), pr)
 		return
 	}
 	ifMatch := fc.version

@@ -232,7 +232,7 @@ func communityForms() []*formDef {
 // allForms returns the form of every command the workbench records.
 func allForms() []*formDef {
 	var out []*formDef
-	for _, fs := range [][]*formDef{communityForms(), matterForms(), budgetForms(), booksForms()} {
+	for _, fs := range [][]*formDef{communityForms(), matterForms(), budgetForms(), booksForms(), disclosureForms()} {
 		out = append(out, fs...)
 	}
 	return out

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gongkai/gongkai/domain"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -29,6 +31,12 @@ func TestGolden(t *testing.T) {
 	}
 	rr := b.record("/c/wenhualu/desk/books-voucher", voucher)
 	pages["receipt"] = b.get(rr.Header().Get("Location")).Body.Bytes()
+	// A draft awaiting review; the clerk administers the community, and
+	// an administrator holds the supervisor's role too.
+	draft := cmd(domain.CmdDraftDisclosure, "finance-2026-Q3", "2026-11-02", nil)
+	draft.Data = draftQ3()
+	b.fake.seed(t, "wenhualu", draft)
+	pages["disclosure-approve"] = b.get("/c/wenhualu/desk/disclosure-approve?item=finance-2026-Q3").Body.Bytes()
 	for name, got := range pages {
 		path := filepath.Join("testdata", name+".golden.html")
 		if *update {

@@ -239,6 +239,15 @@ func (w *Workbench) receiptWhat(s *session, d *desk, rc receipt) []shownRow {
 		}
 	case *domain.Community:
 		out = append(out, shownRow{Label: txt{"社区/村", "Community"}.in(l), Value: x.Name + "（" + d.id + "）"})
+	case *domain.Disclosure:
+		out = append(out, shownRow{Label: txt{"公开事项", "Item"}.in(l), Value: x.Item + " " + itemTitle(d.comm, fc.today(), x.Item)})
+		if v := x.Latest(); v != nil {
+			out = append(out, shownRow{Label: txt{"版本", "Version"}.in(l), Value: fmt.Sprintf(txt{"第%d版：%s", "version %d: %s"}.in(l), v.Version, statusText(l, v.Status))})
+			out = append(out, versionRows(l, *v)...)
+			for _, t := range v.Content.Totals {
+				out = append(out, shownRow{Label: t.Label, Value: yuanText(l, t.Amount), Words: t.Amount.Capital()})
+			}
+		}
 	}
 	return out
 }
@@ -257,6 +266,9 @@ func (w *Workbench) receiptLinks(s *session, d *desk, rc receipt) []linkView {
 				}
 			}
 		}
+	}
+	if def := w.forms[rc.Form]; def != nil && def.aggType == domain.AggregateDisclosure {
+		out = append(out, linkView{Href: link(l, "/c/"+d.id+"/desk#d-"+rc.Aggregate), Label: txt{"查看公开事项", "See the disclosures"}.in(l)})
 	}
 	if rc.Form == "books-voucher" {
 		out = append(out, w.links(s, d, linkSpec{form: "books-voucher", label: txt{"再记一张凭证", "Post another voucher"}})...)

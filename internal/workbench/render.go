@@ -98,6 +98,7 @@ type (
 		Lines        *linesView
 		After        []fieldView
 		Choose       []linkView
+		Content      *contentView
 	}
 	fieldView struct {
 		Name, Label, Value, Error, Help, Display string
@@ -133,6 +134,8 @@ type (
 		Lines  *shownLines
 		Notes  []shownRow
 		Hidden []kv
+		// Content is what a disclosure discloses.
+		Content *contentView
 	}
 	shownRow   struct{ Label, Value, Words string }
 	shownLines struct {
@@ -277,12 +280,19 @@ func (w *Workbench) renderForm(rw http.ResponseWriter, r *http.Request, fc *form
 		fv.Conflict = conflictText.in(l)
 		fv.Current = fc.current()
 	}
+	if def.show != nil && st.choose == nil {
+		fv.Content = def.show(fc, v)
+	}
 	w.render(rw, r, fc.s, status, "form.html", fv.Title, fc.crumbs(), fv)
 }
 
 // renderConfirm writes the confirmation of a valid submission: what was
 // understood, and the buttons 确认记录 and 返回修改.
 func (w *Workbench) renderConfirm(rw http.ResponseWriter, r *http.Request, fc *formCtx, v values, st formState, pr *prepared) {
+	w.renderConfirmStatus(rw, r, fc, http.StatusOK, v, st, pr)
+}
+
+func (w *Workbench) renderConfirmStatus(rw http.ResponseWriter, r *http.Request, fc *formCtx, status int, v values, st formState, pr *prepared) {
 	l := fc.lang()
 	cv := confirmView{Title: fc.def.title.in(l), Action: fc.action()}
 	if st.p != nil {
@@ -352,11 +362,14 @@ func (w *Workbench) renderConfirm(rw http.ResponseWriter, r *http.Request, fc *f
 		cv.Lines = sl
 	}
 	cv.Notes = eventNotes(fc, pr)
+	if fc.def.show != nil {
+		cv.Content = fc.def.show(fc, v)
+	}
 	cv.Hidden = []kv{{"csrf", fc.s.csrf}, {"idem", st.idem}, {"ver", st.ver}}
 	for _, k := range sortedKeys(v) {
 		cv.Hidden = append(cv.Hidden, kv{k, v[k]})
 	}
-	w.render(rw, r, fc.s, http.StatusOK, "confirm.html", cv.Title, fc.crumbs(), cv)
+	w.render(rw, r, fc.s, status, "confirm.html", cv.Title, fc.crumbs(), cv)
 }
 
 // linesFoot returns the totals row of a voucher's or a budget's lines.

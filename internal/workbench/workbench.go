@@ -3,8 +3,10 @@
 // clerk, an accountant or an administrator records — a community's
 // registration, officers and rule set; each stage of a matter through
 // 四议两公开 and the correction of a recorded stage; budgets and funds
-// received; vouchers, reversals, corrections, balance checks and closings —
-// and an import page for spreadsheets.
+// received; vouchers, reversals, corrections, balance checks and closings;
+// disclosures (公开), drafted from the books by the server, reviewed by the
+// supervision committee and published (disclosures.go) — and an import
+// page for spreadsheets.
 //
 // Every form goes through the same steps. The clerk types what they have
 // in front of them ("6,800", "2026年11月12日", "12人"; package entry reads
@@ -51,6 +53,10 @@ type Deps struct {
 	CheckCSRF func(r *http.Request, token string) bool
 	Board     projections.Board   // to list a community's matters
 	Finance   projections.Finance // budgets, vouchers, balances if you need them
+	// Head returns the log's last stream sequence: a disclosure's content
+	// is drafted once Finance has applied it (disclose.Generator). Without
+	// Head or Finance no disclosure can be drafted or published.
+	Head func(ctx context.Context) (uint64, error)
 	// ProofURL returns the link of the inclusion proof of stream sequence seq once a signed checkpoint covers it, "" before.
 	ProofURL func(ctx context.Context, seq uint64) string
 	// Communities lists the registered community ids (for the actor's list of desks).
