@@ -400,7 +400,7 @@ type Years interface {
 // Obligations lists what the community's catalogue required up to today
 // (a civil date in Asia/Shanghai) and what was done about it, from the
 // board (matters, disclosures, rule sets) and the books (when they began,
-// each year's budget).
+// each year's budget; without b and y, the board's alone).
 func Obligations(ctx context.Context, b Books, y Years, v projections.BoardView, today domain.Date) ([]domain.Obligation, error) {
 	comm := &domain.Community{RuleSets: v.RuleSets}
 	in := domain.ObligationInput{
@@ -413,9 +413,13 @@ func Obligations(ctx context.Context, b Books, y Years, v projections.BoardView,
 		published[d.Item] = d.Disclosure().FirstPublished()
 	}
 	in.Published = func(item string) domain.Date { return published[item] }
-	years, err := y.Years(ctx, v.Community)
-	if err != nil && !errors.Is(err, projections.ErrNotFound) {
-		return nil, err
+	var years []int
+	if b != nil && y != nil {
+		var err error
+		years, err = y.Years(ctx, v.Community)
+		if err != nil && !errors.Is(err, projections.ErrNotFound) {
+			return nil, err
+		}
 	}
 	slices.Sort(years)
 	for _, year := range years {

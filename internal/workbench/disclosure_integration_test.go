@@ -425,10 +425,10 @@ func TestDisclosureObligations(t *testing.T) {
 	settle(t, s)
 	home := string(clerk.b.Get(t, "/c/c1/desk").Body)
 	// 决议公开 within 5 days of the vote (June 15): 35 days overdue, on the
-	// matter's own form. The budget within 15 days of its adoption, which
-	// the read model knows by its resolution's vote (June 10): June 25.
+	// matter's own form. The budget within 15 days of its adoption (June
+	// 12): June 27, 23 days overdue on July 20.
 	for _, want := range []string{"决议公开：2026年度预算", "逾期35天未公开", "matter-disclose-resolution?id=m-1",
-		"2026年度预算公开", "应于2026年6月25日前公开", "逾期25天未公开", "disclosure-draft?item=budget-2026"} {
+		"2026年度预算公开", "应于2026年6月27日前公开", "逾期23天未公开", "disclosure-draft?item=budget-2026"} {
 		if !strings.Contains(home, want) {
 			t.Errorf("the desk does not show %q", want)
 		}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -485,80 +484,6 @@ func versionLine(l string, v domain.DisclosureVersion) string {
 	return strings.Join(parts, " · ")
 }
 
-// obligationInput gathers what a community's obligations are computed
-// from: the board (matters' stage dates, rule sets, disclosures) and the
-// finance read model (when the books begin, the budgets).
-func (w *Workbench) obligationInput(ctx context.Context, d *desk, bv projections.BoardView, today domain.Date) domain.ObligationInput {
-	comm := &domain.Community{RuleSets: bv.RuleSets}
-	in := domain.ObligationInput{Today: today, RulesAt: func(x domain.Date) domain.DisclosureRules { return comm.RuleSetAt(x).DisclosureRules() },
-		Budgets: map[int]domain.Date{}}
-	published := map[string]domain.Date{}
-	for _, r := range bv.Disclosures {
-		published[r.Item] = r.Disclosure().FirstPublished()
-	}
-	in.Published = func(item string) domain.Date { return published[item] }
-	resolved := map[string]domain.Date{}
-	for _, m := range bv.Matters {
-		om := domain.ObligationMatter{ID: m.ID, Title: m.Title}
-		for _, sd := range m.Dates {
-			switch sd.Stage {
-			case domain.StageResolved:
-				// A new vote asks for its own disclosure.
-				om.Resolved, om.ResolutionDisclosed = sd.Date, domain.Date{}
-			case domain.StageResolutionDisclosed:
-				om.ResolutionDisclosed = sd.Date
-			case domain.StageImplementing:
-				if om.FirstReport.IsZero() {
-					om.FirstReport = sd.Date
-				}
-			case domain.StageResultDisclosed:
-				if om.ResultDisclosed.IsZero() {
-					om.ResultDisclosed = sd.Date
-				}
-			}
-		}
-		resolved[m.ID] = om.Resolved
-		in.Matters = append(in.Matters, om)
-	}
-	if w.d.Finance == nil {
-		return in
-	}
-	years, err := w.d.Finance.Years(ctx, d.id)
-	if err != nil {
-		return in
-	}
-	slices.Sort(years)
-	for _, y := range years {
-		if !in.FinanceFrom.IsZero() {
-			break
-		}
-		for m := 1; m <= 12; m++ {
-			vl, err := w.d.Finance.Vouchers(ctx, d.id, fmt.Sprintf("%04d-%02d", y, m))
-			if err == nil && len(vl.Vouchers) > 0 {
-				in.FinanceFrom = domain.Date{Year: y, Month: time.Month(m), Day: 1}
-				break
-			}
-		}
-	}
-	for _, y := range years {
-		be, err := w.d.Finance.BudgetExecution(ctx, d.id, y)
-		if err != nil || len(be.Lines) == 0 {
-			continue
-		}
-		// The finance read model does not keep the date a budget was
-		// adopted; the date of its resolution's (latest) vote stands for
-		// it (a budget is adopted on or after it, so the deadline shown is
-		// never later than the real one), or the year's first day when the
-		// matter is unknown.
-		adopted := resolved[be.Resolution]
-		if adopted.IsZero() {
-			adopted = domain.Date{Year: y, Month: 1, Day: 1}
-		}
-		in.Budgets[y] = adopted
-	}
-	return in
-}
-
 // disclosureSection is the desk's 公开: what the catalogue requires and
 // by when, overdue items in red, and each item's versions with the steps
 // the actor may take (draft, review, publish, correct).
@@ -583,7 +508,16 @@ func (w *Workbench) disclosureSection(ctx context.Context, s *session, d *desk, 
 		rows[r.Item] = r
 	}
 	seen := map[string]bool{}
-	for _, o := range domain.Obligations(w.obligationInput(ctx, d, bv, today)) {
+	var books disclose.Books
+	var years disclose.Years
+	if w.d.Finance != nil {
+		books, years = w.d.Finance, w.d.Finance
+	}
+	obs, err := disclose.Obligations(ctx, books, years, bv, today)
+	if err != nil {
+		w.d.Log.Error("disclosure obligations", "community", d.id, "err", err)
+	}
+	for _, o := range obs {
 		it := itemView{ID: "d-" + strings.ReplaceAll(o.Item, "/", "-"), Title: o.Title,
 			Meta: fmt.Sprintf(txt{"应于%s前公开", "due %s"}.in(l), dateText(l, o.Due))}
 		if !o.Done.IsZero() {

@@ -31,11 +31,12 @@ func TestGolden(t *testing.T) {
 	}
 	rr := b.record("/c/wenhualu/desk/books-voucher", voucher)
 	pages["receipt"] = b.get(rr.Header().Get("Location")).Body.Bytes()
-	// A draft awaiting review; the clerk administers the community, and
-	// an administrator holds the supervisor's role too.
+	// A draft awaiting review, seen by a member of the supervision
+	// committee (an administrator's grant does not make one).
 	draft := cmd(domain.CmdDraftDisclosure, "finance-2026-Q3", "2026-11-02", nil)
 	draft.Data = draftQ3()
 	b.fake.seed(t, "wenhualu", draft)
+	b.actor.Grants = append(b.actor.Grants, domain.Grant{Role: domain.AccessSupervisor, Scope: domain.CommunityScope("wenhualu")})
 	pages["disclosure-approve"] = b.get("/c/wenhualu/desk/disclosure-approve?item=finance-2026-Q3").Body.Bytes()
 	for name, got := range pages {
 		path := filepath.Join("testdata", name+".golden.html")
