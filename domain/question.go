@@ -148,9 +148,18 @@ func (c *AskQuestion) Decide(env Env) ([]Event, error) {
 			return nil, &NotFoundError{What: "matter", ID: id}
 		}
 	case "disclosure":
-		if env.LookupDisclosure == nil || env.LookupDisclosure(id).Published() == nil {
+		d := (*Disclosure)(nil)
+		if env.LookupDisclosure != nil {
+			d = env.LookupDisclosure(id)
+		}
+		if d.Published() == nil {
 			return nil, &RuleError{Code: "not_published", Field: "data.about",
 				Reason: "questions are asked about published items", ReasonZH: "只能就已公开的内容提问"}
+		}
+		if first := d.FirstPublished(); env.Date.Before(first) {
+			return nil, &RuleError{Code: "date_before_previous_stage", Field: "effective_date",
+				Reason:   "the question is dated before the item was published (" + first.String() + ")",
+				ReasonZH: "提问日期早于该内容的公开日期（" + first.String() + "）"}
 		}
 	}
 	days := env.Community.RuleSetAt(env.Date).DisclosureRules().AnswerDays

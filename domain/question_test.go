@@ -110,6 +110,13 @@ func TestQuestionDecide(t *testing.T) {
 			wantErr: "not found matter m-404"},
 		{name: "about a disclosure approved but not published", community: comm,
 			when: cmd{"2025-07-10", domain.PublicActor, domain.CmdAskQuestion, ask("disclosure/finance-2025-Q2")}, wantErr: "rule not_published"},
+		// finance-2025-Q1 was published on 2025-04-06: a question about it
+		// dated the day before is refused, one dated that day accepted.
+		{name: "about a disclosure, dated before it was published", community: comm,
+			when: cmd{"2025-04-05", domain.PublicActor, domain.CmdAskQuestion, ask("disclosure/finance-2025-Q1")}, wantErr: "rule date_before_previous_stage"},
+		{name: "about a disclosure, dated the day it was published", community: comm,
+			when: cmd{"2025-04-06", domain.PublicActor, domain.CmdAskQuestion, ask("disclosure/finance-2025-Q1")},
+			want: []domain.Event{&domain.QuestionAsked{About: "disclosure/finance-2025-Q1", Text: "费用明细能否公开？", Due: date("2025-04-16")}}},
 		{name: "about a disclosure never drafted", community: comm,
 			when: cmd{"2025-07-10", domain.PublicActor, domain.CmdAskQuestion, ask("disclosure/budget-2025")}, wantErr: "rule not_published"},
 		{name: "asked twice under one id", community: comm, question: asked(t, "2025-06-10", ""),
