@@ -772,6 +772,27 @@ func (s *Store) Read(ctx context.Context, from uint64, fn func(Stored) error) er
 	})
 }
 
+// ReadCommunity calls fn for every message on one community's subjects,
+// in stream order, up to the community's last message at the time of the
+// call; it reads those subjects only, not the whole stream (an auditor's
+// replay of one community). Messages that are not facts come with
+// Rejected set.
+func (s *Store) ReadCommunity(ctx context.Context, community string, fn func(Stored) error) error {
+	subject := SubjectPrefix + "." + community + ".>"
+	last, err := s.Version(ctx, subject)
+	if err != nil || last == 0 {
+		return err
+	}
+	return s.read(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, last, func(m jetstream.Msg, seq uint64) error {
+		st := mustDecode(m, seq)
+		var err error
+		if st.Rejected, err = s.verdict(ctx, seq); err != nil {
+			return err
+		}
+		return fn(st)
+	})
+}
+
 // Follow calls fn for every event from sequence from (1 if 0) in order, and
 // then for each new event as it is stored, until ctx ends or fn fails. The
 // messages it sees also keep the idempotency index current with appends

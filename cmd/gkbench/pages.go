@@ -72,6 +72,8 @@ func runPages(conns, rate int, dur time.Duration) error {
 	targets := []pageTarget{
 		{"board page", "/c/wenhualu"},
 		{"matter page", "/c/wenhualu/matters/m-2025-01"},
+		{"disclosure catalogue", "/c/wenhualu/disclosures"},
+		{"disclosure page", "/c/wenhualu/disclosures/finance-2025-Q3"},
 		{"board JSON", "/api/v1/communities/wenhualu/board"},
 	}
 	readers := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}}

@@ -141,3 +141,12 @@ func Convert(st eventstore.Stored) projections.Event {
 		EffectiveDate: st.EffectiveDate, RecordedAt: st.RecordedAt, Actor: st.Actor, Data: st.Data, Rejected: st.Rejected,
 	}
 }
+
+// CommunityReader reads one community's events from the store as read
+// models see them (an auditor's replay, internal/audit.Source).
+type CommunityReader struct{ Store *eventstore.Store }
+
+// ReadCommunity calls fn for each message of the community, in order.
+func (c CommunityReader) ReadCommunity(ctx context.Context, community string, fn func(projections.Event) error) error {
+	return c.Store.ReadCommunity(ctx, community, func(st eventstore.Stored) error { return fn(Convert(st)) })
+}

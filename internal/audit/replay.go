@@ -1,0 +1,175 @@
+// Package audit is the auditor's view of a community's history (审计): a
+// year as it was recorded up to any date (bitemporal: each event has the
+// date it takes effect and the time the log recorded it), what changed
+// between two such dates, and the compliance findings over the history.
+// It reads one community's events through Source and builds its own
+// in-memory read models; it never writes.
+package audit
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/projections"
+)
+
+// Source reads the events of one community in stream order.
+type Source interface {
+	ReadCommunity(ctx context.Context, community string, fn func(projections.Event) error) error
+}
+
+// History is a community's facts (messages that are not facts left out),
+// in stream order.
+type History []projections.Event
+
+// Load reads a community's history.
+func Load(ctx context.Context, src Source, community string) (History, error) {
+	var h History
+	err := src.ReadCommunity(ctx, community, func(e projections.Event) error {
+		if e.Rejected == "" {
+			h = append(h, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", community, err)
+	}
+	return h, nil
+}
+
+// AsOf returns the events the log had recorded at t (all when t is zero).
+func (h History) AsOf(t time.Time) History {
+	if t.IsZero() {
+		return h
+	}
+	out := make(History, 0, len(h))
+	for _, e := range h {
+		if !e.RecordedAt.After(t) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// View is a community's records as the log held them at AsOf.
+type View struct {
+	Community string
+	AsOf      time.Time
+	Events    History
+	Board     projections.BoardOn
+	Finance   projections.FinanceOn
+}
+
+// View replays the events recorded at t (all when t is zero) into fresh
+// in-memory read models.
+func (h History) View(ctx context.Context, community string, t time.Time) (*View, error) {
+	evs := h.AsOf(t)
+	board, fin := projections.NewMemory(projections.BoardModel), projections.NewMemory(projections.FinanceModel)
+	for _, rm := range []*projections.Memory{board, fin} {
+		if err := rm.Apply(ctx, evs); err != nil {
+			return nil, err
+		}
+	}
+	return &View{Community: community, AsOf: t, Events: evs, Board: projections.BoardOn{Backend: board},
+		Finance: projections.FinanceOn{Backend: fin}}, nil
+}
+
+// Change is an event that changed the picture of a year between two
+// as-of times: when it takes effect and when it was recorded, side by side.
+type Change struct {
+	Seq           uint64      `json:"stream_seq"`
+	Type          string      `json:"type"`
+	AggregateType string      `json:"aggregate_type"`
+	AggregateID   string      `json:"aggregate_id"`
+	EffectiveDate domain.Date `json:"effective_date"`
+	RecordedAt    time.Time   `json:"recorded_at"`
+	// What says in Chinese what the event did ("凭证 2025-12-003 …").
+	What string `json:"what"`
+	// LateDays is how many days after its effective date (in Beijing) it
+	// was recorded.
+	LateDays int `json:"late_days"`
+}
+
+// Concerns reports whether event e bears on fiscal year: it takes effect
+// in that year, or it reverses or corrects a voucher of that year.
+func Concerns(e projections.Event, year int) bool {
+	if d, err := domain.ParseDate(e.EffectiveDate); err == nil && d.Year == year {
+		return true
+	}
+	ev, err := domain.DecodeEvent(e.Type, e.Schema, e.Data)
+	if err != nil {
+		return false
+	}
+	prefix := fmt.Sprintf("%04d-", year)
+	switch ev := ev.(type) {
+	case *domain.VoucherReversed:
+		return strings.HasPrefix(ev.Reverses, prefix)
+	case *domain.CorrectionPosted:
+		return strings.HasPrefix(ev.Corrects, prefix)
+	}
+	return false
+}
+
+// Changes lists the events recorded after from and at or before to that
+// bear on year (see Concerns), in stream order.
+func (h History) Changes(from, to time.Time, year int) []Change {
+	var out []Change
+	for _, e := range h {
+		if !e.RecordedAt.After(from) || (!to.IsZero() && e.RecordedAt.After(to)) || !Concerns(e, year) {
+			continue
+		}
+		out = append(out, ChangeOf(e))
+	}
+	return out
+}
+
+// ChangeOf describes one event.
+func ChangeOf(e projections.Event) Change {
+	d, _ := domain.ParseDate(e.EffectiveDate)
+	c := Change{Seq: e.Seq, Type: e.Type, AggregateType: e.AggregateType, AggregateID: e.AggregateID,
+		EffectiveDate: d, RecordedAt: e.RecordedAt, What: Describe(e)}
+	if !d.IsZero() {
+		c.LateDays = domain.DateOf(e.RecordedAt).DaysSince(d)
+	}
+	return c
+}
+
+// Describe says in Chinese what an event recorded, in a line.
+func Describe(e projections.Event) string {
+	ev, err := domain.DecodeEvent(e.Type, e.Schema, e.Data)
+	if err != nil {
+		return e.Type
+	}
+	switch ev := ev.(type) {
+	case *domain.VoucherPosted:
+		d, _ := domain.ParseDate(e.EffectiveDate)
+		return fmt.Sprintf("记账凭证 %s：%s，金额 %s 元", domain.VoucherID(d, ev.Number), ev.Summary, debits(ev.Lines))
+	case *domain.VoucherReversed:
+		d, _ := domain.ParseDate(e.EffectiveDate)
+		return fmt.Sprintf("红字冲销凭证 %s 冲销 %s（%s）", domain.VoucherID(d, ev.Number), ev.Reverses, ev.Reason)
+	case *domain.CorrectionPosted:
+		d, _ := domain.ParseDate(e.EffectiveDate)
+		return fmt.Sprintf("蓝字更正凭证 %s 更正 %s（%s）", domain.VoucherID(d, ev.Number), ev.Corrects, ev.Reason)
+	case *domain.MonthClosed:
+		return "月结 " + ev.Month
+	case *domain.YearClosed:
+		return fmt.Sprintf("%d年年终结账", ev.Year)
+	case *domain.StageCorrected:
+		return "更正事项 " + e.AggregateID + " 的“" + domain.StageZH(ev.Stage) + "”：" + ev.Reason
+	}
+	if e.AggregateType == domain.AggregateMatter {
+		return "事项 " + e.AggregateID + "：" + e.Type
+	}
+	return e.Type + " " + e.AggregateID
+}
+
+func debits(lines []domain.Line) string {
+	var total domain.Fen
+	for _, l := range lines {
+		total += l.Debit
+	}
+	return total.String()
+}
