@@ -33,6 +33,9 @@ Usage:
                                  record an Excel/WPS (.xlsx) or CSV 台账 in one batch
   gongkai import template --kind K --out FILE.xlsx
                                  write the template of vouchers, budget, funds or matters
+  gongkai audit --community ID --year Y [--as-of T] [--diff-as-of T2] [--json]
+                                 a year as recorded at T (--data DIR or --nats URL):
+                                 matters, budget, journal, statements, late entries
   gongkai projections rebuild NAME [flags]
                                  rebuild a PostgreSQL read model (board, finance)
                                  into a fresh schema without downtime
@@ -81,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runWriter(args[2:], getenv, stdout, stderr)
 	case "import":
 		return runImport(ctx, args[2:], getenv, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args[2:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -343,7 +343,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 			Board: projections.BoardOn{Backend: boardB}, Finance: projections.FinanceOn{Backend: financeB},
 			ReadModels: readModelsOf(runners, writers), TLog: tlog, LogKey: logKey,
 			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync, Guard: g, DemoLoading: demoLoading.Load, PublicURL: publicURL,
-			Contacts: openContacts(ctx, js, secret, cfg.Replicas, log)}),
+			Contacts: openContacts(ctx, js, secret, cfg.Replicas, log), Audit: auditor{store}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -160,10 +160,34 @@ func Describe(e projections.Event) string {
 	case *domain.StageCorrected:
 		return "更正事项 " + e.AggregateID + " 的“" + domain.StageZH(ev.Stage) + "”：" + ev.Reason
 	}
-	if e.AggregateType == domain.AggregateMatter {
-		return "事项 " + e.AggregateID + "：" + e.Type
+	label := eventZH[e.Type]
+	if label == "" {
+		label = e.Type
 	}
-	return e.Type + " " + e.AggregateID
+	switch e.AggregateType {
+	case domain.AggregateMatter:
+		return "事项 " + e.AggregateID + "：" + label
+	case domain.AggregateBudget:
+		return e.AggregateID + "年度" + label
+	case domain.AggregateDisclosure, domain.AggregateQuestion:
+		return label + " " + e.AggregateID
+	}
+	return label
+}
+
+// eventZH names event types in Chinese.
+var eventZH = map[string]string{
+	domain.EvMatterRegistered: "登记事项", domain.EvMatterProposed: "党组织提议", domain.EvMatterConsulted: "两委会商议",
+	domain.EvMatterReviewed: "党员大会审议", domain.EvMatterResolved: "代表会议决议", domain.EvResolutionDisclosed: "决议公开",
+	domain.EvImplementationReport: "报告实施情况", domain.EvResultDisclosed: "实施结果公开", domain.EvMatterWithdrawn: "撤回",
+	domain.EvMatterRevoked: "撤销决议", domain.EvBudgetAdopted: "预算通过", domain.EvBudgetAdjusted: "预算调整",
+	domain.EvFundsReceived: "资金到账", domain.EvChartAdopted: "采用会计科目表", domain.EvBalanceAsserted: "对账",
+	domain.EvAccountDefined: "设置明细科目", domain.EvBalancesOpened: "期初余额", domain.EvChartTransitioned: "新旧制度衔接",
+	domain.EvAssetRegistered: "登记固定资产", domain.EvDepreciationPosted: "计提折旧", domain.EvAssetDisposed: "固定资产清理",
+	domain.EvDisclosureDrafted: "生成公开草稿", domain.EvDisclosureApproved: "监督委员会审核同意", domain.EvDisclosureReturned: "监督委员会退回",
+	domain.EvDisclosurePublished: "公开", domain.EvQuestionAsked: "居民询问", domain.EvQuestionAnswered: "答复询问",
+	domain.EvCommunityRegistered: "登记社区", domain.EvOfficerAppointed: "任命职务", domain.EvOfficerRemoved: "免去职务",
+	domain.EvRuleSetAdopted: "采用规则集", domain.EvContactsSet: "设置监督电话",
 }
 
 func debits(lines []domain.Line) string {
@@ -172,4 +196,20 @@ func debits(lines []domain.Line) string {
 		total += l.Debit
 	}
 	return total.String()
+}
+
+// ParseAsOf reads an as-of time: a date (the end of that day in Beijing)
+// or an RFC 3339 time; "" is zero (everything recorded).
+func ParseAsOf(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := domain.ParseDate(s); err == nil {
+		return time.Date(d.Year, d.Month, d.Day+1, 0, 0, 0, 0, domain.Shanghai).Add(-time.Nanosecond), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither a date (2026-01-31) nor a time (2026-01-31T09:00:00+08:00)", s)
+	}
+	return t, nil
 }

@@ -118,7 +118,7 @@ func cacheablePattern(p string) bool {
 	case p == "GET /{$}":
 		return true
 	case strings.HasPrefix(p, "GET /c/{community}"):
-		return !strings.Contains(p, "/desk")
+		return !strings.Contains(p, "/desk") && !strings.Contains(p, "/audit")
 	case p == "GET /api/v1/communities/{community}/board", p == "GET /api/v1/communities/{community}/disclosures",
 		strings.HasPrefix(p, "GET /api/v1/communities/{community}/finance/"):
 		return true

@@ -54,6 +54,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /c/{community}/finance/vouchers", s.handleVouchersPage)
 	s.mux.HandleFunc("GET /c/{community}/finance/vouchers/{id}", s.handleVoucherPage)
 	s.disclosureRoutes()
+	s.auditRoutes()
 	s.mux.HandleFunc("GET /login", s.handleLoginForm)
 	s.mux.HandleFunc("POST /login", s.handleLogin)
 	s.mux.HandleFunc("POST /logout", s.handleLogout)

@@ -97,6 +97,8 @@ type Deps struct {
 	Secret  auth.Secret
 	Board   projections.Board
 	Finance projections.Finance
+	// Audit builds auditors' reports from the log.
+	Audit Auditor
 	// ReadModels reports the read models' state.
 	ReadModels func() []ReadModelStatus
 	Log        *slog.Logger

@@ -1,0 +1,121 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/internal/audit"
+)
+
+// Auditor builds the auditor's report of a community's year from the log
+// (internal/audit over the community's own events).
+type Auditor interface {
+	AuditReport(ctx context.Context, community string, o audit.Options) (*audit.Report, error)
+}
+
+func (s *Server) auditRoutes() {
+	s.mux.HandleFunc("GET /api/v1/communities/{community}/audit/{year}", s.handleAuditJSON)
+	s.mux.HandleFunc("GET /c/{community}/audit/{year}", s.handleAuditPage)
+}
+
+// auditOptions reads the year and ?as_of=&diff_as_of= (dates or RFC 3339
+// times).
+func auditOptions(r *http.Request) (audit.Options, *Problem) {
+	bad := func(field, en, zh string) *Problem {
+		p := badRequest("bad_query", en, zh, domain.FieldError{Field: field, Reason: en, ReasonZH: zh})
+		return &p
+	}
+	var o audit.Options
+	y, err := strconv.Atoi(r.PathValue("year"))
+	if err != nil || y < 1949 || y > 9999 {
+		return o, bad("year", "the year must be four digits, such as 2025", "年度须为四位数字，例如 2025")
+	}
+	o.Year = y
+	if o.AsOf, err = audit.ParseAsOf(r.URL.Query().Get("as_of")); err != nil {
+		return o, bad("as_of", "as_of must be a date (2026-01-31) or a time (2026-01-31T09:00:00+08:00)", "as_of 须为日期（2026-01-31）或时间（2026-01-31T09:00:00+08:00）")
+	}
+	if o.DiffAsOf, err = audit.ParseAsOf(r.URL.Query().Get("diff_as_of")); err != nil {
+		return o, bad("diff_as_of", "diff_as_of must be a date or a time", "diff_as_of 须为日期或时间")
+	}
+	if !o.DiffAsOf.IsZero() && !o.DiffAsOf.After(o.AsOf) {
+		return o, bad("diff_as_of", "diff_as_of must be later than as_of", "diff_as_of 须晚于 as_of")
+	}
+	return o, nil
+}
+
+// mayAudit reports whether an actor may read a community's audit view: an
+// auditor of it or its town (or an administrator).
+func (s *Server) mayAudit(a domain.Actor, community string) bool {
+	return a.Has(domain.AccessAuditor, community, s.townOf(community))
+}
+
+var forbiddenAudit = Problem{Status: http.StatusForbidden, Title: "Forbidden", TitleZH: "无权查看", Code: "forbidden",
+	Detail: "Only an auditor of this community or its town sees its audit view.", DetailZH: "只有本社区或所在乡镇的审计人员可以查看审计视图。"}
+
+func (s *Server) handleAuditJSON(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	c := r.PathValue("community")
+	if !domain.ValidCommunityID(c) {
+		writeProblem(w, badRequest("bad_community", "The community id must be 1 to 64 characters of a-z, 0-9 and -.", "社区编号须为 1 至 64 个小写字母、数字或 -。"))
+		return
+	}
+	if !s.mayAudit(a, c) {
+		writeProblem(w, forbiddenAudit)
+		return
+	}
+	o, bad := auditOptions(r)
+	if bad != nil {
+		writeProblem(w, *bad)
+		return
+	}
+	rep, err := s.Audit.AuditReport(r.Context(), c, o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// auditPage is the report for a signed-in auditor, as text laid out for
+// print, with links to its JSON.
+type auditPage struct {
+	Community, Name string
+	Year            int
+	AsOf, DiffAsOf  string
+	Text            string
+}
+
+func (s *Server) handleAuditPage(w http.ResponseWriter, r *http.Request) {
+	a, _, ok := s.signedIn(w, r)
+	if !ok {
+		return
+	}
+	c := r.PathValue("community")
+	if !domain.ValidCommunityID(c) || !s.mayAudit(a, c) {
+		s.renderPrivate(w, r, http.StatusForbidden, "error.html", forbiddenAudit)
+		return
+	}
+	o, bad := auditOptions(r)
+	if bad != nil {
+		s.renderPrivate(w, r, bad.Status, "error.html", *bad)
+		return
+	}
+	rep, err := s.Audit.AuditReport(r.Context(), c, o)
+	if err != nil {
+		s.pageProblem(w, r, err)
+		return
+	}
+	var b bytes.Buffer
+	if err := rep.WriteText(&b); err != nil {
+		s.pageProblem(w, r, err)
+		return
+	}
+	s.renderPrivate(w, r, http.StatusOK, "audit.html", auditPage{Community: c, Name: rep.Name, Year: o.Year,
+		AsOf: r.URL.Query().Get("as_of"), DiffAsOf: r.URL.Query().Get("diff_as_of"), Text: b.String()})
+}
