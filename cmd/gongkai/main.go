@@ -36,6 +36,8 @@ Usage:
   gongkai audit --community ID --year Y [--as-of T] [--diff-as-of T2] [--json]
                                  a year as recorded at T (--data DIR or --nats URL):
                                  matters, budget, journal, statements, late entries
+  gongkai export --community ID --year Y --out FILE.zip
+                                 download a year's audit package (auditor's token)
   gongkai projections rebuild NAME [flags]
                                  rebuild a PostgreSQL read model (board, finance)
                                  into a fresh schema without downtime
@@ -50,6 +52,9 @@ Usage:
   gongkai verify segment FILE --key PUBKEY [--witness KEY,...] [--community ID]
                                  check a year-end segment: the log between two
                                  checkpoints, complete and unaltered
+  gongkai verify package FILE.zip --key PUBKEY
+                                 check an audit package offline and recompute
+                                 the year's turnover from its events alone
   gongkai witness [flags]        cosign another party's log (the town's witness)
   gongkai writer keygen --out FILE
                                  make a writer key for another instance; print
@@ -86,6 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runImport(ctx, args[2:], getenv, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, args[2:], getenv, stdout, stderr)
+	case "export":
+		return runExport(ctx, args[2:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -45,6 +45,9 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	if len(args) > 0 && args[0] == "segment" {
 		return verifySegment(args[1:], getenv, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "package" {
+		return verifyPackage(args[1:], getenv, stdout, stderr)
+	}
 	return verifyLog(ctx, args, getenv, stdout, stderr)
 }
 

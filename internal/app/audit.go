@@ -13,6 +13,10 @@ import (
 // the store (its own subjects, not the whole stream) on each request.
 type auditor struct{ store *eventstore.Store }
 
+func (a auditor) History(ctx context.Context, community string) (audit.History, error) {
+	return audit.Load(ctx, projector.CommunityReader{Store: a.store}, community)
+}
+
 func (a auditor) AuditReport(ctx context.Context, community string, o audit.Options) (*audit.Report, error) {
 	h, err := audit.Load(ctx, projector.CommunityReader{Store: a.store}, community)
 	if err != nil {

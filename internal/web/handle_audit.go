@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -14,11 +15,64 @@ import (
 // (internal/audit over the community's own events).
 type Auditor interface {
 	AuditReport(ctx context.Context, community string, o audit.Options) (*audit.Report, error)
+	// History returns the community's facts (empty when it has none).
+	History(ctx context.Context, community string) (audit.History, error)
 }
 
 func (s *Server) auditRoutes() {
 	s.mux.HandleFunc("GET /api/v1/communities/{community}/audit/{year}", s.handleAuditJSON)
+	s.mux.HandleFunc("GET /api/v1/communities/{community}/audit/{year}/package", s.handleAuditPackage)
 	s.mux.HandleFunc("GET /c/{community}/audit/{year}", s.handleAuditPage)
+}
+
+// handleAuditPackage serves the audit package of a community's year (a
+// zip, internal/audit.WritePackage): the events with their proof bundles,
+// the year-end segment when the year is closed, the statements and a
+// README. Events recorded after the latest signed checkpoint are left out
+// and counted in the manifest.
+func (s *Server) handleAuditPackage(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	c := r.PathValue("community")
+	if !domain.ValidCommunityID(c) || !s.mayAudit(a, c) {
+		writeProblem(w, forbiddenAudit)
+		return
+	}
+	o, bad := auditOptions(r)
+	if bad != nil {
+		writeProblem(w, *bad)
+		return
+	}
+	if s.noLog(w) {
+		return
+	}
+	h, err := s.Audit.History(r.Context(), c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(h) == 0 {
+		s.fail(w, r, &domain.NotFoundError{What: "community", ID: c})
+		return
+	}
+	seg, p := s.yearSegment(r.Context(), c, o.Year)
+	if p != nil && p.Code != "year_not_closed" {
+		writeProblem(w, *p)
+		return
+	}
+	_, cp, _ := s.TLog.Latest()
+	var buf bytes.Buffer
+	err = audit.WritePackage(r.Context(), &buf, h, c, o.Year, audit.Proofs{Segment: seg, Bundle: s.TLog.Bundle, Covered: cp.Size, LogKey: s.LogKey}, s.Now(), nil)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="gongkai-%s-%d-audit.zip"`, c, o.Year))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(buf.Bytes())
 }
 
 // auditOptions reads the year and ?as_of=&diff_as_of= (dates or RFC 3339

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -174,9 +175,7 @@ func writeSegment(w http.ResponseWriter, name string, b []byte) {
 }
 
 // handleYearSegment serves the year-end segment of a community's closed
-// fiscal year: from the first checkpoint that covers the previous year's
-// close (the empty tree if that year was never closed) to the first that
-// covers this year's close.
+// fiscal year (yearSegment).
 func (s *Server) handleYearSegment(w http.ResponseWriter, r *http.Request) {
 	if s.noLog(w) {
 		return
@@ -188,36 +187,48 @@ func (s *Server) handleYearSegment(w http.ResponseWriter, r *http.Request) {
 			domain.FieldError{Field: "year", Reason: "not a year", ReasonZH: "不是年份"}))
 		return
 	}
-	closes, err := s.Finance.YearCloses(r.Context(), community)
-	if err != nil {
-		writeProblem(w, s.readProblem(err))
-		return
-	}
-	end, ok := closes[year]
-	if !ok {
-		writeProblem(w, Problem{Status: http.StatusNotFound, Title: "Year not closed", TitleZH: "年度尚未结账", Code: "year_not_closed",
-			Detail:   fmt.Sprintf("%s has not closed fiscal year %d", community, year),
-			DetailZH: fmt.Sprintf("%s 的 %d 年度尚未年终结账，结账后方可下载年度区段证明。", community, year)})
-		return
-	}
-	var from uint64
-	if start, ok := closes[year-1]; ok {
-		_, cp, err := s.TLog.CheckpointCovering(r.Context(), start)
-		if err != nil {
-			writeProblem(w, segmentProblem(err))
-			return
-		}
-		from = cp.Size
-	}
-	_, cp, err := s.TLog.CheckpointCovering(r.Context(), end)
-	if err != nil {
-		writeProblem(w, segmentProblem(err))
-		return
-	}
-	b, err := s.TLog.Segment(r.Context(), from, cp.Size)
-	if err != nil {
-		writeProblem(w, segmentProblem(err))
+	b, p := s.yearSegment(r.Context(), community, year)
+	if p != nil {
+		writeProblem(w, *p)
 		return
 	}
 	writeSegment(w, fmt.Sprintf("gongkai-%s-%d-segment.json", community, year), b)
+}
+
+// yearSegment builds the year-end segment of a community's closed fiscal
+// year: from the first checkpoint that covers the previous year's close
+// (the empty tree if that year was never closed) to the first that covers
+// this year's close.
+func (s *Server) yearSegment(ctx context.Context, community string, year int) ([]byte, *Problem) {
+	closes, err := s.Finance.YearCloses(ctx, community)
+	if err != nil {
+		p := s.readProblem(err)
+		return nil, &p
+	}
+	end, ok := closes[year]
+	if !ok {
+		return nil, &Problem{Status: http.StatusNotFound, Title: "Year not closed", TitleZH: "年度尚未结账", Code: "year_not_closed",
+			Detail:   fmt.Sprintf("%s has not closed fiscal year %d", community, year),
+			DetailZH: fmt.Sprintf("%s 的 %d 年度尚未年终结账，结账后方可下载年度区段证明。", community, year)}
+	}
+	var from uint64
+	if start, ok := closes[year-1]; ok {
+		_, cp, err := s.TLog.CheckpointCovering(ctx, start)
+		if err != nil {
+			p := segmentProblem(err)
+			return nil, &p
+		}
+		from = cp.Size
+	}
+	_, cp, err := s.TLog.CheckpointCovering(ctx, end)
+	if err != nil {
+		p := segmentProblem(err)
+		return nil, &p
+	}
+	b, err := s.TLog.Segment(ctx, from, cp.Size)
+	if err != nil {
+		p := segmentProblem(err)
+		return nil, &p
+	}
+	return b, nil
 }
