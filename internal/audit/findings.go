@@ -295,6 +295,9 @@ type voucher struct {
 	*domain.Voucher
 	seq        uint64
 	correction bool
+	// opening marks number 0 of a year: its opening balances or its
+	// change of chart, which move balances and pay nothing.
+	opening bool
 }
 
 type questionTrack struct {
@@ -534,7 +537,7 @@ func (a *auditor) foldBooks(e *Event) {
 		return
 	}
 	_, corr := e.Data.(*domain.CorrectionPosted)
-	vt := &voucher{Voucher: v, seq: e.Seq, correction: corr}
+	vt := &voucher{Voucher: v, seq: e.Seq, correction: corr, opening: vd.Number == 0}
 	a.vouchers[id] = vt
 	a.voucherOrder = append(a.voucherOrder, vt)
 	if m := domain.Month(date); a.monthFirst[m] == 0 {
@@ -619,16 +622,21 @@ func (a *auditor) checkDecisions() {
 	}
 }
 
-// payments returns the vouchers that pay money out and were not reversed:
-// posted vouchers and corrections with a positive payment.
+// payments returns the vouchers that pay money out (domain.Chart.Payment)
+// and were not reversed, in recording order; a year's opening balances and
+// change of chart are no payment.
 func (a *auditor) payments() []*voucher {
 	var out []*voucher
 	for _, v := range a.voucherOrder {
-		if v.Payment > 0 && v.Reverses == "" && v.ReversedBy == "" {
+		if isPayment(v) {
 			out = append(out, v)
 		}
 	}
 	return out
+}
+
+func isPayment(v *voucher) bool {
+	return v.Payment > 0 && !v.opening && v.Reverses == "" && v.ReversedBy == ""
 }
 
 // passedBy reports whether matter id had a passing vote on or before d,
@@ -768,10 +776,10 @@ func (a *auditor) checkBudgets() {
 	lineSeqs := map[lineKey][]uint64{}
 	var lineKeys []lineKey
 	for _, v := range a.voucherOrder {
-		if v.Payment > 0 && v.Reverses == "" && v.ReversedBy == "" {
+		if isPayment(v) {
 			byYear[v.Date.Year] = append(byYear[v.Date.Year], v)
 		}
-		if v.BudgetLine == "" || v.Payment == 0 {
+		if v.opening || v.BudgetLine == "" || v.Payment == 0 {
 			continue
 		}
 		k := lineKey{v.Date.Year, v.BudgetLine}

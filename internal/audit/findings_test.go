@@ -215,6 +215,12 @@ func TestFindings(t *testing.T) {
 		{name: "citing a matter passed the day before", rule: audit.RuleSpendingWithoutResolution,
 			steps: join(passed("m1", "2025-06-01", "2025-06-02"), []step{cite(pay("2025-06-03", 1, "维修", "12000"), "", "m1")}), asOf: "2025-06-30"},
 
+		{name: "a change of chart is no payment", rule: audit.RuleSpendingWithoutResolution,
+			// Chart.Payment of these lines alone would be 20,000.00: the
+			// credit to 102 against the debit to 161.
+			steps: []step{books("2025-01-20", &domain.ChartTransitioned{Year: 2025, From: "cn-village-2004", To: "cn-rural-collective-2023",
+				Lines: []domain.Line{{Account: "102", Credit: yuan("20000")}, {Account: "161", Debit: yuan("30000")},
+					{Account: "151", Credit: yuan("30000")}, {Account: "102", Debit: yuan("20000")}}})}, asOf: "2025-06-30"},
 		// spending_before_resolution: seqs 1–4 the matter up to its review,
 		// 5 the payment on 06-05, 6 the vote on 06-10.
 		{name: "paid before the vote", rule: audit.RuleSpendingBeforeResolution,
@@ -239,6 +245,10 @@ func TestFindings(t *testing.T) {
 				cite(pay("2025-06-01", 1, "桌子", "4000"), "L1", ""), cite(pay("2025-06-05", 2, "椅子", "4000"), "L1", ""),
 				cite(pay("2025-06-10", 3, "柜子", "4000"), "L1", "")}, asOf: "2025-07-31",
 			want: []uint64{2, 3, 4}, year: 2025, severity: audit.High, zh: "预算行 L1 相同的支付 3 笔"},
+		{name: "full-width forms fold", rule: audit.RuleSplitPayments,
+			// "复印纸Ａ４（一箱）" and "复印纸 a4 (一箱)" both normalise to "复印纸a4一箱".
+			steps: []step{pay("2025-06-01", 1, "复印纸Ａ４（一箱）", "6000"), pay("2025-06-02", 1, "复印纸 a4 (一箱)", "6000")}, asOf: "2025-07-31",
+			want: []uint64{1, 2}, year: 2025, severity: audit.High, zh: "合计 12,000.00 元"},
 		{name: "together exactly at the threshold", rule: audit.RuleSplitPayments,
 			steps: []step{pay("2025-06-01", 1, "购买办公用品", "6000"), pay("2025-06-02", 1, "购买办公用品", "4000")}, asOf: "2025-07-31"},
 
@@ -346,6 +356,15 @@ func TestFindings(t *testing.T) {
 						Corrected: domain.StageContent{Date: mustDate(nil, "2025-06-15"), Decision: &domain.Decision{Votes: votesPass, Quorate: true, Passed: true}}})}),
 			asOf: "2025-06-16"},
 
+		{name: "a corrected tally still without quorum", rule: audit.RuleMeetingWithoutQuorum,
+			// seq 5 recorded 9 present; seq 6 corrects it to 8: both rest the finding.
+			steps: join(passed("m1", "2025-06-15", "2025-06-15")[:4],
+				[]step{mat("m1", "2025-06-15", &domain.MatterResolved{Decision: recordedAs(votesNine, true, true)}),
+					mat("m1", "2025-06-16", &domain.StageCorrected{Stage: domain.StageResolved, Reason: "笔误",
+						Original:  domain.StageContent{Date: mustDate(nil, "2025-06-15"), Decision: &domain.Decision{Votes: votesNine, Quorate: true, Passed: true}},
+						Corrected: domain.StageContent{Date: mustDate(nil, "2025-06-15"), Decision: &domain.Decision{Votes: domain.Votes{Expected: 15, Present: 8, For: 8}, Quorate: true, Passed: true}}})}),
+			asOf: "2025-06-16",
+			want: []uint64{5, 6}, year: 2025, severity: audit.High, zh: "代表会议就事项 m1（修缮活动室）的表决记为通过，但应到 15 人，实到 8 人"},
 		// vote_not_carried: 12 present, 6 for: 6×2 = 12 is not more than 12.
 		{name: "passed with half, not more", rule: audit.RuleVoteNotCarried,
 			steps: join(upToReview("m1", "2025-06-15")[:3],
@@ -372,6 +391,12 @@ func TestFindings(t *testing.T) {
 		{name: "bank overdraft allowed by the rule set", rule: audit.RuleNegativeBalance,
 			steps: []step{ruleSet("2025-01-01", func(rs *domain.RuleSet) { rs.BankOverdraft = true }), pay("2025-03-02", 1, "电费", "200")}, asOf: "2025-03-31"},
 
+		{name: "a bank sub-account overdrawn while the bank is not", rule: audit.RuleNegativeBalance,
+			// 10201 +500, 10202 −200: 102 stays at 300; 10202 is at −200.
+			steps: []step{books("2025-01-02", &domain.AccountDefined{SubAccount: domain.SubAccount{Code: "10201", Parent: "102", NameZH: "农行"}}),
+				books("2025-01-02", &domain.AccountDefined{SubAccount: domain.SubAccount{Code: "10202", Parent: "102", NameZH: "信用社"}}),
+				receive("2025-03-01", 1, "10201", "500"), voucher("2025-03-02", 2, "电费", "541", "10202", "200")}, asOf: "2025-03-31",
+			want: []uint64{4}, year: 2025, severity: audit.High, zh: "信用社（10202）于 2025-03-02 日终余额为负数，最低 -200.00 元"},
 		// cash_above_limit: 5,000.01 against a limit of 5,000.00.
 		{name: "cash a fen above its limit", rule: audit.RuleCashAboveLimit,
 			steps: []step{receive("2025-03-01", 1, "101", "5000.01")}, asOf: "2025-03-31",
