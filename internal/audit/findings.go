@@ -13,7 +13,8 @@
 //	                             dated after the payment (any amount)
 //	split_payments               two or more payments, each at or under the
 //	                             threshold and none citing a passed matter, on the
-//	                             same budget line or with the same summary
+//	                             same budget line, to the same payee (the same
+//	                             sub-account debited) or with the same summary
 //	                             (normalised), the last at most SplitWindowDays
 //	                             after the first, together above the threshold
 //	spending_without_budget      payments in a fiscal year for which no budget
@@ -57,8 +58,11 @@
 //
 // The rule set in force on a date is the community's own (its
 // community.rule_set_adopted events, as recorded up to asOf), found with
-// domain.Community.RuleSetAt. A reversed voucher (冲销) is taken as never
-// paid by the spending rules. Findings depend on nothing but their
+// domain.Community.RuleSetAt. A payment is what domain.Chart.Payment says a
+// voucher pays out of cash and bank; a reversed voucher (冲销) is taken as
+// never paid by the spending rules, and a year's opening balances and
+// change of chart pay nothing. Balances are checked for 101 and 102 (the
+// chart's cash accounts) and for each of their sub-accounts. Findings depend on nothing but their
 // arguments: the clock is asOf.
 package audit
 
@@ -144,6 +148,38 @@ const (
 	RuleClosedYearCorrected       = "closed_year_corrected"
 	RuleQuestionOverdue           = "question_overdue"
 )
+
+// RuleInfo names a rule for a page that lists them.
+type RuleInfo struct {
+	Code    string `json:"code"`
+	Title   string `json:"title"`
+	TitleZH string `json:"title_zh"`
+}
+
+// Rules lists every rule Findings applies, in the order of the package
+// documentation.
+func Rules() []RuleInfo {
+	return []RuleInfo{
+		{RuleSpendingWithoutResolution, "Spending above the threshold without a resolution", "超过限额的支出未经决议"},
+		{RuleSpendingBeforeResolution, "Paid before the resolution", "先支付后决议"},
+		{RuleSplitPayments, "Payments split under the threshold", "化整为零、拆分支付"},
+		{RuleSpendingWithoutBudget, "Spending without a budget", "无预算支出"},
+		{RuleOverBudgetLine, "Spending over the budget line", "超预算支出"},
+		{RuleResolutionNotDisclosed, "Resolution not disclosed in time", "决议未按期公开"},
+		{RuleNoImplementationReport, "No implementation report", "决议通过后无实施情况报告"},
+		{RulePaidWithoutReport, "Paid without an implementation report", "已支付但无实施情况报告"},
+		{RuleResultNotDisclosed, "Result not disclosed", "实施结果未公开"},
+		{RuleMeetingWithoutQuorum, "Meeting without quorum", "会议不足法定人数"},
+		{RuleVoteNotCarried, "Passed without the majority", "赞成票未过半却记为通过"},
+		{RuleNegativeBalance, "Negative cash or bank balance", "现金或银行存款余额为负"},
+		{RuleCashAboveLimit, "Cash above its limit", "库存现金超过限额"},
+		{RuleLateEntry, "Late entry", "补录迟延"},
+		{RuleReversalOfReversal, "Reversal of a reversal", "冲销红字凭证"},
+		{RuleMonthClosedOutOfOrder, "Month closed out of order", "月份未按顺序结账"},
+		{RuleClosedYearCorrected, "Closed year corrected", "更正已结账年度"},
+		{RuleQuestionOverdue, "Question not answered in time", "居民询问逾期未答复"},
+	}
+}
 
 // Severities.
 const (
@@ -708,6 +744,15 @@ func (a *auditor) checkSplits() {
 		if v.BudgetLine != "" {
 			ks = append(ks, key{"line", fmt.Sprintf("%d/%s", v.Date.Year, v.BudgetLine)})
 		}
+		// A payee has a sub-account (明细科目) of its own, such as 20201
+		// 某施工队 under 202 应付款: the same sub-account debited is the same
+		// payee (or the same purpose).
+		ch := a.books.ChartFor(v.Date.Year)
+		for _, l := range v.Lines {
+			if _, sub := a.books.Subs[l.Account]; sub && l.Debit > 0 && !ch.IsCash(l.Account) {
+				ks = append(ks, key{"payee", l.Account})
+			}
+		}
 		if n := normalise(v.Summary); n != "" {
 			ks = append(ks, key{"summary", n})
 		}
@@ -718,8 +763,10 @@ func (a *auditor) checkSplits() {
 			groups[k] = append(groups[k], v)
 		}
 	}
-	// Budget lines first, then summaries; a payment joins one finding only.
-	slices.SortStableFunc(keys, func(x, y key) int { return strings.Compare(x.kind, y.kind) })
+	// Budget lines first, then payees, then summaries; a payment joins one
+	// finding only.
+	rank := map[string]int{"line": 0, "payee": 1, "summary": 2}
+	slices.SortStableFunc(keys, func(x, y key) int { return rank[x.kind] - rank[y.kind] })
 	used := map[*voucher]bool{}
 	for _, k := range keys {
 		vs := slices.DeleteFunc(slices.Clone(groups[k]), func(v *voucher) bool { return used[v] })
@@ -750,8 +797,15 @@ func (a *auditor) checkSplits() {
 				used[v] = true
 			}
 			same, sameZH := "the summary “"+run[0].Summary+"”", "摘要“"+run[0].Summary+"”"
-			if k.kind == "line" {
+			switch k.kind {
+			case "line":
 				same, sameZH = "budget line "+run[0].BudgetLine, "预算行 "+run[0].BudgetLine+" "
+			case "payee":
+				name := k.value
+				if sub, ok := a.books.Subs[k.value]; ok {
+					name += "（" + sub.NameZH + "）"
+				}
+				same, sameZH = "account "+name, "收款方科目 "+name
 			}
 			from, to := run[0].Date, run[len(run)-1].Date
 			a.add(Finding{Rule: RuleSplitPayments, Year: from.Year, Seqs: seqs, Severity: High,

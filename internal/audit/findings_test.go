@@ -249,6 +249,12 @@ func TestFindings(t *testing.T) {
 			// "复印纸Ａ４（一箱）" and "复印纸 a4 (一箱)" both normalise to "复印纸a4一箱".
 			steps: []step{pay("2025-06-01", 1, "复印纸Ａ４（一箱）", "6000"), pay("2025-06-02", 1, "复印纸 a4 (一箱)", "6000")}, asOf: "2025-07-31",
 			want: []uint64{1, 2}, year: 2025, severity: audit.High, zh: "合计 12,000.00 元"},
+		{name: "the same payee", rule: audit.RuleSplitPayments,
+			// Two payments of 5,500 to 20201 (the builder's payable), 10 days
+			// apart: 11,000 with different summaries and no budget line.
+			steps: []step{books("2025-01-02", &domain.AccountDefined{SubAccount: domain.SubAccount{Code: "20201", Parent: "202", NameZH: "某施工队"}}),
+				voucher("2025-06-01", 1, "付工程款", "20201", "102", "5500"), voucher("2025-06-11", 1, "付材料款", "20201", "102", "5500")}, asOf: "2025-07-31",
+			want: []uint64{2, 3}, year: 2025, severity: audit.High, zh: "收款方科目 20201（某施工队）相同的支付 2 笔"},
 		{name: "together exactly at the threshold", rule: audit.RuleSplitPayments,
 			steps: []step{pay("2025-06-01", 1, "购买办公用品", "6000"), pay("2025-06-02", 1, "购买办公用品", "4000")}, asOf: "2025-07-31"},
 
@@ -519,21 +525,15 @@ func TestFindings(t *testing.T) {
 		})
 	}
 	t.Run("every rule has both", func(t *testing.T) {
-		for _, r := range allRules {
-			if c := covered[r]; !c[0] || !c[1] {
-				t.Errorf("rule %s: triggered %v, near miss %v; want both", r, c[0], c[1])
+		for _, r := range audit.Rules() {
+			if c := covered[r.Code]; !c[0] || !c[1] {
+				t.Errorf("rule %s: triggered %v, near miss %v; want both", r.Code, c[0], c[1])
 			}
 		}
+		if len(covered) != len(audit.Rules()) {
+			t.Errorf("the cases cover %d rules, audit.Rules() lists %d", len(covered), len(audit.Rules()))
+		}
 	})
-}
-
-var allRules = []string{
-	audit.RuleSpendingWithoutResolution, audit.RuleSpendingBeforeResolution, audit.RuleSplitPayments,
-	audit.RuleSpendingWithoutBudget, audit.RuleOverBudgetLine, audit.RuleResolutionNotDisclosed,
-	audit.RuleNoImplementationReport, audit.RulePaidWithoutReport, audit.RuleResultNotDisclosed,
-	audit.RuleMeetingWithoutQuorum, audit.RuleVoteNotCarried, audit.RuleNegativeBalance, audit.RuleCashAboveLimit,
-	audit.RuleLateEntry, audit.RuleReversalOfReversal, audit.RuleMonthClosedOutOfOrder, audit.RuleClosedYearCorrected,
-	audit.RuleQuestionOverdue,
 }
 
 // clean is a year kept by the rules: a budget, a matter through 四议两公开
@@ -629,4 +629,34 @@ func TestDecode(t *testing.T) {
 			t.Errorf("Decode(%+v) = nil error, want an error", bad)
 		}
 	}
+}
+
+func ExampleFindings() {
+	// rec is 10:00 in Shanghai on a date: recorded the day it happened.
+	rec := func(d string) time.Time {
+		t, _ := time.ParseInLocation("2006-01-02 15:04", d+" 10:00", domain.Shanghai)
+		return t
+	}
+	history := []audit.Event{
+		{Seq: 1, Type: domain.EvBudgetAdopted, AggregateType: domain.AggregateBudget, AggregateID: "2025",
+			EffectiveDate: domain.Date{Year: 2025, Month: 1, Day: 10}, RecordedAt: rec("2025-01-10"),
+			Data: &domain.BudgetAdopted{Lines: []domain.BudgetLine{{Line: "L1", Name: "维修", Amount: 50_000_00}}}},
+		{Seq: 2, Type: domain.EvVoucherPosted, AggregateType: domain.AggregateBooks, AggregateID: domain.BooksID,
+			EffectiveDate: domain.Date{Year: 2025, Month: 1, Day: 15}, RecordedAt: rec("2025-01-15"),
+			Data: &domain.VoucherPosted{VoucherData: domain.VoucherData{Number: 1, Summary: "镇财政拨款",
+				Lines: []domain.Line{{Account: "102", Debit: 30_000_00}, {Account: "522", Credit: 30_000_00}}}}},
+		{Seq: 3, Type: domain.EvVoucherPosted, AggregateType: domain.AggregateBooks, AggregateID: domain.BooksID,
+			EffectiveDate: domain.Date{Year: 2025, Month: 6, Day: 3}, RecordedAt: rec("2025-06-03"),
+			Data: &domain.VoucherPosted{VoucherData: domain.VoucherData{Number: 2, Summary: "维修", BudgetLine: "L1",
+				Lines: []domain.Line{{Account: "541", Debit: 12_000_00}, {Account: "102", Credit: 12_000_00}}}}},
+	}
+	for _, f := range audit.Findings(history, time.Date(2025, 6, 30, 12, 0, 0, 0, domain.Shanghai), audit.DefaultThresholds()) {
+		fmt.Println(f.Rule, f.Year, f.Seqs, f.Severity)
+		fmt.Println(f.DetailZH)
+		fmt.Println(f.Detail)
+	}
+	// Output:
+	// spending_without_resolution 2025 [3] high
+	// 2025-06-03 凭证 2025-06-002 支付 12,000.00 元，超过 10,000.00 元的限额，未引用已通过的决议
+	// 2025-06-03 voucher 2025-06-002 paid 12,000.00 yuan, above the threshold of 10,000.00 yuan, without citing a passed resolution
 }
