@@ -188,7 +188,8 @@ const (
 	Low    = "low"
 )
 
-// Thresholds are the audit's own parameters, which no rule set holds.
+// Thresholds are the audit's own parameters, which no rule set holds. A
+// zero field takes its default (DefaultThresholds).
 type Thresholds struct {
 	// SplitWindowDays: payments split to stay under the threshold are at
 	// most this many days apart, first to last.
@@ -199,8 +200,8 @@ type Thresholds struct {
 	// LateEntryDays: an entry recorded more than this many days after its
 	// effective date (in Asia/Shanghai) is late.
 	LateEntryDays int `json:"late_entry_days"`
-	// CashLimit is the limit of cash on hand (库存现金限额); 0 turns the
-	// rule off.
+	// CashLimit is the limit of cash on hand (库存现金限额); a negative
+	// limit turns the rule off.
 	CashLimit domain.Fen `json:"cash_limit"`
 }
 
@@ -209,6 +210,22 @@ type Thresholds struct {
 // 5,000.00 yuan.
 func DefaultThresholds() Thresholds {
 	return Thresholds{SplitWindowDays: 30, NoReportAfterDays: 90, LateEntryDays: 30, CashLimit: 5_000 * 100}
+}
+
+// withDefaults fills th's zero fields from DefaultThresholds.
+func (th Thresholds) withDefaults() Thresholds {
+	d := DefaultThresholds()
+	for _, f := range []struct{ v, def *int }{
+		{&th.SplitWindowDays, &d.SplitWindowDays}, {&th.NoReportAfterDays, &d.NoReportAfterDays}, {&th.LateEntryDays, &d.LateEntryDays},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	if th.CashLimit == 0 {
+		th.CashLimit = d.CashLimit
+	}
+	return th
 }
 
 // Findings applies every rule to a community's history as recorded up to
@@ -231,7 +248,7 @@ func Findings(history []Event, asOf time.Time, th Thresholds) []Finding {
 	if asOf.IsZero() {
 		asOf = latest
 	}
-	a := &auditor{th: th, today: domain.DateOf(asOf), comm: &domain.Community{Officers: map[string]*domain.Officer{}},
+	a := &auditor{th: th.withDefaults(), today: domain.DateOf(asOf), comm: &domain.Community{Officers: map[string]*domain.Officer{}},
 		matters: map[string]*matterTrack{}, budgets: map[int]*budgetTrack{}, books: domain.NewBooks(),
 		vouchers: map[string]*voucher{}, questions: map[string]*questionTrack{}, monthFirst: map[string]uint64{}}
 	// The rule sets as recorded up to asOf decide every date's rules.

@@ -414,6 +414,10 @@ func TestFindings(t *testing.T) {
 			steps: []step{receive("2025-03-01", 1, "101", "4000"), voucher("2025-03-03", 2, "存入银行", "102", "101", "1000")}, asOf: "2025-03-31",
 			want: []uint64{1}, year: 2025, severity: audit.Medium, zh: "至 2025-03-03 恢复正常"},
 
+		{name: "no cash limit", rule: audit.RuleCashAboveLimit,
+			th:    func(th *audit.Thresholds) { th.CashLimit = -1 },
+			steps: []step{receive("2025-03-01", 1, "101", "9000")}, asOf: "2025-03-31"},
+
 		// late_entry: dated 03-01; 16:00 UTC on 03-31 is 00:00 on 04-01 in
 		// Shanghai, 31 days on.
 		{name: "recorded 31 days later in Shanghai", rule: audit.RuleLateEntry,
@@ -659,4 +663,23 @@ func ExampleFindings() {
 	// spending_without_resolution 2025 [3] high
 	// 2025-06-03 凭证 2025-06-002 支付 12,000.00 元，超过 10,000.00 元的限额，未引用已通过的决议
 	// 2025-06-03 voucher 2025-06-002 paid 12,000.00 yuan, above the threshold of 10,000.00 yuan, without citing a passed resolution
+}
+
+// TestZeroThresholds: a zero field takes its default.
+func TestZeroThresholds(t *testing.T) {
+	late := func(rec string) []audit.Event {
+		return history(t, []step{recorded(receive("2025-03-01", 1, "101", "5000.01"), rec)})
+	}
+	rules := func(fs []audit.Finding) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Rule)
+		}
+		return out
+	}
+	// 31 days late, a fen over the default limit.
+	got := rules(audit.Findings(late("2025-03-31T16:00:00Z"), asOf(t, "2025-04-30"), audit.Thresholds{}))
+	if want := []string{audit.RuleCashAboveLimit, audit.RuleLateEntry}; !slices.Equal(got, want) {
+		t.Errorf("Findings(Thresholds{}) rules = %v, want %v", got, want)
+	}
 }
