@@ -58,12 +58,15 @@
 //
 // The rule set in force on a date is the community's own (its
 // community.rule_set_adopted events, as recorded up to asOf), found with
-// domain.Community.RuleSetAt. A payment is what domain.Chart.Payment says a
-// voucher pays out of cash and bank; a reversed voucher (冲销) is taken as
-// never paid by the spending rules, and a year's opening balances and
+// domain.Community.RuleSetAt. A payment is what domain.Chart.Payment says
+// a voucher pays out of cash and bank; a reversed voucher (冲销) is taken
+// as never paid by the spending rules, and a year's opening balances and
 // change of chart pay nothing. Balances are checked for 101 and 102 (the
-// chart's cash accounts) and for each of their sub-accounts. Findings depend on nothing but their
-// arguments: the clock is asOf.
+// chart's cash accounts) and for each of their sub-accounts. A payment
+// citing a matter with no report yet is flagged at once: the report is
+// owed when the money goes out. Records imported long after the fact show
+// as late entries (low): they were recorded late. Findings depend on
+// nothing but their arguments: the clock is asOf.
 package audit
 
 import (
@@ -270,6 +273,9 @@ func Findings(history []Event, asOf time.Time, th Thresholds) []Finding {
 	for i := range a.out {
 		slices.Sort(a.out[i].Seqs)
 		a.out[i].Seqs = slices.Compact(a.out[i].Seqs)
+	}
+	if a.out == nil {
+		a.out = []Finding{} // a clean history: an empty list, not null
 	}
 	sort.SliceStable(a.out, func(i, j int) bool {
 		x, y := a.out[i], a.out[j]
