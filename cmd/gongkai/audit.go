@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/eventstore"
@@ -49,7 +50,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil || y < 1949 || y > 9999 || !domain.ValidCommunityID(community) {
 		return fmt.Errorf("--community and a four-digit --year are required\n%s", auditUsage)
 	}
-	o := audit.Options{Year: y}
+	o := audit.Options{Year: y, Now: time.Now()}
 	if o.AsOf, err = audit.ParseAsOf(asOf); err != nil {
 		return fmt.Errorf("--as-of: %w", err)
 	}

@@ -66,7 +66,7 @@ type Manifest struct {
 // month's trial balance as JSON, the XLSX workbook when xlsx is given, and
 // a README that describes every file and field.
 func WritePackage(ctx context.Context, w io.Writer, h History, community string, year int, p Proofs, now time.Time, xlsx []byte) error {
-	r, err := Build(ctx, h, community, Options{Year: year})
+	r, err := Build(ctx, h, community, Options{Year: year, Now: now})
 	if err != nil {
 		return err
 	}
@@ -122,6 +122,11 @@ func WritePackage(ctx context.Context, w io.Writer, h History, community string,
 		return err
 	}
 	files["statements/report.json"] = rep
+	fb, err := json.MarshalIndent(r.Findings, "", "  ")
+	if err != nil {
+		return err
+	}
+	files["findings.json"] = fb
 	for mo := 1; mo <= 12; mo++ {
 		month := fmt.Sprintf("%04d-%02d", year, mo)
 		tb, err := v.Finance.TrialBalance(ctx, community, month)
@@ -446,6 +451,7 @@ checks it offline. Use the log key the town publishes, not keys/log.pub.
 | segment.json | the year-end segment (gongkai-segment/v1): every leaf of the log between the checkpoint covering the previous year's close and the one covering this year's, with both signed checkpoints |
 | keys/log.pub | the log's verifier key as the server knew it (for information) |
 | statements/report.json | the year as recorded: matters, budget execution, journal (every voucher with its lines), trial balance and the official forms at the year's end, late entries, compliance findings |
+| findings.json | the compliance findings that concern the year: rule (code), year, other_years, seqs (the events it rests on), title / title_zh, detail / detail_zh (with the figures and dates), severity (high, medium, low) |
 | statements/trial-balance-YYYY-MM.json | each month's trial balance (科目余额表): per account opening, month's debit and credit, closing, with stream sequences |
 | statements/books.xlsx | (when present) the journal, ledgers, trial balance and statements as a workbook |
 

@@ -27,7 +27,7 @@ func send(t *testing.T, s *apptest.Server, key, body string) {
 	}
 }
 
-func voucher(date string, n int, summary, dr, cr, amount string) string {
+func postVoucher(date string, n int, summary, dr, cr, amount string) string {
 	return fmt.Sprintf(`{"type":"books.post_voucher","aggregate_id":"books","effective_date":%q,"data":{"number":%d,"summary":%q,"preparer":"赵敏","lines":[{"account":%q,"debit":%q},{"account":%q,"credit":%q}]}}`,
 		date, n, summary, dr, amount, cr, amount)
 }
@@ -53,12 +53,12 @@ func TestYearAsRecorded(t *testing.T) {
 	s := apptest.Start(t, app.Config{Now: func() time.Time { return now.Load().(time.Time) }})
 	at := func(tm time.Time) { now.Store(tm) }
 	send(t, s, "reg", `{"type":"community.register","aggregate_id":"c1","effective_date":"2025-01-02","data":{"name":"测试社区","kind":"社区","town":"示例镇","county":"示例县"}}`)
-	send(t, s, "v1", voucher("2025-11-03", 1, "收到镇拨工作经费", "102", "503", "50000.00"))
+	send(t, s, "v1", postVoucher("2025-11-03", 1, "收到镇拨工作经费", "102", "503", "50000.00"))
 	at(beijing(2025, 11, 20, 10))
-	send(t, s, "v2", voucher("2025-11-20", 2, "支付办公费", "513", "102", "1000.00"))
+	send(t, s, "v2", postVoucher("2025-11-20", 2, "支付办公费", "513", "102", "1000.00"))
 	at(beijing(2026, 1, 10, 9))
-	send(t, s, "v3", voucher("2025-12-10", 1, "发放12月工资", "513", "102", "6000.00"))
-	send(t, s, "v4", voucher("2025-12-28", 2, "收到门面租金", "102", "503", "3000.00"))
+	send(t, s, "v3", postVoucher("2025-12-10", 1, "发放12月工资", "513", "102", "6000.00"))
+	send(t, s, "v4", postVoucher("2025-12-28", 2, "收到门面租金", "102", "503", "3000.00"))
 	at(beijing(2026, 2, 5, 9))
 	send(t, s, "v5", `{"type":"books.reverse_voucher","aggregate_id":"books","effective_date":"2025-12-31","data":{"voucher":"2025-12-001","number":3,"reason":"工资重复入账","preparer":"赵敏"}}`)
 

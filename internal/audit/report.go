@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +44,9 @@ type Report struct {
 	// DiffAsOf that bears on the year.
 	DiffAsOf time.Time `json:"diff_as_of,omitzero"`
 	Changes  []Change  `json:"changes,omitempty"`
+	// Findings are the compliance findings over the history recorded at
+	// AsOf that concern the year (shown on it).
+	Findings []Finding `json:"findings"`
 }
 
 // Options select a report.
@@ -51,6 +55,10 @@ type Options struct {
 	AsOf     time.Time // zero: everything recorded
 	DiffAsOf time.Time // zero: no diff
 	LateDays int       // 0: DefaultLateDays
+	// Now is the time deadlines are reckoned to when AsOf is zero (zero:
+	// the latest recorded event's time).
+	Now        time.Time
+	Thresholds Thresholds
 }
 
 // Build makes the report of h.
@@ -63,7 +71,7 @@ func Build(ctx context.Context, h History, community string, o Options) (*Report
 		return nil, err
 	}
 	r := &Report{Community: community, Year: o.Year, AsOf: o.AsOf, Events: len(v.Events), LateDays: o.LateDays,
-		Matters: []projections.MatterRow{}, Journal: []projections.VoucherView{}}
+		Matters: []projections.MatterRow{}, Journal: []projections.VoucherView{}, Findings: []Finding{}}
 	if bv, err := v.Board.Board(ctx, community); err == nil {
 		r.Name = bv.Name
 		for _, m := range bv.Matters {
@@ -114,6 +122,21 @@ func Build(ctx context.Context, h History, community string, o Options) (*Report
 	if !o.DiffAsOf.IsZero() {
 		r.DiffAsOf = o.DiffAsOf
 		r.Changes = h.Changes(o.AsOf, o.DiffAsOf, o.Year)
+	}
+	evs := make([]Event, 0, len(v.Events))
+	for _, e := range v.Events {
+		if d, err := Decode(e); err == nil {
+			evs = append(evs, d)
+		}
+	}
+	at := o.AsOf
+	if at.IsZero() {
+		at = o.Now
+	}
+	for _, f := range Findings(evs, at, o.Thresholds) {
+		if f.Year == o.Year || slices.Contains(f.OtherYears, o.Year) {
+			r.Findings = append(r.Findings, f)
+		}
 	}
 	return r, nil
 }
@@ -201,8 +224,14 @@ func (r *Report) WriteText(w io.Writer) error {
 			p("  日志序号 %d：业务日期 %s，记录于 %s：%s\n", c.Seq, c.EffectiveDate, c.RecordedAt.In(domain.Shanghai).Format("2006-01-02 15:04"), c.What)
 		}
 	}
+	p("\n七、合规提示（%d 条，按规则集与阈值）\n", len(r.Findings))
+	for _, f := range r.Findings {
+		p("  [%s·%s] %s：%s（日志序号 %v）\n", severityZH[f.Severity], f.Rule, f.TitleZH, f.DetailZH, f.Seqs)
+	}
 	return nil
 }
+
+var severityZH = map[string]string{"high": "重要", "medium": "一般", "low": "提示"}
 
 func blank(f domain.Fen) string {
 	if f == 0 {

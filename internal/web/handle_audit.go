@@ -128,6 +128,7 @@ func (s *Server) handleAuditJSON(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, *bad)
 		return
 	}
+	o.Now = s.Now()
 	rep, err := s.Audit.AuditReport(r.Context(), c, o)
 	if err != nil {
 		s.fail(w, r, err)
@@ -160,6 +161,7 @@ func (s *Server) handleAuditPage(w http.ResponseWriter, r *http.Request) {
 		s.renderPrivate(w, r, bad.Status, "error.html", *bad)
 		return
 	}
+	o.Now = s.Now()
 	rep, err := s.Audit.AuditReport(r.Context(), c, o)
 	if err != nil {
 		s.pageProblem(w, r, err)
