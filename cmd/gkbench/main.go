@@ -51,6 +51,7 @@ func main() {
 	stored := flag.Int("stored", 1_000_000, "events to preload for the replay and latency-at-size runs (0 to skip)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	pages := flag.Bool("pages", false, "measure the public pages of a demo server (board, matter) beside the board JSON while appends run")
+	auditRun := flag.Bool("audit", false, "measure an auditor's year of one community out of -stored events from 1,000 communities beside a full replay")
 	heapprofile := flag.String("heapprofile", "", "write a heap profile to this file once the last server has stopped, before the replay (what the stopped servers left live)")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -71,6 +72,9 @@ func main() {
 	}
 	if *scale {
 		run = func(n, stored int, _ bool) error { return runScale(n, stored, *natsServer, *catchupOnly) }
+	}
+	if *auditRun {
+		run = func(_, stored int, _ bool) error { return runAudit(stored, 1000, 3) }
 	}
 	if *pages {
 		run = func(int, int, bool) error { return runPages(64, 200, 10*time.Second) }
