@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -315,6 +316,18 @@ func verifyProof(args []string, getenv func(string) string, stdout, stderr io.Wr
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err
+	}
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		// A saved reply of the server instead of a bundle: most often the
+		// event is not covered by a signed checkpoint yet.
+		var p struct {
+			Detail   string `json:"detail"`
+			DetailZH string `json:"detail_zh"`
+		}
+		if json.Unmarshal(t, &p) == nil && (p.Detail != "" || p.DetailZH != "") {
+			fmt.Fprintf(stdout, "BAD: %s is not a proof bundle but the server's refusal: %s / %s\n", file, p.DetailZH, p.Detail)
+			return errVerify
+		}
 	}
 	res, err := transparency.VerifyBundle(b, keys, ws, quorum)
 	if err != nil {
