@@ -152,7 +152,7 @@ func checkCommon(t *testing.T, d demoBooks, raw, shown *excelize.File, year int)
 	// 序时账: each month's total and the year's are the sums of the
 	// vouchers the books list, and of the lines above them.
 	j := sheetGrid(t, raw, export.SheetJournal)
-	var yearSum, lineD, lineC domain.Fen
+	var yearSum, opening, lineD, lineC domain.Fen
 	vouchers := 0
 	for m := 1; m <= 12; m++ {
 		vl, err := d.finance.Vouchers(ctx, demo.Community, fmt.Sprintf("%04d-%02d", year, m))
@@ -162,6 +162,9 @@ func checkCommon(t *testing.T, d demoBooks, raw, shown *excelize.File, year int)
 		var sum domain.Fen
 		for _, v := range vl.Vouchers {
 			sum += v.Amount
+			if v.Number == 0 && (v.Kind == "opening" || v.Kind == "transition") {
+				opening += v.Amount
+			}
 		}
 		vouchers += len(vl.Vouchers)
 		yearSum += sum
@@ -228,6 +231,12 @@ func checkCommon(t *testing.T, d demoBooks, raw, shown *excelize.File, year int)
 		if d, c := tb.amountAt(t, r, 7), tb.amountAt(t, r, 8); d != row.ClosingDebit || c != row.ClosingCredit {
 			t.Errorf("科目余额表 %s closing %s / %s, want December's %s / %s", row.Account, d, c, row.ClosingDebit, row.ClosingCredit)
 		}
+	}
+
+	// The journal lists the year's opening voucher (voucher 0), whose
+	// amounts 科目余额表 counts as opening balances, not turnover.
+	if jd, td := j.amountAt(t, total, 6)-opening, tb.amountAt(t, tr, 5); jd != td {
+		t.Errorf("序时账 本年合计 − voucher 0 %s = %s, want 科目余额表 本期借方 %s", opening, jd, td)
 	}
 
 	// 总账: December's closing of each account is the trial balance's.
@@ -360,19 +369,7 @@ func checkWorkbook2025(t *testing.T, d demoBooks) {
 	if r := row("513"); tb.amountAt(t, r, 5) != yuan(t, "63481.12") || tb.amountAt(t, r, 6) != yuan(t, "63481.12") {
 		t.Errorf("科目余额表 513 本期 = %s / %s, want 63481.12 both", tb.amountAt(t, r, 5), tb.amountAt(t, r, 6))
 	}
-	// 2025 has no opening voucher: the journal's total is the year's
-	// turnover in 科目余额表.
 	j := sheetGrid(t, raw, export.SheetJournal)
-	jt := 0
-	for r := range j {
-		if strings.HasPrefix(j.at(r, 3), "本年合计") {
-			jt = r
-		}
-	}
-	tt := tb.find(1, "合计")
-	if j.amountAt(t, jt, 6) != tb.amountAt(t, tt, 5) {
-		t.Errorf("序时账 本年合计 %s ≠ 科目余额表 本期借方 %s", j.amountAt(t, jt, 6), tb.amountAt(t, tt, 5))
-	}
 	// The red-ink reversal of 22 June keeps its negative amounts.
 	rev := 0
 	for r := range j {
@@ -462,5 +459,42 @@ func checkWorkbook2024(t *testing.T, d demoBooks) {
 		if got := formAmount(t, is, label, 1); got != yuan(t, want) {
 			t.Errorf("收益及收益分配表 2024 %s = %s, want %s", label, got, want)
 		}
+	}
+}
+
+// checkWorkbook2023 checks the first year, on the 2004 chart and its
+// verified forms, whose journal starts with the opening balances.
+func checkWorkbook2023(t *testing.T, d demoBooks) {
+	raw, shown := workbook(t, d, 2023)
+	checkCommon(t, d, raw, shown, 2023)
+	j := sheetGrid(t, raw, export.SheetJournal)
+	if j.at(4, 2) != "2023-01-000" || j.at(4, 4) != "101" || j.amountAt(t, 4, 6) != yuan(t, "500.00") {
+		t.Errorf("序时账 2023 first line = %v, want 2023-01-000 101 500.00", j[4])
+	}
+	tb := sheetGrid(t, raw, export.SheetTrialBalance)
+	if r := tb.find(1, "合计"); tb.amountAt(t, r, 3) != yuan(t, "30500.00") || tb.amountAt(t, r, 4) != yuan(t, "30500.00") {
+		t.Errorf("科目余额表 2023 期初 合计 = %s / %s, want 30,500.00 both (the 2022 statement)", tb.amountAt(t, r, 3), tb.amountAt(t, r, 4))
+	}
+	bs := sheetGrid(t, raw, export.SheetBalanceSheet)
+	if bs.find(1, export.UnverifiedZH) != 0 {
+		t.Error("资产负债表 2023 (村会01表, verified) warns that it is unverified")
+	}
+	// The 2004 form prints 年初数 before 年末数.
+	for label, want := range map[string][2]string{"货币资金": {"30500.00", "25780.00"}, "资产总计": {"30500.00", "25780.00"},
+		"应付款项": {"0", "800.00"}, "未分配收益": {"0", "-5520.00"}, "所有者权益合计": {"30500.00", "24980.00"}} {
+		for i, w := range want {
+			if got := formAmount(t, bs, label, i+1); got != yuan(t, w) {
+				t.Errorf("资产负债表 2023 %s column %d = %s, want %s", label, i+1, got, w)
+			}
+		}
+	}
+	is := sheetGrid(t, raw, export.SheetIncome)
+	for label, want := range map[string]string{"管理费用": "33000.00", "补助收入": "27480.00", "三、本年收益": "-5520.00", "六、年末未分配收益": "-5520.00"} {
+		if got := formAmount(t, is, label, 1); got != yuan(t, want) {
+			t.Errorf("收益及收益分配表 2023 %s = %s, want %s", label, got, want)
+		}
+	}
+	if b := sheetGrid(t, raw, export.SheetBudget); b.at(3, 1) != "2023年度没有通过的预算。" {
+		t.Errorf("预算执行 2023 = %q, want the note that there is no budget", b.at(3, 1))
 	}
 }
