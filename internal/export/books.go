@@ -135,6 +135,7 @@ func writeJournal(s *sheet, j journal) error {
 	}
 	flush()
 	s.line(true, nil, nil, fmt.Sprintf("本年合计（%d张凭证）", len(j.vouchers)), nil, nil, yd, yc)
+	s.filter(7)
 	return s.done()
 }
 
@@ -270,6 +271,7 @@ func writeGeneral(s *sheet, t *yearTB) error {
 			s.line(i == 11, y.Account, t.name(y.Account, y.NameZH), fmt.Sprintf("%d月", i+1), od, oa, d, c, cd, cc, cdir, ca)
 		}
 	}
+	s.filter(11)
 	return s.done()
 }
 
@@ -392,6 +394,7 @@ func (r *reader) writeSubsidiary(s *sheet, j journal, t *yearTB) error {
 		dir, amt = direction(toNet(ls[len(ls)-1].Closing))
 		s.line(true, a.Account, name, nil, nil, "本年累计", yd, yc, dir, amt)
 	}
+	s.filter(ncol)
 	return s.done()
 }
 

@@ -202,6 +202,8 @@ type sheet struct {
 	st   *styles
 	name string
 	row  int // the last row written
+	head int // the header row, the last frozen
+	cols int // the last column written
 	err  error
 }
 
@@ -239,6 +241,7 @@ func (s *sheet) set(col, row int, v any, style int) {
 		return
 	}
 	ref := cell(col, row)
+	s.cols = max(s.cols, col)
 	var err error
 	switch v := v.(type) {
 	case nil:
@@ -338,15 +341,51 @@ func (s *sheet) widths(w ...float64) {
 	}
 }
 
-// freeze keeps rows 1 to n in view.
+// freeze keeps rows 1 to n in view on screen and prints them atop every
+// page; pages are A4 landscape, all columns on one page wide.
 func (s *sheet) freeze(n int) {
-	if s.err == nil {
-		s.err = s.f.SetPanes(s.name, &excelize.Panes{Freeze: true, YSplit: n, TopLeftCell: cell(1, n+1), ActivePane: "bottomLeft"})
+	if s.err != nil {
+		return
+	}
+	s.head = n
+	a4, landscape, one, tall, yes := 9, "landscape", 1, 0, true
+	for _, step := range []func() error{
+		func() error {
+			return s.f.SetPanes(s.name, &excelize.Panes{Freeze: true, YSplit: n, TopLeftCell: cell(1, n+1), ActivePane: "bottomLeft"})
+		},
+		func() error {
+			return s.f.SetPageLayout(s.name, &excelize.PageLayoutOptions{Size: &a4, Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall})
+		},
+		func() error { return s.f.SetSheetProps(s.name, &excelize.SheetPropsOptions{FitToPage: &yes}) },
+		func() error {
+			return s.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$%d", s.name, n), Scope: s.name})
+		},
+	} {
+		if s.err = step(); s.err != nil {
+			s.err = fmt.Errorf("sheet %s: %w", s.name, s.err)
+			return
+		}
 	}
 }
 
-// done returns the first error of the sheet.
-func (s *sheet) done() error { return s.err }
+// filter puts an autofilter on the header row (the last frozen row) of
+// the first ncol columns, down to the last row written.
+func (s *sheet) filter(ncol int) {
+	if s.err == nil && s.head > 0 && s.row > s.head {
+		s.err = s.f.AutoFilter(s.name, cell(1, s.head)+":"+cell(ncol, s.row), nil)
+	}
+}
+
+// done records the sheet's used range (some readers trust it rather than
+// scan the rows) and returns the first error of the sheet.
+func (s *sheet) done() error {
+	if s.err == nil {
+		if err := s.f.SetSheetDimension(s.name, "A1:"+cell(max(s.cols, 1), max(s.row, 1))); err != nil {
+			s.err = fmt.Errorf("sheet %s: %w", s.name, err)
+		}
+	}
+	return s.err
+}
 
 // direction returns 借, 贷 or 平 and the amount of a balance given as
 // debit minus credit.

@@ -140,6 +140,9 @@ func checkCommon(t *testing.T, d demoBooks, raw, shown *excelize.File, year int)
 		if !strings.Contains(g.at(2, 1), "截至日志序号：") {
 			t.Errorf("%s!A2 = %q, want the log position", s, g.at(2, 1))
 		}
+		if dim, err := raw.GetSheetDimension(s); err != nil || dim != fmt.Sprintf("A1:%s", cell(maxCols(g), len(g)-1)) {
+			t.Errorf("%s: dimension %q (%v), want the used range A1:%s", s, dim, err, cell(maxCols(g), len(g)-1))
+		}
 		p, err := raw.GetPanes(s)
 		if err != nil {
 			t.Fatal(err)
@@ -497,4 +500,12 @@ func checkWorkbook2023(t *testing.T, d demoBooks) {
 	if b := sheetGrid(t, raw, export.SheetBudget); b.at(3, 1) != "2023年度没有通过的预算。" {
 		t.Errorf("预算执行 2023 = %q, want the note that there is no budget", b.at(3, 1))
 	}
+}
+
+func maxCols(g grid) int {
+	n := 0
+	for _, r := range g {
+		n = max(n, len(r))
+	}
+	return n
 }
