@@ -246,6 +246,7 @@ func columns(net domain.Fen) (debit, credit domain.Fen) {
 // the year's trial balances show, a row a month with its opening balance,
 // the month's debits and credits, the year's to date (本年累计) and the
 // closing balance, each balance with its direction (借, 贷 or 平).
+// December's row, the year's closing, is bold.
 func writeGeneral(s *sheet, t *yearTB) error {
 	s.headers("科目编码", "科目名称", "月份", "期初方向", "期初余额", "本月借方", "本月贷方", "本年累计借方", "本年累计贷方", "期末方向", "期末余额")
 	s.freeze(s.row)

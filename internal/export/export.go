@@ -8,10 +8,38 @@
 // text), formatted "#,##0.00"; dates are date cells formatted yyyy-mm-dd.
 // Headers are Chinese. Every sheet starts with a title row naming the
 // community and the fiscal year and a line giving the log position
-// (日志序号) the figures were read at; its header rows are frozen.
+// (日志序号) the figures were read at; its header rows are frozen and
+// printed atop every page.
+//
+// The sheets, one workbook per community and fiscal year:
+//
+//   - 序时账: every line of every voucher of the year in date order
+//     (number order within a day, the year-end carry-forward last), with
+//     a total per month and for the year. The year's voucher 0 (opening
+//     balances or change of chart) is listed, as the books list it,
+//     though 科目余额表 counts its amounts as opening balances; red-ink
+//     reversals keep their negative amounts and are marked 红字冲销凭证.
+//   - 总账: each account of the chart by month: opening balance, the
+//     month's debits and credits, the year's to date, closing balance.
+//   - 明细账: each account posted to in the year, its postings with the
+//     running balance. One sheet with a heading row per account rather
+//     than a sheet per account: a community's books have a few dozen
+//     accounts with sub-accounts, too many tabs to find one's way in,
+//     and every row carries the account's code and name, so that the
+//     autofilter on 科目编码 shows one account's ledger and the sheet
+//     prints as the bound ledger does, account after account.
+//   - 科目余额表: the year's opening balance, turnover and closing balance
+//     of every account and sub-account, with totals that balance.
+//   - 资产负债表 and 收益及收益分配表 on the official form of the year's
+//     chart (projections.Form), with the warning of a form not yet
+//     verified against the Ministry's text.
+//   - 预算执行: the execution of the year's budget.
+//
+// OpenData writes the open-data files; see its documentation.
 package export
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -67,6 +95,7 @@ const attempts = 3
 // log position: when the books move while it reads, it reads them again,
 // and returns ErrMoving after three tries. The caller closes the file.
 func Workbook(ctx context.Context, b Books, community, name string, year int) (*excelize.File, error) {
+	name = cmp.Or(name, community)
 	for range attempts {
 		r := &reader{ctx: ctx, b: b, community: community, year: year}
 		f, err := build(r, name)

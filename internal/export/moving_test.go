@@ -10,6 +10,9 @@ import (
 	"github.com/gongkai/gongkai/projections"
 )
 
+// projections.Finance is what Workbook reads.
+var _ export.Books = projections.Finance(nil)
+
 // movingBooks are books that an event lands in while the workbook reads
 // them, for the first moves workbooks.
 type movingBooks struct {
