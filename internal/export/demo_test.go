@@ -175,6 +175,7 @@ func TestDemo(t *testing.T) {
 	t.Run("Workbook2024", func(t *testing.T) { checkWorkbook2024(t, d) })
 	t.Run("Workbook2023", func(t *testing.T) { checkWorkbook2023(t, d) })
 	t.Run("Moving", func(t *testing.T) { checkMoving(t, d) })
+	t.Run("Edges", func(t *testing.T) { checkEdges(t, d) })
 	t.Run("OpenData", func(t *testing.T) { checkOpenData(t, d) })
 	t.Run("Golden2025", func(t *testing.T) {
 		_, shown := workbook(t, d, 2025)

@@ -93,7 +93,10 @@ const attempts = 3
 // Workbook returns the workbook of a community's fiscal year; name is the
 // community's name for the titles (编制单位). Every sheet is read at one
 // log position: when the books move while it reads, it reads them again,
-// and returns ErrMoving after three tries. The caller closes the file.
+// and returns ErrMoving after three tries. A community the books do not
+// know is projections.ErrNotFound; a year without vouchers has its
+// balances carried forward and empty journals. The caller closes the
+// file.
 func Workbook(ctx context.Context, b Books, community, name string, year int) (*excelize.File, error) {
 	name = cmp.Or(name, community)
 	for range attempts {

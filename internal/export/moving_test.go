@@ -57,3 +57,26 @@ func checkMoving(t *testing.T, d demoBooks) {
 		t.Errorf("Workbook on a broken ledger = %v, want %v", err, errBroken)
 	}
 }
+
+// checkEdges checks a year without books and a community the books do
+// not know.
+func checkEdges(t *testing.T, d demoBooks) {
+	ctx := context.Background()
+	if _, err := export.Workbook(ctx, d.finance, "nowhere", "", 2025); !errors.Is(err, projections.ErrNotFound) {
+		t.Errorf("Workbook of an unknown community = %v, want ErrNotFound", err)
+	}
+	// 2026 has no voucher yet: the balances carried from 2025 stand.
+	raw, shown := workbook(t, d, 2026)
+	checkCommon(t, d, raw, shown, 2026)
+	j := sheetGrid(t, raw, export.SheetJournal)
+	if j.at(4, 3) != "本年合计（0张凭证）" || j.amountAt(t, 4, 6) != 0 {
+		t.Errorf("序时账 2026 = %v, want only 本年合计（0张凭证） 0.00", j[4])
+	}
+	tb := sheetGrid(t, raw, export.SheetTrialBalance)
+	if r := tb.find(1, "151"); tb.amountAt(t, r, 3) != yuan(t, "503500.00") || tb.amountAt(t, r, 7) != yuan(t, "503500.00") {
+		t.Errorf("科目余额表 2026 151 = %v, want 503,500.00 opening and closing", tb[r])
+	}
+	if sl := sheetGrid(t, raw, export.SheetSubsidiary); len(sl) > 4 {
+		t.Errorf("明细账 2026 has %d rows, want the header only: no account was posted to", len(sl)-1)
+	}
+}

@@ -197,7 +197,9 @@ func checkCommon(t *testing.T, d demoBooks, raw, shown *excelize.File, year int)
 		t.Errorf("序时账 本年合计 = %s / %s, lines %s / %s; want the vouchers' %s", d, c, lineD, lineC, yearSum)
 	}
 	checkStyle(t, raw, export.SheetJournal, cell(6, total), true)
-	checkStyle(t, raw, export.SheetJournal, cell(6, 4), false)
+	if vouchers > 0 {
+		checkStyle(t, raw, export.SheetJournal, cell(6, 4), false)
+	}
 
 	// 科目余额表: the totals balance, and each account of the chart agrees
 	// with the monthly trial balances of the books.
@@ -289,7 +291,7 @@ func checkCommon(t *testing.T, d demoBooks, raw, shown *excelize.File, year int)
 			t.Errorf("明细账 %s 余额 = %s, want %s", code, amt, max(net, -net))
 		}
 	}
-	if blocks == 0 {
+	if blocks == 0 && vouchers > 0 {
 		t.Error("明细账: no account")
 	}
 
@@ -323,7 +325,7 @@ func checkCommon(t *testing.T, d demoBooks, raw, shown *excelize.File, year int)
 	// As shown: thousands separators and two decimals.
 	sj := sheetGrid(t, shown, export.SheetJournal)
 	want := yearSum.String()
-	if got := strings.ReplaceAll(sj.at(total, 6), ",", ""); got != want || !strings.Contains(sj.at(total, 6), ",") {
+	if got := strings.ReplaceAll(sj.at(total, 6), ",", ""); got != want || (yearSum >= 100000 && !strings.Contains(sj.at(total, 6), ",")) {
 		t.Errorf("序时账 本年合计 shown as %q, want %s with a thousands separator", sj.at(total, 6), want)
 	}
 }
