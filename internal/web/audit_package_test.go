@@ -140,6 +140,9 @@ func TestAuditPackage(t *testing.T) {
 	if rep.Manifest.Events != 19 || rep.Manifest.SegmentTo <= rep.Manifest.SegmentFrom {
 		t.Errorf("manifest: %+v, want 19 events and a segment", rep.Manifest)
 	}
+	if _, ok := rep.Manifest.Files["statements/books.xlsx"]; !ok {
+		t.Errorf("the package holds no workbook: %v", rep.Manifest.Files)
+	}
 	if c := rep.Checks[2]; c.Name != "segment" || !strings.Contains(c.Detail, "all 18 of the community's events") {
 		t.Errorf("segment check: %+v", c)
 	}

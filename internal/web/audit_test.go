@@ -1,12 +1,17 @@
 package web_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/internal/app"
@@ -63,6 +68,41 @@ func TestAuditView(t *testing.T) {
 			t.Errorf("%s: %d, want 400", bad, r.Status)
 		}
 	}
+	// The books as an Excel workbook, as recorded at 2026-01-01: the
+	// journal holds November's voucher and not December's.
+	x := apptest.Do(t, http.MethodGet, s.URL+"/api/v1/communities/c1/audit/2025/books.xlsx?as_of=2026-01-01", nil, auditor)
+	if x.Status != http.StatusOK {
+		t.Fatalf("books.xlsx: %d %s", x.Status, x.Body)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(x.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("序时账")
+	f.Close()
+	journal := fmt.Sprint(rows)
+	if !strings.Contains(journal, "2025-11-001") || strings.Contains(journal, "2025-12-001") {
+		t.Errorf("the workbook's journal as of 2026-01-01: %s", journal)
+	}
+	if r := apptest.Do(t, http.MethodGet, s.URL+"/api/v1/communities/c1/audit/2025/books.xlsx", nil, clerk); r.Status != http.StatusForbidden {
+		t.Errorf("a clerk downloads the books: %d", r.Status)
+	}
+	// The open data: public, the board's matters as CSV with a dictionary.
+	od := apptest.Do(t, http.MethodGet, s.URL+"/api/v1/communities/c1/open-data.zip", nil, nil)
+	zr, err := zip.NewReader(bytes.NewReader(od.Body), int64(len(od.Body)))
+	if od.Status != http.StatusOK || err != nil {
+		t.Fatalf("open data: %d %v", od.Status, err)
+	}
+	names := map[string]bool{}
+	for _, zf := range zr.File {
+		names[zf.Name] = true
+	}
+	for _, n := range []string{"matters.csv", "stages.csv", "disclosures.csv", "questions.csv", "datadictionary.json", "README.md"} {
+		if !names[n] {
+			t.Errorf("the open data lacks %s: %v", n, names)
+		}
+	}
+
 	// The page, for the signed-in auditor, private (signed in on today's
 	// clock: the browser's cookie jar keeps real time).
 	now.Store(time.Now())

@@ -120,6 +120,7 @@ func cacheablePattern(p string) bool {
 	case strings.HasPrefix(p, "GET /c/{community}"):
 		return !strings.Contains(p, "/desk") && !strings.Contains(p, "/audit")
 	case p == "GET /api/v1/communities/{community}/board", p == "GET /api/v1/communities/{community}/disclosures",
+		p == "GET /api/v1/communities/{community}/open-data.zip",
 		strings.HasPrefix(p, "GET /api/v1/communities/{community}/finance/"):
 		return true
 	}

@@ -1,14 +1,18 @@
 package web
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/internal/audit"
+	"github.com/gongkai/gongkai/internal/export"
 )
 
 // Auditor builds the auditor's report of a community's year from the log
@@ -22,7 +26,101 @@ type Auditor interface {
 func (s *Server) auditRoutes() {
 	s.mux.HandleFunc("GET /api/v1/communities/{community}/audit/{year}", s.handleAuditJSON)
 	s.mux.HandleFunc("GET /api/v1/communities/{community}/audit/{year}/package", s.handleAuditPackage)
+	s.mux.HandleFunc("GET /api/v1/communities/{community}/audit/{year}/books.xlsx", s.handleAuditWorkbook)
 	s.mux.HandleFunc("GET /c/{community}/audit/{year}", s.handleAuditPage)
+	s.mux.HandleFunc("GET /api/v1/communities/{community}/open-data.zip", s.handleOpenData)
+}
+
+// workbook writes the year's books as recorded at asOf (everything when
+// zero) as an XLSX workbook (internal/export).
+func (s *Server) workbook(ctx context.Context, h audit.History, community string, year int, asOf time.Time) ([]byte, error) {
+	v, err := h.View(ctx, community, asOf)
+	if err != nil {
+		return nil, err
+	}
+	name := community
+	if bv, err := v.Board.Board(ctx, community); err == nil {
+		name = bv.Name
+	}
+	f, err := export.Workbook(ctx, v.Finance, community, name, year)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// handleAuditWorkbook serves an auditor the year's journal, ledgers, trial
+// balance and statements as recorded at ?as_of= as an Excel workbook.
+func (s *Server) handleAuditWorkbook(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	c := r.PathValue("community")
+	if !domain.ValidCommunityID(c) || !s.mayAudit(a, c) {
+		writeProblem(w, forbiddenAudit)
+		return
+	}
+	o, bad := auditOptions(r)
+	if bad != nil {
+		writeProblem(w, *bad)
+		return
+	}
+	h, err := s.Audit.History(r.Context(), c)
+	if err == nil && len(h) == 0 {
+		err = &domain.NotFoundError{What: "community", ID: c}
+	}
+	var b []byte
+	if err == nil {
+		b, err = s.workbook(r.Context(), h, c, o.Year, o.AsOf)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="gongkai-%s-%d.xlsx"`, c, o.Year))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(b)
+}
+
+// handleOpenData serves the public open-data export of a community's board
+// and published disclosures (CSV with a data dictionary, in a zip).
+func (s *Server) handleOpenData(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.board(w, r, func(p Problem) { writeProblem(w, p) })
+	if !ok {
+		return
+	}
+	files := export.OpenData(v)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, n := range names {
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Deflate, Modified: v.AsOf})
+		if err == nil {
+			_, err = fw.Write(files[n])
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if err := zw.Close(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="gongkai-%s-open-data.zip"`, v.Community))
+	w.Write(b.Bytes())
 }
 
 // handleAuditPackage serves the audit package of a community's year (a
@@ -63,8 +161,13 @@ func (s *Server) handleAuditPackage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, cp, _ := s.TLog.Latest()
+	xlsx, err := s.workbook(r.Context(), h, c, o.Year, time.Time{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	var buf bytes.Buffer
-	err = audit.WritePackage(r.Context(), &buf, h, c, o.Year, audit.Proofs{Segment: seg, Bundle: s.TLog.Bundle, Covered: cp.Size, LogKey: s.LogKey}, s.Now(), nil)
+	err = audit.WritePackage(r.Context(), &buf, h, c, o.Year, audit.Proofs{Segment: seg, Bundle: s.TLog.Bundle, Covered: cp.Size, LogKey: s.LogKey}, s.Now(), xlsx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
