@@ -773,24 +773,52 @@ func (s *Store) Read(ctx context.Context, from uint64, fn func(Stored) error) er
 }
 
 // ReadCommunity calls fn for every message on one community's subjects,
-// in stream order, up to the community's last message at the time of the
-// call; it reads those subjects only, not the whole stream (an auditor's
-// replay of one community). Messages that are not facts come with
-// Rejected set.
+// in stream order, up to the stream's last message at the time of the
+// call. It reads those subjects only, by batched direct gets (an ordered
+// consumer with a subject filter scans the whole stream: docs/benchmarks.md,
+// issue 12), for an auditor's replay of one community. Messages that are
+// not facts come with Rejected set.
 func (s *Store) ReadCommunity(ctx context.Context, community string, fn func(Stored) error) error {
 	subject := SubjectPrefix + "." + community + ".>"
-	last, err := s.Version(ctx, subject)
+	last, err := s.LastSeq(ctx)
 	if err != nil || last == 0 {
 		return err
 	}
-	return s.read(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, last, func(m jetstream.Msg, seq uint64) error {
-		st := mustDecode(m, seq)
-		var err error
-		if st.Rejected, err = s.verdict(ctx, seq); err != nil {
-			return err
+	const batch = 1000
+	for seq := uint64(1); seq <= last; {
+		msgs, err := jetstreamext.GetBatch(ctx, s.js, s.name, batch, jetstreamext.GetBatchSeq(seq), jetstreamext.GetBatchSubject(subject))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", community, err)
 		}
-		return fn(st)
-	})
+		n := 0
+		for m, err := range msgs {
+			if errors.Is(err, jetstreamext.ErrNoMessages) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("read %s: %w", community, err)
+			}
+			n++
+			seq = m.Sequence + 1
+			if m.Sequence > last {
+				return nil
+			}
+			st, derr := decode(m.Data, m.Sequence, m.Subject, m.Time)
+			if derr != nil {
+				st = Stored{Seq: m.Sequence, Subject: m.Subject, Time: m.Time, Raw: m.Data}
+			}
+			if st.Rejected, err = s.verdict(ctx, m.Sequence); err != nil {
+				return err
+			}
+			if err := fn(st); err != nil {
+				return err
+			}
+		}
+		if n < batch {
+			return nil
+		}
+	}
+	return nil
 }
 
 // Follow calls fn for every event from sequence from (1 if 0) in order, and

@@ -3,6 +3,8 @@ package eventstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +153,44 @@ func TestStreamDeniesDeleteAndPurge(t *testing.T) {
 	}
 	if last, _ := s.LastSeq(ctx); last != res.Appends[0].Version {
 		t.Fatalf("LastSeq = %d, want %d", last, res.Appends[0].Version)
+	}
+}
+
+// ReadCommunity reads one community's events in stream order and no
+// other's, across batches of its direct gets, and nothing for a community
+// without events.
+func TestReadCommunity(t *testing.T) {
+	js := startEmbedded(t)
+	s := openStore(t, js, eventstore.Config{})
+	ctx := context.Background()
+	var want []uint64
+	for i := range 2500 {
+		c := []string{"c1", "c2"}[i%2]
+		id := fmt.Sprintf("a%d", i)
+		res, err := s.Append(ctx, eventstore.Request{Community: c, IdempotencyKey: id, Fingerprint: "fp",
+			Appends: []eventstore.Append{{AggregateType: "test", AggregateID: id, Events: []eventstore.Event{storetest.Event(c, id, 1)}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c == "c1" {
+			want = append(want, res.Appends[0].Version)
+		}
+	}
+	var got []uint64
+	if err := s.ReadCommunity(ctx, "c1", func(st eventstore.Stored) error {
+		if st.Community != "c1" || len(st.Raw) == 0 || st.Rejected != "" {
+			t.Errorf("read %+v", st)
+		}
+		got = append(got, st.Seq)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("c1: read %d events, want %d in order", len(got), len(want))
+	}
+	n := 0
+	if err := s.ReadCommunity(ctx, "nobody", func(eventstore.Stored) error { n++; return nil }); err != nil || n != 0 {
+		t.Errorf("a community without events: %d events, %v", n, err)
 	}
 }
