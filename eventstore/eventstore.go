@@ -814,9 +814,11 @@ func (s *Store) ReadCommunity(ctx context.Context, community string, fn func(Sto
 				return err
 			}
 		}
-		if n < batch {
+		if n == 0 {
 			return nil
 		}
+		// A reply may hold fewer than batch messages (the server bounds
+		// its size): go on from the next sequence until none is left.
 	}
 	return nil
 }
