@@ -774,51 +774,61 @@ func (s *Store) Read(ctx context.Context, from uint64, fn func(Stored) error) er
 
 // ReadCommunity calls fn for every message on one community's subjects,
 // in stream order, up to the stream's last message at the time of the
-// call. It reads those subjects only, by batched direct gets (an ordered
-// consumer with a subject filter scans the whole stream: docs/benchmarks.md,
-// issue 12), for an auditor's replay of one community. Messages that are
-// not facts come with Rejected set.
+// call. The store's index lists each community's sequences, so it reads
+// them by direct gets, a few at a time, instead of scanning the stream
+// with a subject filter (docs/benchmarks.md, issue 12), for an auditor's
+// replay of one community. Messages that are not facts come with Rejected
+// set.
 func (s *Store) ReadCommunity(ctx context.Context, community string, fn func(Stored) error) error {
-	subject := SubjectPrefix + "." + community + ".>"
 	last, err := s.LastSeq(ctx)
 	if err != nil || last == 0 {
 		return err
 	}
-	const batch = 1000
-	for seq := uint64(1); seq <= last; {
-		msgs, err := jetstreamext.GetBatch(ctx, s.js, s.name, batch, jetstreamext.GetBatchSeq(seq), jetstreamext.GetBatchSubject(subject))
-		if err != nil {
-			return fmt.Errorf("read %s: %w", community, err)
+	if err := s.ensureIndexed(ctx, last); err != nil {
+		return err
+	}
+	seqs := s.idx.communitySeqs(community, last)
+	const inFlight = 8
+	for start := 0; start < len(seqs); start += 256 {
+		chunk := seqs[start:min(start+256, len(seqs))]
+		got := make([]Stored, len(chunk))
+		errs := make([]error, len(chunk))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range inFlight {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					m, err := s.stream.GetMsg(ctx, chunk[i])
+					if err != nil {
+						errs[i] = fmt.Errorf("read %s at %d: %w", community, chunk[i], err)
+						continue
+					}
+					st, derr := decode(m.Data, m.Sequence, m.Subject, m.Time)
+					if derr != nil {
+						st = Stored{Seq: m.Sequence, Subject: m.Subject, Time: m.Time, Raw: m.Data}
+					}
+					got[i] = st
+				}
+			}()
 		}
-		n := 0
-		for m, err := range msgs {
-			if errors.Is(err, jetstreamext.ErrNoMessages) {
-				return nil
+		for i := range chunk {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		for i, st := range got {
+			if errs[i] != nil {
+				return errs[i]
 			}
-			if err != nil {
-				return fmt.Errorf("read %s: %w", community, err)
-			}
-			n++
-			seq = m.Sequence + 1
-			if m.Sequence > last {
-				return nil
-			}
-			st, derr := decode(m.Data, m.Sequence, m.Subject, m.Time)
-			if derr != nil {
-				st = Stored{Seq: m.Sequence, Subject: m.Subject, Time: m.Time, Raw: m.Data}
-			}
-			if st.Rejected, err = s.verdict(ctx, m.Sequence); err != nil {
+			if st.Rejected, err = s.verdict(ctx, st.Seq); err != nil {
 				return err
 			}
 			if err := fn(st); err != nil {
 				return err
 			}
 		}
-		if n == 0 {
-			return nil
-		}
-		// A reply may hold fewer than batch messages (the server bounds
-		// its size): go on from the next sequence until none is left.
 	}
 	return nil
 }

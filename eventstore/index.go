@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -254,6 +255,10 @@ type index struct {
 	thru    uint64
 	pending map[uint64]pendingMsg // messages beyond thru+1, waiting for the gap
 	moved   chan struct{}         // closed and replaced whenever thru moves
+	// communities lists each community's stream sequences in order (8
+	// bytes an event), so that one community is read by direct gets of
+	// its own messages rather than a scan of the stream.
+	communities map[string][]uint64
 }
 
 type pendingMsg struct {
@@ -264,7 +269,8 @@ type pendingMsg struct {
 }
 
 func newIndex() *index {
-	return &index{v: NewValidator(), pending: map[uint64]pendingMsg{}, moved: make(chan struct{}), syncing: make(chan struct{}, 1)}
+	return &index{v: NewValidator(), pending: map[uint64]pendingMsg{}, moved: make(chan struct{}), syncing: make(chan struct{}, 1),
+		communities: map[string][]uint64{}}
 }
 
 // observe decides the message at seq once every earlier one is decided;
@@ -282,6 +288,7 @@ func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte, 
 		return
 	}
 	x.v.decide(seq, subject, h, data, signed)
+	x.addCommunity(seq, subject)
 	x.thru = seq
 	defer func() {
 		close(x.moved)
@@ -295,7 +302,28 @@ func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte, 
 		delete(x.pending, x.thru+1)
 		x.thru++
 		x.v.decide(x.thru, p.subject, p.header, p.data, p.signed)
+		x.addCommunity(x.thru, p.subject)
 	}
+}
+
+// addCommunity records seq under the community its subject names
+// ("ledger.<community>.…").
+func (x *index) addCommunity(seq uint64, subject string) {
+	rest, ok := strings.CutPrefix(subject, SubjectPrefix+".")
+	if !ok {
+		return
+	}
+	c, _, _ := strings.Cut(rest, ".")
+	x.communities[c] = append(x.communities[c], seq)
+}
+
+// communitySeqs returns a copy of a community's sequences up to upTo.
+func (x *index) communitySeqs(community string, upTo uint64) []uint64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	seqs := x.communities[community]
+	n, _ := slices.BinarySearch(seqs, upTo+1)
+	return slices.Clone(seqs[:n])
 }
 
 // verdict returns why the message at seq is not a fact ("" if it is), and
