@@ -43,6 +43,9 @@ type Finance interface {
 	// Voucher returns one voucher (记账凭证) by id; Vouchers a month's.
 	Voucher(ctx context.Context, community, id string) (VoucherView, error)
 	Vouchers(ctx context.Context, community, month string) (VoucherList, error)
+	// Corrections returns the later years' corrections of a year's
+	// vouchers.
+	Corrections(ctx context.Context, community string, year int) ([]VoucherBrief, error)
 	// Accounts returns the chart of a year with the community's
 	// sub-accounts.
 	Accounts(ctx context.Context, community string, year int) (AccountList, error)
@@ -55,10 +58,11 @@ type Finance interface {
 
 // FinanceModel is the finance read model. Version 2 follows charts by
 // year, sub-accounts, opening balances and the change of chart; version 3
-// keeps the date each budget was adopted.
+// keeps the date each budget was adopted; version 4 when each voucher was
+// recorded and the corrections of each.
 var FinanceModel = Model{
 	Name:    "finance",
-	Version: 3,
+	Version: 4,
 	Wants: func(e Event) bool {
 		return e.AggregateType == domain.AggregateBooks || e.AggregateType == domain.AggregateBudget
 	},
@@ -107,23 +111,27 @@ const (
 )
 
 type voucherRec struct {
-	Seq         uint64        `json:"seq"`
-	ID          string        `json:"id"`
-	Number      int           `json:"number"`
-	Date        domain.Date   `json:"date"`
-	Summary     string        `json:"summary"`
-	Lines       []domain.Line `json:"lines"`
-	BudgetLine  string        `json:"budget_line,omitempty"`
-	Matter      string        `json:"matter,omitempty"`
-	Kind        string        `json:"kind"`
-	Reverses    string        `json:"reverses,omitempty"`
-	ReversedBy  string        `json:"reversed_by,omitempty"`
-	Corrects    string        `json:"corrects,omitempty"`
-	Reason      string        `json:"reason,omitempty"`
-	Preparer    string        `json:"preparer,omitempty"`
-	Reviewer    string        `json:"reviewer,omitempty"`
-	Approver    string        `json:"approver,omitempty"`
-	Attachments []string      `json:"attachments,omitempty"`
+	Seq        uint64        `json:"seq"`
+	ID         string        `json:"id"`
+	Number     int           `json:"number"`
+	Date       domain.Date   `json:"date"`
+	Summary    string        `json:"summary"`
+	Lines      []domain.Line `json:"lines"`
+	BudgetLine string        `json:"budget_line,omitempty"`
+	Matter     string        `json:"matter,omitempty"`
+	Kind       string        `json:"kind"`
+	Reverses   string        `json:"reverses,omitempty"`
+	ReversedBy string        `json:"reversed_by,omitempty"`
+	Corrects   string        `json:"corrects,omitempty"`
+	// CorrectedBy are the blue-ink corrections of this voucher, posted in a
+	// later year; RecordedAt is when the log recorded the voucher.
+	CorrectedBy []string  `json:"corrected_by,omitempty"`
+	RecordedAt  time.Time `json:"recorded_at,omitzero"`
+	Reason      string    `json:"reason,omitempty"`
+	Preparer    string    `json:"preparer,omitempty"`
+	Reviewer    string    `json:"reviewer,omitempty"`
+	Approver    string    `json:"approver,omitempty"`
+	Attachments []string  `json:"attachments,omitempty"`
 	// Source names the statement opening balances come from.
 	Source string `json:"source,omitempty"`
 	// From, To, Mapping and Moves describe a change of chart.
@@ -202,7 +210,7 @@ func (s *finState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 		keys := s.yearChart(d.Year)
 		r := &voucherRec{Seq: e.Seq, ID: domain.VoucherID(d, v.Number), Number: v.Number, Date: d, Summary: v.Summary,
 			Lines: v.Lines, BudgetLine: v.BudgetLine, Matter: v.Matter, Kind: kind, Preparer: v.Preparer,
-			Reviewer: v.Reviewer, Approver: v.Approver, Attachments: v.Attachments}
+			Reviewer: v.Reviewer, Approver: v.Approver, Attachments: v.Attachments, RecordedAt: e.RecordedAt.UTC()}
 		s.addVoucher(r)
 		return r, append(keys, DocKey{docVoucher, r.ID})
 	}
@@ -263,6 +271,10 @@ func (s *finState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 	case *domain.CorrectionPosted:
 		r, keys := voucher(date, &ev.VoucherData, kindCorrection)
 		r.Corrects, r.Reason = ev.Corrects, ev.Reason
+		if orig := s.byID[ev.Corrects]; orig != nil {
+			orig.CorrectedBy = append(orig.CorrectedBy, r.ID)
+			keys = append(keys, DocKey{docVoucher, orig.ID})
+		}
 		return keys, nil
 	case *domain.VoucherReversed:
 		r, keys := voucher(date, &ev.VoucherData, kindReversal)

@@ -2,8 +2,11 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gongkai/gongkai/domain"
@@ -37,8 +40,13 @@ type VoucherView struct {
 	Reverses     string   `json:"reverses,omitempty"`
 	ReversedBy   string   `json:"reversed_by,omitempty"`
 	Corrects     string   `json:"corrects,omitempty"`
-	Reason       string   `json:"reason,omitempty"`
-	Source       string   `json:"source,omitempty"` // the statement opening balances come from
+	// CorrectedBy are the later years' corrections of this voucher.
+	CorrectedBy []string `json:"corrected_by,omitempty"`
+	// RecordedAt is when the log recorded the voucher (a voucher recorded
+	// long after its date was entered late, 补录).
+	RecordedAt time.Time `json:"recorded_at,omitzero"`
+	Reason     string    `json:"reason,omitempty"`
+	Source     string    `json:"source,omitempty"` // the statement opening balances come from
 	// From, To, Mapping and Moves describe a change of chart.
 	From    string     `json:"from,omitempty"`
 	To      string     `json:"to,omitempty"`
@@ -105,7 +113,8 @@ func (f FinanceOn) Voucher(ctx context.Context, community, id string) (VoucherVi
 		vv = VoucherView{Community: community, ID: v.ID, Number: v.Number, Date: v.Date, Kind: v.Kind, Summary: v.Summary,
 			Chart: now.chart.ID, Lines: []VoucherLine{}, Preparer: v.Preparer, Reviewer: v.Reviewer, Approver: v.Approver,
 			Attachments: append([]string{}, v.Attachments...), BudgetLine: v.BudgetLine, Matter: v.Matter, Reverses: v.Reverses,
-			ReversedBy: v.ReversedBy, Corrects: v.Corrects, Reason: v.Reason, Source: v.Source, From: v.From, To: v.To,
+			ReversedBy: v.ReversedBy, Corrects: v.Corrects, CorrectedBy: slices.Clone(v.CorrectedBy), RecordedAt: v.RecordedAt,
+			Reason: v.Reason, Source: v.Source, From: v.From, To: v.To,
 			Mapping: v.Mapping, Seq: v.Seq, AsOfSeq: pos.Seq, AsOf: pos.Time}
 		for i, l := range v.Lines {
 			yv := now
@@ -151,7 +160,12 @@ type VoucherBrief struct {
 	Amount     domain.Fen  `json:"amount"`
 	Reverses   string      `json:"reverses,omitempty"`
 	ReversedBy string      `json:"reversed_by,omitempty"`
-	Seq        uint64      `json:"stream_seq"`
+	// Corrects and CorrectedBy link a blue-ink correction and the voucher
+	// of an earlier year it corrects; RecordedAt is when it was recorded.
+	Corrects    string    `json:"corrects,omitempty"`
+	CorrectedBy []string  `json:"corrected_by,omitempty"`
+	RecordedAt  time.Time `json:"recorded_at,omitzero"`
+	Seq         uint64    `json:"stream_seq"`
 }
 
 // Vouchers returns the vouchers of a month.
@@ -182,9 +196,36 @@ func (f FinanceOn) Vouchers(ctx context.Context, community, month string) (Vouch
 				amt += l.Debit
 			}
 			vl.Vouchers = append(vl.Vouchers, VoucherBrief{ID: v.ID, Number: v.Number, Date: v.Date, Kind: v.Kind, Summary: v.Summary,
-				Amount: amt, Reverses: v.Reverses, ReversedBy: v.ReversedBy, Seq: v.Seq})
+				Amount: amt, Reverses: v.Reverses, ReversedBy: v.ReversedBy, Corrects: v.Corrects, CorrectedBy: slices.Clone(v.CorrectedBy),
+				RecordedAt: v.RecordedAt, Seq: v.Seq})
 		}
 		return nil
 	})
 	return vl, err
+}
+
+// Corrections returns the blue-ink corrections (蓝字更正), posted in later
+// years, of the vouchers of year: they change the year's figures after its
+// close, so the year's statements say so.
+func (f FinanceOn) Corrections(ctx context.Context, community string, year int) ([]VoucherBrief, error) {
+	var out []VoucherBrief
+	err := f.view(ctx, community, func(s *finState, pos Position) error {
+		prefix := fmt.Sprintf("%04d-", year)
+		for _, v := range s.vouchers {
+			if v.Kind != kindCorrection || !strings.HasPrefix(v.Corrects, prefix) {
+				continue
+			}
+			var amt domain.Fen
+			for _, l := range v.Lines {
+				amt += l.Debit
+			}
+			out = append(out, VoucherBrief{ID: v.ID, Number: v.Number, Date: v.Date, Kind: v.Kind, Summary: v.Summary,
+				Amount: amt, Corrects: v.Corrects, RecordedAt: v.RecordedAt, Seq: v.Seq})
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return out, err
 }

@@ -207,3 +207,27 @@ func TestDemoAuditPackages(t *testing.T) {
 		t.Logf("%d: %d events; %s", year, rep.Manifest.Events, rep.Checks[3].Detail)
 	}
 }
+
+// A correction recorded in 2026 of a 2025 voucher shows on the 2025
+// statements page and on the corrected voucher's page, and a voucher
+// recorded long after its date says it was entered late.
+func TestCorrectionsShowOnTheYear(t *testing.T) {
+	s := closedYears(t)
+	mustCommands(t, s, "correct", step("books.post_correction", "books", "2026-01-10",
+		`{"number":1,"summary":"更正2025年6月办公费","preparer":"赵敏","corrects":"2025-06-001","reason":"金额多记60元","lines":[{"account":"102","debit":"60.00"},{"account":"513","credit":"60.00"}]}`))
+	waitSeq(t, s, "/api/v1/communities/c1/finance/summary?year=2025", s.LastSeq(t))
+	page := get(t, s, "/c/c1/finance/statements?year=2025")
+	if !strings.Contains(page, "2025年度账目结账后，以后年度有蓝字更正凭证更正本年度凭证") || !strings.Contains(page, "2026-01-001</a> 更正 <a") {
+		t.Errorf("the 2025 statements page does not show the later correction")
+	}
+	if v := get(t, s, "/c/c1/finance/vouchers/2025-06-001"); !strings.Contains(v, "结账后被蓝字更正") || !strings.Contains(v, "2026-01-001") {
+		t.Errorf("the corrected voucher's page does not link its correction")
+	}
+	if page := get(t, s, "/c/c1/finance/statements?year=2024"); strings.Contains(page, "蓝字更正凭证更正本年度") {
+		t.Errorf("the 2024 statements page shows a correction of 2025")
+	}
+	// Recorded today, dated 2025-06-18: entered late.
+	if v := get(t, s, "/c/c1/finance/vouchers/2025-06-001"); !strings.Contains(v, "补录：凭证日期") {
+		t.Errorf("a voucher recorded a year after its date does not say it was entered late")
+	}
+}

@@ -22,6 +22,8 @@ type financePage struct {
 	Trial     *projections.TrialBalance
 	// YearSegment links the year-end segment proof of a closed year.
 	YearSegment string
+	// Corrections are later years' corrections of the year's vouchers.
+	Corrections []projections.VoucherBrief
 	// The official statements, laid out by their forms.
 	BalanceForm, IncomeForm *formView
 	// FormError says why a form is missing (a chart gongkai has none for).
@@ -111,6 +113,7 @@ func (s *Server) handleStatementsPage(w http.ResponseWriter, r *http.Request) {
 		page.Trial = &tb
 	}
 	page.Months = months(q.year)
+	page.Corrections, _ = s.Finance.Corrections(r.Context(), q.community, q.year)
 	// A closed year links its year-end segment once a checkpoint covers
 	// the close.
 	if closes, err := s.Finance.YearCloses(r.Context(), q.community); err == nil && s.TLog != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/gongkai/gongkai/domain"
 )
@@ -23,6 +24,11 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"yuan":    func(f domain.Fen) string { return f.String() },
 	"capital": func(f domain.Fen) string { return f.Capital() },
 	"pctbp":   func(bp int64) string { return fmt.Sprintf("%d.%02d%%", bp/100, bp%100) },
+	// lateEntry reports whether a voucher of date d recorded at t was
+	// entered late (补录): lateAfter or more after the end of its day.
+	"lateEntry": func(d domain.Date, t time.Time) bool {
+		return !t.IsZero() && t.Sub(civilStart(d)) >= lateAfter+24*time.Hour
+	},
 	// numeric reports whether a table cell is an amount or a percentage,
 	// to align it right.
 	"numeric": func(s string) bool { return numericCell.MatchString(s) },
