@@ -117,6 +117,8 @@ func cacheablePattern(p string) bool {
 	switch {
 	case p == "GET /{$}":
 		return true
+	case p == "GET /town/{town}":
+		return true
 	case strings.HasPrefix(p, "GET /c/{community}"):
 		return !strings.Contains(p, "/desk") && !strings.Contains(p, "/audit")
 	case p == "GET /api/v1/communities/{community}/board", p == "GET /api/v1/communities/{community}/disclosures",

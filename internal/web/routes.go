@@ -55,6 +55,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /c/{community}/finance/vouchers/{id}", s.handleVoucherPage)
 	s.disclosureRoutes()
 	s.auditRoutes()
+	s.townRoutes()
 	s.mux.HandleFunc("GET /login", s.handleLoginForm)
 	s.mux.HandleFunc("POST /login", s.handleLogin)
 	s.mux.HandleFunc("POST /logout", s.handleLogout)
