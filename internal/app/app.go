@@ -326,7 +326,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 				return err
 			}
 			head := func(ctx context.Context) (uint64, error) { return store.LastSeq(ctx) }
-			if err := demo.LoadDisclosures(ctx, svc, disclose.Generator{Books: projections.FinanceOn{Backend: financeB}, Head: head, Wait: time.Minute}); err != nil {
+			gen := disclose.Generator{Books: projections.FinanceOn{Backend: financeB}, Head: head, Wait: time.Minute}
+			if err := demo.LoadDisclosures(ctx, svc, gen); err != nil {
+				return err
+			}
+			if err := demo.LoadTown(ctx, svc, gen); err != nil {
 				return err
 			}
 			log.Info("demo community loaded", "community", demo.Community)

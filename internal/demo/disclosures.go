@@ -92,21 +92,27 @@ func disclosureSteps() []step {
 func DisclosureCount() int { return len(disclosureSteps()) }
 
 // Events returns the number of events the whole demo records: the first
-// batch (one event per command) and the disclosure stage.
-func Events() int { return len(Commands()) + DisclosureCount() }
+// batch (one event per command), the disclosure stage and the town's two
+// other communities.
+func Events() int { return len(Commands()) + DisclosureCount() + TownEvents() }
 
 // LoadDisclosures records the disclosure stage, drafting each item from
 // the read models through gen (which waits for them to apply the first
 // batch). Each step is one request with its own idempotency key.
 func LoadDisclosures(ctx context.Context, svc *command.Service, gen disclose.Generator) error {
-	for i, s := range disclosureSteps() {
+	return runSteps(ctx, svc, gen, Community, disclosureSteps())
+}
+
+// runSteps records steps in a community, one request each.
+func runSteps(ctx context.Context, svc *command.Service, gen disclose.Generator, community string, steps []step) error {
+	for i, s := range steps {
 		data := s.cmd.data
 		if s.item != "" {
 			it, err := domain.ParseDisclosureItem(s.item)
 			if err != nil {
 				return err
 			}
-			content, err := gen.Content(ctx, Community, it, "", s.note)
+			content, err := gen.Content(ctx, community, it, "", s.note)
 			if err != nil {
 				return fmt.Errorf("demo disclosure %s: %w", s.item, err)
 			}
@@ -120,10 +126,14 @@ func LoadDisclosures(ctx context.Context, svc *command.Service, gen disclose.Gen
 		if err != nil {
 			return err
 		}
-		_, err = svc.Execute(ctx, command.Request{Community: Community, IdempotencyKey: fmt.Sprintf("demo-wenhualu-disclosure-%d", i),
+		key := fmt.Sprintf("demo-wenhualu-disclosure-%d", i)
+		if community != Community {
+			key = fmt.Sprintf("demo-%s-step-%d", community, i)
+		}
+		_, err = svc.Execute(ctx, command.Request{Community: community, IdempotencyKey: key,
 			Actor: s.actor, Commands: []command.Command{{Type: s.cmd.typ, AggregateID: s.cmd.id, EffectiveDate: s.cmd.date, Data: raw}}})
 		if err != nil {
-			return fmt.Errorf("demo disclosure step %d (%s %s): %w", i, s.cmd.typ, s.cmd.id, err)
+			return fmt.Errorf("demo %s step %d (%s %s): %w", community, i, s.cmd.typ, s.cmd.id, err)
 		}
 	}
 	return nil
