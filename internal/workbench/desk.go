@@ -387,6 +387,11 @@ func (w *Workbench) handleHome(rw http.ResponseWriter, r *http.Request, s *sessi
 		hv.Sections = append(hv.Sections, sectionView{Title: txt{"从表格导入", "Import from a spreadsheet"}.in(l),
 			Actions: []linkView{{Href: link(l, "/c/"+d.id+"/desk/import"), Label: txt{"上传 Excel/CSV 文件", "Upload an Excel/CSV file"}.in(l)}}})
 	}
+	if w.mayUse(s.actor, d, w.forms["matter-register"]) {
+		// Residents' questions are answered on their own page (internal/web).
+		hv.Sections = append(hv.Sections, sectionView{Title: txt{"居民询问", "Residents' questions"}.in(l),
+			Actions: []linkView{{Href: link(l, "/c/"+d.id+"/questions"), Label: txt{"查看并答复居民询问", "Read and answer residents' questions"}.in(l)}}})
+	}
 	crumbs := []linkView{{Href: link(l, "/desk"), Label: txt{"我的工作台", "My desks"}.in(l)}, {Href: link(l, "/c/"+d.id), Label: txt{"公开栏", "Public board"}.in(l)}}
 	w.render(rw, r, s, http.StatusOK, "home.html", d.name()+txt{" · 工作台", " · workbench"}.in(l), crumbs, hv)
 }
