@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"encoding/json"
 	"math/big"
 	"strings"
 	"testing"
@@ -110,17 +111,14 @@ func evaluation(t *testing.T, given ...cmd) *domain.Evaluation {
 }
 
 func TestEvaluationID(t *testing.T) {
-	// SHA-256("城关镇") begins 0b0c...; whatever it is, the id is stable,
-	// one subject token, and differs between towns and years.
-	id := domain.EvaluationID(2025, evalTown)
-	if !domain.ValidAggregateID(id) || len(id) != len("2025-")+12 || !strings.HasPrefix(id, "2025-") {
-		t.Errorf("EvaluationID(2025, %s) = %q, want 2025-<12 hex digits>", evalTown, id)
-	}
-	if id != domain.EvaluationID(2025, evalTown) {
-		t.Errorf("EvaluationID is not stable")
+	// The id is stored in the log's subjects: it never changes. The first
+	// 12 hex digits of SHA-256("城关镇") (UTF-8) are 828a05a927d2
+	// (printf '城关镇' | sha256sum).
+	if id, want := domain.EvaluationID(2025, evalTown), "2025-828a05a927d2"; id != want || !domain.ValidAggregateID(id) {
+		t.Errorf("EvaluationID(2025, %s) = %q, want %q", evalTown, id, want)
 	}
 	for _, other := range []string{domain.EvaluationID(2025, "河口镇"), domain.EvaluationID(2026, evalTown)} {
-		if other == id {
+		if other == evalID {
 			t.Errorf("EvaluationID(...) = %q for another town or year", other)
 		}
 	}
@@ -392,6 +390,35 @@ func TestLinearScoringDescending(t *testing.T) {
 		}
 		if got.Points["disclosure"].String() != tc.want {
 			t.Errorf("value %s: %s points, want %s", tc.v, got.Points["disclosure"], tc.want)
+		}
+	}
+}
+
+// TestEvaluationWireFormat pins the stored type strings and JSON of the
+// evaluation's events: a change here breaks every stored log.
+func TestEvaluationWireFormat(t *testing.T) {
+	tests := []struct {
+		e         domain.Event
+		typ, want string
+	}{
+		{&domain.EvaluationPlanPublished{Version: 2, Plan: domain.EvaluationPlan{Town: "城关镇", Year: 2025,
+			Indicators: []domain.Indicator{{ID: "work", NameZH: "重点工作", Weight: 100, Kind: domain.IndicatorEntered}},
+			Rating:     domain.RatingRule{Bands: []domain.RatingBand{{MinScore: 60, Stars: 1}}}}},
+			"evaluation.plan_published",
+			`{"version":2,"plan":{"town":"城关镇","year":2025,"indicators":[{"id":"work","name_zh":"重点工作","weight":100,"kind":"entered"}],"rating":{"bands":[{"min_score":60,"stars":1}]}}}`},
+		{&domain.ScoreEntered{Community: "dongfeng", Indicator: "work", Score: "8.5", Evidence: "完成", EnteredBy: "eval-sun"},
+			"evaluation.score_entered", `{"community":"dongfeng","indicator":"work","score":"8.5","evidence":"完成","entered_by":"eval-sun"}`},
+		{&domain.AppraisalRecorded{Community: "dongfeng", Entitled: 20, Tallies: map[string]int{"no": 1, "satisfied": 10}},
+			"evaluation.appraisal_recorded", `{"community":"dongfeng","entitled":20,"tallies":{"no":1,"satisfied":10}}`},
+		{&domain.EvaluationClosed{PlanVersion: 2}, "evaluation.closed", `{"plan_version":2}`},
+	}
+	for _, tc := range tests {
+		b, err := json.Marshal(tc.e)
+		if string(b) != tc.want || err != nil || tc.e.EventType() != tc.typ {
+			t.Errorf("json.Marshal(%T) = %s %s, %v; want %s %s, nil", tc.e, tc.e.EventType(), b, err, tc.typ, tc.want)
+		}
+		if d := diff(tc.e, stored(t, tc.e)); d != "" {
+			t.Errorf("DecodeEvent(%s): %s", tc.typ, d)
 		}
 	}
 }
