@@ -196,8 +196,10 @@ type Evaluation struct {
 	Scores map[string]map[string]EnteredScore
 	// Appraisals maps a community's id to its latest appraisal.
 	Appraisals map[string]Appraisal
-	// ClosedOn is the date the evaluation was closed, zero while open.
+	// ClosedOn is the date the evaluation was closed, zero while open;
+	// Results the results the close recorded, if any.
 	ClosedOn Date
+	Results  map[string]EvaluationResult
 	LastDate Date
 }
 
@@ -264,7 +266,23 @@ func (e *Evaluation) Clone() *Evaluation {
 		v.Tallies = t
 		c.Appraisals[k] = v
 	}
+	if e.Results != nil {
+		c.Results = make(map[string]EvaluationResult, len(e.Results))
+		for k, v := range e.Results {
+			c.Results[k] = v.clone()
+		}
+	}
 	return &c
+}
+
+func (r EvaluationResult) clone() EvaluationResult {
+	c := r
+	c.Computed = make(map[string]string, len(r.Computed))
+	for k, v := range r.Computed {
+		c.Computed[k] = v
+	}
+	c.Missing = slices.Clone(r.Missing)
+	return c
 }
 
 func (p EvaluationPlan) clone() EvaluationPlan {
@@ -327,9 +345,13 @@ type (
 		Entitled  int            `json:"entitled"`
 		Tallies   map[string]int `json:"tallies"`
 	}
-	// EvaluationClosed closes the evaluation and publishes its result.
+	// EvaluationClosed closes the evaluation and publishes its result:
+	// when the close was sent with the computed values, Results holds each
+	// community's, worked out by Evaluation.Score, so that the rating is
+	// in the log and a replay of it checks it.
 	EvaluationClosed struct {
-		PlanVersion int `json:"plan_version"`
+		PlanVersion int                         `json:"plan_version"`
+		Results     map[string]EvaluationResult `json:"results,omitempty"`
 	}
 )
 
@@ -363,6 +385,10 @@ func (e *Evaluation) apply(ev Event, date Date) {
 		e.Appraisals[ev.Community] = Appraisal{Entitled: ev.Entitled, Tallies: t, On: date}
 	case *EvaluationClosed:
 		e.ClosedOn = date
+		e.Results = make(map[string]EvaluationResult, len(ev.Results))
+		for k, v := range ev.Results {
+			e.Results[k] = v.clone()
+		}
 	}
 }
 
@@ -390,7 +416,15 @@ type (
 		Tallies   map[string]int `json:"tallies"`
 	}
 	// CloseEvaluation closes the evaluation and publishes its result.
-	CloseEvaluation struct{}
+	// Computed, when given, holds per community the values of the plan's
+	// computed indicators as the read models measured them ("0.85",
+	// "85%", "17/20"); it must then name every community with an entered
+	// score or an appraisal, and the close records each one's result. The
+	// server fills it, as it drafts a disclosure; without it the close
+	// records no results and the pages work them out with Score.
+	CloseEvaluation struct {
+		Computed map[string]map[string]string `json:"computed,omitempty"`
+	}
 )
 
 func (*PublishEvaluationPlan) CommandType() string { return CmdPublishEvaluationPlan }
@@ -596,7 +630,22 @@ func (c *RecordAppraisal) Validate() error {
 	return fe.err()
 }
 
-func (c *CloseEvaluation) Validate() error { return nil }
+func (c *CloseEvaluation) Validate() error {
+	var fe fieldErrors
+	for _, comm := range sortedKeys(c.Computed) {
+		if !ValidCommunityID(comm) {
+			fe.add("data.computed", "invalid community id "+strconv.Quote(comm), "社区编号无效："+strconv.Quote(comm))
+			continue
+		}
+		for _, ind := range sortedKeys(c.Computed[comm]) {
+			if !thresholdRE.MatchString(c.Computed[comm][ind]) {
+				fe.add("data.computed."+comm, fmt.Sprintf("indicator %q: a number such as \"0.85\", \"85%%\" or \"17/20\"", ind),
+					fmt.Sprintf("指标 %q：须为数值，如 \"0.85\"、\"85%%\" 或 \"17/20\"", ind))
+			}
+		}
+	}
+	return fe.err()
+}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
@@ -771,7 +820,54 @@ func (c *CloseEvaluation) Decide(env Env) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Event{&EvaluationClosed{PlanVersion: e.Version}}, nil
+	if len(c.Computed) == 0 {
+		return []Event{&EvaluationClosed{PlanVersion: e.Version}}, nil
+	}
+	for _, comm := range append(sortedKeys(e.Scores), sortedKeys(e.Appraisals)...) {
+		if _, ok := c.Computed[comm]; !ok {
+			return nil, &RuleError{Code: "result_missing", Field: "data.computed",
+				Reason:   comm + " has entered scores or an appraisal: the computed values must include it",
+				ReasonZH: comm + " 已有录入评分或民主测评，须一并给出其系统计算的指标值"}
+		}
+	}
+	results := map[string]EvaluationResult{}
+	for _, comm := range sortedKeys(c.Computed) {
+		if err := evaluatedCommunity(env, e, comm); err != nil {
+			return nil, err
+		}
+		values := map[string]*big.Rat{}
+		for _, id := range sortedKeys(c.Computed[comm]) {
+			v := c.Computed[comm][id]
+			ind, ok := e.Plan.Indicator(id)
+			if !ok || ind.Kind != IndicatorComputed {
+				return nil, &RuleError{Code: "indicator_not_computed", Field: "data.computed." + comm,
+					Reason: "indicator " + id + " is not a computed indicator of the plan", ReasonZH: "指标 " + id + " 不是方案中由系统计算的指标"}
+			}
+			values[id] = parseThreshold(v)
+		}
+		sc, err := e.Score(comm, values)
+		if err != nil {
+			return nil, &RuleError{Code: "result_missing", Field: "data.computed." + comm,
+				Reason: err.Error(), ReasonZH: comm + " 缺少系统计算的指标值"}
+		}
+		r := EvaluationResult{Computed: map[string]string{}, Total: sc.Total.RatString(), Stars: sc.Stars, Missing: sc.Missing}
+		for id, v := range c.Computed[comm] {
+			r.Computed[id] = v
+		}
+		results[comm] = r
+	}
+	return []Event{&EvaluationClosed{PlanVersion: e.Version, Results: results}}, nil
+}
+
+// EvaluationResult is a community's result as the close records it:
+// the computed values it was given, the exact total as a fraction
+// ("2191/30", big.Rat's RatString), the stars and the indicators that
+// earned nothing for want of a score or tallies.
+type EvaluationResult struct {
+	Computed map[string]string `json:"computed"`
+	Total    string            `json:"total"`
+	Stars    int               `json:"stars"`
+	Missing  []string          `json:"missing,omitempty"`
 }
 
 // EvaluationScore is a community's result under a plan. Every figure is

@@ -223,6 +223,24 @@ func TestEvaluationDecide(t *testing.T) {
 			want: []domain.Event{&domain.EvaluationClosed{PlanVersion: 1}}},
 		{name: "close after a second version", given: []cmd{publishPlan, {"2025-06-01", evaluator, domain.CmdPublishEvaluationPlan, v2}}, when: closeEval,
 			want: []domain.Event{&domain.EvaluationClosed{PlanVersion: 2}}},
+		// The close records each community's result when given the
+		// computed values: dongfeng's is worked out in TestEvaluationScore.
+		{name: "close with the results", given: []cmd{publishPlan, scoreWork, appraise},
+			when: cmd{"2025-12-31", evaluator, domain.CmdCloseEvaluation, `{"computed":{"dongfeng":{"disclosure":"4/5","meetings":"1"},"xiangyang":{"disclosure":"120%","meetings":"0.9"}}}`},
+			want: []domain.Event{&domain.EvaluationClosed{PlanVersion: 1, Results: map[string]domain.EvaluationResult{
+				communityID: {Computed: map[string]string{"disclosure": "4/5", "meetings": "1"}, Total: "2191/30", Stars: 2},
+				"xiangyang": {Computed: map[string]string{"disclosure": "120%", "meetings": "0.9"}, Total: "40", Stars: 0, Missing: []string{"work", "appraisal"}},
+			}}}},
+		{name: "close with results leaving out a community with scores", given: []cmd{publishPlan, scoreWork},
+			when: cmd{"2025-12-31", evaluator, domain.CmdCloseEvaluation, `{"computed":{"xiangyang":{"disclosure":"1","meetings":"1"}}}`}, wantErr: "rule result_missing"},
+		{name: "close with results lacking a computed value", given: []cmd{publishPlan},
+			when: cmd{"2025-12-31", evaluator, domain.CmdCloseEvaluation, `{"computed":{"dongfeng":{"disclosure":"1"}}}`}, wantErr: "rule result_missing"},
+		{name: "close with a value for an entered indicator", given: []cmd{publishPlan},
+			when: cmd{"2025-12-31", evaluator, domain.CmdCloseEvaluation, `{"computed":{"dongfeng":{"disclosure":"1","meetings":"1","work":"10"}}}`}, wantErr: "rule indicator_not_computed"},
+		{name: "close with results of another town's community", given: []cmd{publishPlan},
+			when: cmd{"2025-12-31", evaluator, domain.CmdCloseEvaluation, `{"computed":{"xishan":{"disclosure":"1","meetings":"1"}}}`}, wantErr: "rule community_not_in_town"},
+		{name: "close with a value that is not a number", given: []cmd{publishPlan},
+			when: cmd{"2025-12-31", evaluator, domain.CmdCloseEvaluation, `{"computed":{"dongfeng":{"disclosure":"most","meetings":"1"}}}`}, wantErr: "invalid data.computed.dongfeng"},
 		{name: "close twice", given: []cmd{publishPlan, closeEval}, when: closeEval, wantErr: "rule evaluation_closed"},
 		{name: "close without a plan", when: closeEval, wantErr: "not found evaluation " + evalID},
 	}
@@ -273,6 +291,16 @@ func TestEvaluationState(t *testing.T) {
 	if !closed.Published() || closed.ClosedOn != mustDate(t, "2025-12-31") {
 		t.Errorf("closed evaluation: Published() = %v, ClosedOn = %v; want true, 2025-12-31", closed.Published(), closed.ClosedOn)
 	}
+	withResults := evaluation(t, publishPlan, scoreWork, appraise,
+		cmd{"2025-12-31", evaluator, domain.CmdCloseEvaluation, `{"computed":{"dongfeng":{"disclosure":"4/5","meetings":"1"}}}`})
+	if r := withResults.Results[communityID]; r.Total != "2191/30" || r.Stars != 2 {
+		t.Errorf("Results[dongfeng] = %+v, want total 2191/30, 2 stars", r)
+	}
+	rc := domain.CloneState(withResults).(*domain.Evaluation)
+	rc.Results[communityID].Computed["meetings"] = "0"
+	if withResults.Results[communityID].Computed["meetings"] != "1" {
+		t.Errorf("CloneState shares the results with the original")
+	}
 }
 
 func TestEvaluationReaders(t *testing.T) {
@@ -296,6 +324,11 @@ func TestEvaluationReaders(t *testing.T) {
 		}
 		if got := tc.actor.MayReadUnpublished(e); got != tc.readUnpublish {
 			t.Errorf("%s: MayReadUnpublished = %v, want %v", tc.name, got, tc.readUnpublish)
+		}
+		for _, typ := range []string{domain.CmdPublishEvaluationPlan, domain.CmdEnterScore, domain.CmdRecordAppraisal, domain.CmdCloseEvaluation} {
+			if got := tc.actor.MayRecord(typ, "", evalTown); got != tc.evaluate {
+				t.Errorf("%s: MayRecord(%s, \"\", %s) = %v, want %v", tc.name, typ, evalTown, got, tc.evaluate)
+			}
 		}
 	}
 	if (domain.Actor{Grants: []domain.Grant{{Role: domain.AccessEvaluator, Scope: domain.TownScope(evalTown)}}}).MayEvaluate("") {
