@@ -611,8 +611,8 @@ func (c *RecordAppraisal) Validate() error {
 	if c.Entitled < 1 || c.Entitled > 1_000_000 {
 		fe.add("data.entitled", "the number entitled to take part, 1 to 1000000", "有权参加测评的人数，1至1000000")
 	}
-	if len(c.Tallies) == 0 {
-		fe.add("data.tallies", "required", "必填")
+	if len(c.Tallies) == 0 || len(c.Tallies) > 10 {
+		fe.add("data.tallies", "a count for each of 1 to 10 options", "须为1至10个选项各填人数")
 	}
 	sum := 0
 	for _, k := range sortedKeys(c.Tallies) {

@@ -455,3 +455,41 @@ func TestEvaluationWireFormat(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPublishEvaluationPlan: a plan that decodes and is decided publishes
+// an event that survives the log unchanged, and whose plan, sent again as
+// a command, decodes to the same plan (the published plan is itself a
+// valid plan).
+func FuzzPublishEvaluationPlan(f *testing.F) {
+	f.Add(planJSON)
+	f.Add(planWith(`"weight":40`, `"weight":45`))
+	f.Add(planWith(`"full_at":"100%","zero_at":"50%"`, `"full_at":"0","zero_at":"-1/3"`))
+	f.Add(`{"town":"河口镇","year":2026,"indicators":[{"id":"w","name_zh":"工作","weight":100,"kind":"entered","max_points":7}],"rating":{"bands":[{"min_score":0,"stars":1}]}}`)
+	f.Fuzz(func(t *testing.T, data string) {
+		c, err := domain.DecodeCommand(domain.CmdPublishEvaluationPlan, []byte(data))
+		if err != nil {
+			return
+		}
+		p := c.(*domain.PublishEvaluationPlan)
+		id := domain.EvaluationID(p.Year, p.Town)
+		evs, err := c.Decide(evalEnv(t, id, cmd{"2025-01-10", evaluator, domain.CmdPublishEvaluationPlan, data}, nil))
+		if err != nil {
+			t.Fatalf("Decide(%s) = %v for a plan that validates", data, err)
+		}
+		ev := evs[0].(*domain.EvaluationPlanPublished)
+		if d := diff(domain.Event(ev), stored(t, ev)); d != "" {
+			t.Fatalf("plan_published does not survive the log: %s", d)
+		}
+		b, err := json.Marshal(ev.Plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := domain.DecodeCommand(domain.CmdPublishEvaluationPlan, b)
+		if err != nil {
+			t.Fatalf("the published plan %s does not decode as a plan: %v", b, err)
+		}
+		if d := diff(ev.Plan, domain.EvaluationPlan(*again.(*domain.PublishEvaluationPlan))); d != "" {
+			t.Fatalf("the published plan decodes differently: %s", d)
+		}
+	})
+}
