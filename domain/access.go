@@ -194,8 +194,8 @@ func (a Actor) AdministersScope(scope string, town func(community string) string
 // RecordRole returns the roles any one of which may send a command type on
 // a community's records, or nil for the administrator alone. The clerk
 // (文书/报账员) records matters, budgets and the books; the accountant
-// (会计) the budgets and the books; supervisors, auditors and evaluators
-// read.
+// (会计) the budgets and the books; supervisors and auditors read;
+// evaluators (考核) read, and record a town's evaluation (see MayEvaluate).
 func RecordRole(commandType string) []AccessRole {
 	switch commandType {
 	case CmdApproveDisclosure, CmdReturnDisclosure:
@@ -211,6 +211,8 @@ func RecordRole(commandType string) []AccessRole {
 		return []AccessRole{AccessClerk}
 	case AggregateBudget, AggregateBooks:
 		return []AccessRole{AccessClerk, AccessAccountant}
+	case AggregateEvaluation:
+		return []AccessRole{AccessEvaluator}
 	}
 	return nil
 }
@@ -223,6 +225,10 @@ func (a Actor) MayRecord(commandType, community, town string) bool {
 		// The review is the supervision committee's own: an administrator
 		// who is not a member of it may not review (separation of duties).
 		return a.Root || a.holds(AccessSupervisor, community, town)
+	}
+	if AggregateType(commandType) == AggregateEvaluation {
+		// The evaluation of town is the evaluators' own, likewise.
+		return a.MayEvaluate(town)
 	}
 	roles := RecordRole(commandType)
 	if roles == nil {

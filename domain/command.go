@@ -51,6 +51,8 @@ type Env struct {
 	Question   *Question
 	// LookupDisclosure returns a disclosure item of the community, or nil.
 	LookupDisclosure func(item string) *Disclosure
+	// Evaluation is the target's state for an evaluation command.
+	Evaluation *Evaluation
 	// Actor is who sends the command (an account's login, a token's id,
 	// "admin" or PublicActor).
 	Actor string
@@ -99,6 +101,7 @@ func CommandTypes() []string {
 		CmdRegisterAsset, CmdPostDepreciation, CmdDisposeAsset,
 		CmdDraftDisclosure, CmdApproveDisclosure, CmdReturnDisclosure, CmdPublishDisclosure,
 		CmdAskQuestion, CmdAnswerQuestion,
+		CmdPublishEvaluationPlan, CmdEnterScore, CmdRecordAppraisal, CmdCloseEvaluation,
 	}
 }
 
@@ -193,6 +196,14 @@ func DecodeCommand(typ string, data []byte) (Command, error) {
 		c = &AskQuestion{}
 	case CmdAnswerQuestion:
 		c = &AnswerQuestion{}
+	case CmdPublishEvaluationPlan:
+		c = &PublishEvaluationPlan{}
+	case CmdEnterScore:
+		c = &EnterScore{}
+	case CmdRecordAppraisal:
+		c = &RecordAppraisal{}
+	case CmdCloseEvaluation:
+		c = &CloseEvaluation{}
 	case CmdCreateAccount:
 		c = &CreateAccount{}
 	case CmdSetPassword:

@@ -137,6 +137,14 @@ func DecodeEvent(typ string, schema int, data []byte) (Event, error) {
 		e = &QuestionAsked{}
 	case EvQuestionAnswered:
 		e = &QuestionAnswered{}
+	case EvEvaluationPlanPublished:
+		e = &EvaluationPlanPublished{}
+	case EvScoreEntered:
+		e = &ScoreEntered{}
+	case EvAppraisalRecorded:
+		e = &AppraisalRecorded{}
+	case EvEvaluationClosed:
+		e = &EvaluationClosed{}
 	default:
 		return nil, fmt.Errorf("unknown event type %q", typ)
 	}

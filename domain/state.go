@@ -1,7 +1,7 @@
 package domain
 
 // State is the state of one aggregate: *Community, *Matter, *Budget,
-// *Books, *UserAccount or *Token.
+// *Books, *UserAccount, *Token, *Disclosure, *Question or *Evaluation.
 type State any
 
 // ApplyTo folds an event of an aggregate of type aggType and id into s
@@ -60,6 +60,13 @@ func ApplyTo(s State, aggType, id string, e Event, date Date) State {
 		}
 		q.apply(e, date)
 		return q
+	case AggregateEvaluation:
+		ev, _ := s.(*Evaluation)
+		if ev == nil {
+			ev = &Evaluation{ID: id}
+		}
+		ev.apply(e, date)
+		return ev
 	case AggregateToken:
 		t, _ := s.(*Token)
 		if t == nil {
@@ -91,6 +98,8 @@ func CloneState(s State) State {
 	case *UserAccount:
 		return s.Clone()
 	case *Disclosure:
+		return s.Clone()
+	case *Evaluation:
 		return s.Clone()
 	case *Question:
 		if s == nil {
@@ -125,6 +134,8 @@ func EnvFor(env Env, target State) Env {
 		env.Disclosure = t
 	case *Question:
 		env.Question = t
+	case *Evaluation:
+		env.Evaluation = t
 	}
 	return env
 }

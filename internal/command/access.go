@@ -15,7 +15,10 @@ import (
 // account holds, and a token acting as an account is issued by that
 // account or by an administrator of everything: no one gains, through
 // another account, a right they do not hold. target is the command's
-// aggregate state. It returns ErrForbidden or nil.
+// aggregate state. An evaluation (sent to the system community) needs an
+// evaluator whose own grant covers its town, or the root token
+// (domain.Actor.MayEvaluate): the town is the plan's, for a plan the one
+// it names. It returns ErrForbidden or nil.
 func allowed(req Request, d decoded, community *domain.Community, target domain.State, lookup func(id string) *domain.Community) error {
 	a := req.Actor
 	town := ""
@@ -61,6 +64,14 @@ func allowed(req Request, d decoded, community *domain.Community, target domain.
 			(c.Account == "" || c.Account == a.ID || a.Has(domain.AccessAdministrator, "", ""))
 	case *domain.RevokeToken:
 		ok = a.Has(domain.AccessAdministrator, req.Community, town)
+	case *domain.PublishEvaluationPlan:
+		// The aggregate id is the town's (checked in Decide); a new
+		// version of a plan may not move it to another town.
+		e, _ := target.(*domain.Evaluation)
+		ok = system && a.MayEvaluate(c.Town) && (e.Town() == "" || e.Town() == c.Town)
+	case *domain.EnterScore, *domain.RecordAppraisal, *domain.CloseEvaluation:
+		e, _ := target.(*domain.Evaluation)
+		ok = system && a.MayEvaluate(e.Town())
 	case *domain.AskQuestion:
 		// Anyone may ask, without an account (the public page limits how
 		// often); a question changes nothing but itself.
@@ -76,7 +87,8 @@ func allowed(req Request, d decoded, community *domain.Community, target domain.
 
 // mayTry is the check before decoding: a community's records need a role
 // over it; registering a community or any access command an administrator
-// (of some scope), or the account itself for its password and sessions.
+// (of some scope), or the account itself for its password and sessions;
+// an evaluation's commands an evaluator (of some town).
 func mayTry(a domain.Actor, typ, community, town string) bool {
 	switch typ {
 	case domain.CmdRegisterCommunity, domain.CmdCreateAccount, domain.CmdGrantRole, domain.CmdRevokeRole,
@@ -88,6 +100,8 @@ func mayTry(a domain.Actor, typ, community, town string) bool {
 		return a.Has(domain.AccessAdministrator, community, town)
 	case domain.CmdAskQuestion:
 		return true
+	case domain.CmdPublishEvaluationPlan, domain.CmdEnterScore, domain.CmdRecordAppraisal, domain.CmdCloseEvaluation:
+		return a.IsEvaluator()
 	}
 	return a.MayRecord(typ, community, town)
 }
