@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gongkai/gongkai/domain"
@@ -63,7 +64,8 @@ type IndicatorSet struct {
 //     positive.
 //   - meetings_per_quarter: meetings of the representative assembly (the
 //     distinct dates of its votes, matter.resolved, as corrected) held in
-//     the year up to today, against the quarters of the year begun by today.
+//     the year up to today, against the quarters of the year begun by today;
+//     the display also gives each quarter's count ("各季度：2、0、1、2").
 //   - disclosures_on_time: the catalogue's disclosure items (domain.Obligations:
 //     finance periods, budget, budget execution, special items; not the
 //     matters' stages, which the first indicator counts) due in the year and
@@ -198,14 +200,21 @@ func (ys *evalYear) budgetAt(d domain.Date) (evalBudget, bool) {
 // evalVoucher is a voucher with a payment or income; a reversal is not
 // kept, only marked on the voucher it reverses.
 type evalVoucher struct {
-	ID       string      `json:"id"`
-	Seq      uint64      `json:"seq"`
-	Date     domain.Date `json:"date"`
-	Payment  domain.Fen  `json:"payment,omitempty"`
-	Income   domain.Fen  `json:"income,omitempty"`
-	Line     string      `json:"line,omitempty"`
-	Matter   string      `json:"matter,omitempty"`
-	Reversed bool        `json:"reversed,omitempty"`
+	ID      string      `json:"id"`
+	Seq     uint64      `json:"seq"`
+	Date    domain.Date `json:"date"`
+	Payment domain.Fen  `json:"payment,omitempty"`
+	Income  domain.Fen  `json:"income,omitempty"`
+	Line    string      `json:"line,omitempty"`
+	Matter  string      `json:"matter,omitempty"`
+	// ReversedOn is the date of the red-ink voucher that reversed it.
+	ReversedOn domain.Date `json:"reversed_on,omitzero"`
+}
+
+// live reports whether the voucher is dated on or before today and not
+// reversed by then.
+func (v evalVoucher) live(today domain.Date) bool {
+	return onOrBefore(v.Date, today) && (v.ReversedOn.IsZero() || v.ReversedOn.After(today))
 }
 
 type evalItem struct {
@@ -315,7 +324,7 @@ func (s *evalState) Apply(e Event, ev domain.Event) ([]DocKey, error) {
 		if ys := s.years[y]; err == nil && ys != nil {
 			for i := range ys.Vouchers {
 				if ys.Vouchers[i].ID == ev.Reverses {
-					ys.Vouchers[i].Reversed = true
+					ys.Vouchers[i].ReversedOn = date
 					keys = append(keys, DocKey{docEvalYear, strconv.Itoa(y)})
 				}
 			}
@@ -570,7 +579,7 @@ func (s *evalState) paymentsBacked(year int, today domain.Date) IndicatorValue {
 	var ev evidence
 	if ys := s.years[year]; ys != nil {
 		for _, v := range ys.Vouchers {
-			if v.Reversed || v.Payment <= 0 || !onOrBefore(v.Date, today) {
+			if v.Payment <= 0 || !v.live(today) {
 				continue
 			}
 			rs, rsSeq := s.ruleSetAt(v.Date)
@@ -602,7 +611,7 @@ func (s *evalState) budgetExecution(year int, today domain.Date) []IndicatorValu
 	spent := map[string]domain.Fen{}
 	seqs := map[string][]uint64{}
 	for _, v := range ys.Vouchers {
-		if v.Reversed || v.Line == "" || v.Payment == 0 || !onOrBefore(v.Date, today) {
+		if v.Line == "" || v.Payment == 0 || !v.live(today) {
 			continue
 		}
 		spent[v.Line] += v.Payment
@@ -631,7 +640,7 @@ func (s *evalState) incomeGrowth(year int, today domain.Date) IndicatorValue {
 		var sum domain.Fen
 		if ys := s.years[y]; ys != nil {
 			for _, v := range ys.Vouchers {
-				if v.Reversed || v.Income == 0 || !onOrBefore(v.Date, today) {
+				if v.Income == 0 || !v.live(today) {
 					continue
 				}
 				sum += v.Income
@@ -654,10 +663,14 @@ func (s *evalState) meetings(year int, today domain.Date) IndicatorValue {
 		quarters = int64(today.Month-1)/3 + 1
 	}
 	dates := map[domain.Date]bool{}
+	var perQuarter [4]int
 	var ev evidence
 	for _, m := range s.matters {
 		for _, v := range m.Votes {
 			if v.Date.Year == year && onOrBefore(v.Date, today) {
+				if !dates[v.Date] {
+					perQuarter[(v.Date.Month-1)/3]++
+				}
 				dates[v.Date] = true
 				ev.add(v.Seqs...)
 			}
@@ -669,7 +682,11 @@ func (s *evalState) meetings(year int, today domain.Date) IndicatorValue {
 	if v.NA {
 		v.Display = "—"
 	} else {
-		v.Display = fmt.Sprintf("%d次/%d季度（%s次/季度）", n, quarters, decimal(n*100, quarters))
+		counts := make([]string, quarters)
+		for i := range counts {
+			counts[i] = strconv.Itoa(perQuarter[i])
+		}
+		v.Display = fmt.Sprintf("%d次/%d季度（%s次/季度；各季度：%s）", n, quarters, decimal(n*100, quarters), strings.Join(counts, "、"))
 	}
 	return v
 }

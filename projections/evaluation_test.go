@@ -109,7 +109,7 @@ func TestEvaluationByHand(t *testing.T) {
 				Seqs: []uint64{3, 4, 21, 30}},
 			// Meetings on 02-10 (9, 10), 03-20 (12), 07-05 (26), 11-05
 			// (33, 34), 12-28 (37): 5 in 4 quarters.
-			{ID: "meetings_per_quarter", Num: 5, Den: 4, Display: "5次/4季度（1.25次/季度）",
+			{ID: "meetings_per_quarter", Num: 5, Den: 4, Display: "5次/4季度（1.25次/季度；各季度：2、0、1、2）",
 				Seqs: []uint64{9, 10, 12, 26, 33, 34, 37}},
 			// Due in 2025: finance-2024-Q4 01-15 (A), published 01-12: on
 			// time; budget-2025 01-23 (adopted 5, A), published 01-30:
@@ -142,7 +142,7 @@ func TestEvaluationByHand(t *testing.T) {
 				Seqs: []uint64{5, 13, 15}},
 			{ID: "collective_income_growth", Num: 1200000, Den: 1000000, Display: "¥12000.00 / ¥10000.00（120.00%）",
 				Seqs: []uint64{3, 4, 21}},
-			{ID: "meetings_per_quarter", Num: 3, Den: 3, Display: "3次/3季度（1.00次/季度）",
+			{ID: "meetings_per_quarter", Num: 3, Den: 3, Display: "3次/3季度（1.00次/季度；各季度：2、0、1）",
 				Seqs: []uint64{9, 10, 12, 26}},
 			// finance-2024-Q4 and Q1 on time, the budget late; Q2 (due
 			// 07-15) and relief (due 09-30) are not due yet.
@@ -151,6 +151,30 @@ func TestEvaluationByHand(t *testing.T) {
 			{ID: "questions_answered_on_time", Num: 1, Den: 2, Display: "1/2（50.00%）",
 				Seqs: []uint64{18, 20, 22, 24}},
 		}},
+		{2025, civil(2025, 4, 4), []want{
+			// Between voucher 16 (04-03) and its reversal (04-05): as of
+			// today it is a payment of 7000 yuan without a resolution.
+			{ID: "resolutions_disclosed_on_time", Num: 1, Den: 2, Display: "1/2（50.00%）",
+				Seqs: []uint64{2, 9, 11, 12, 14}},
+			{ID: "payments_backed_by_resolution", Num: 1, Den: 3, Display: "1/3（33.33%）",
+				Seqs: []uint64{2, 12, 13, 15, 16}},
+			// office 126000 + 700000 of 2000000, road 1400000 of 3000000.
+			{ID: "budget_execution", Num: 2226000, Den: 5000000, Display: "¥22260.00 / ¥50000.00（44.52%）",
+				Seqs: []uint64{5, 7, 13, 15, 16}},
+			{ID: "budget_execution", Line: "office", Num: 826000, Den: 2000000, Display: "¥8260.00 / ¥20000.00（41.30%）",
+				Seqs: []uint64{5, 7, 16}},
+			{ID: "budget_execution", Line: "road", Num: 1400000, Den: 3000000, Display: "¥14000.00 / ¥30000.00（46.67%）",
+				Seqs: []uint64{5, 13, 15}},
+			{ID: "collective_income_growth", Num: 0, Den: 1000000, Display: "¥0.00 / ¥10000.00（0.00%）",
+				Seqs: []uint64{3, 4}},
+			{ID: "meetings_per_quarter", Num: 2, Den: 2, Display: "2次/2季度（1.00次/季度；各季度：2、0）",
+				Seqs: []uint64{9, 10, 12}},
+			// finance-2024-Q4 on time, the budget late; Q1 is due 04-15.
+			{ID: "disclosures_on_time", Num: 1, Den: 2, Display: "1/2（50.00%）",
+				Seqs: []uint64{2, 5, 6, 8}},
+			// q1 is asked on 04-08.
+			{ID: "questions_answered_on_time", Display: "—", NA: true, Seqs: []uint64{}},
+		}},
 		{2026, civil(2026, 1, 20), []want{
 			// No vote, payment or budget in 2026, q4 is not due: no basis.
 			{ID: "resolutions_disclosed_on_time", Display: "—", NA: true, Seqs: []uint64{}},
@@ -158,7 +182,7 @@ func TestEvaluationByHand(t *testing.T) {
 			{ID: "budget_execution", Display: "—", NA: true, Seqs: []uint64{}},
 			{ID: "collective_income_growth", Num: 0, Den: 1500000, Display: "¥0.00 / ¥15000.00（0.00%）",
 				Seqs: []uint64{21, 30}},
-			{ID: "meetings_per_quarter", Num: 0, Den: 1, Display: "0次/1季度（0.00次/季度）", Seqs: []uint64{}},
+			{ID: "meetings_per_quarter", Num: 0, Den: 1, Display: "0次/1季度（0.00次/季度；各季度：0）", Seqs: []uint64{}},
 			// finance-2025-Q4: due 2026-01-10 (B, from 10-01), unpublished.
 			{ID: "disclosures_on_time", Num: 0, Den: 1, Display: "0/1（0.00%）", Seqs: []uint64{25}},
 			{ID: "questions_answered_on_time", Display: "—", NA: true, Seqs: []uint64{}},
@@ -169,7 +193,7 @@ func TestEvaluationByHand(t *testing.T) {
 			{ID: "budget_execution", Display: "—", NA: true, Seqs: []uint64{}},
 			// No income in 2023: no basis, though 2024's is known.
 			{ID: "collective_income_growth", Num: 1000000, Den: 0, Display: "—", NA: true, Seqs: []uint64{3, 4}},
-			{ID: "meetings_per_quarter", Num: 0, Den: 4, Display: "0次/4季度（0.00次/季度）", Seqs: []uint64{}},
+			{ID: "meetings_per_quarter", Num: 0, Den: 4, Display: "0次/4季度（0.00次/季度；各季度：0、0、0、0）", Seqs: []uint64{}},
 			// Books from 2024-03: Q1 due 04-15, Q2 07-15, Q3 10-15, all
 			// unpublished (finance-2024-Q4 is due in 2025).
 			{ID: "disclosures_on_time", Num: 0, Den: 3, Display: "0/3（0.00%）", Seqs: []uint64{2}},
@@ -276,5 +300,42 @@ func TestEvaluationUnknownCommunity(t *testing.T) {
 	_, err := evaluation(t).Indicators(context.Background(), "nobody", 2025, civil(2026, 1, 20))
 	if !errors.Is(err, projections.ErrNotFound) {
 		t.Fatalf("Indicators(nobody) = %v, want ErrNotFound", err)
+	}
+}
+
+// TestEvaluationLoadMalformed: a malformed document is an error and
+// changes nothing that was loaded.
+func TestEvaluationLoadMalformed(t *testing.T) {
+	m := projections.EvaluationModel
+	st := m.New(projectiontest.Community)
+	var keys []projections.DocKey
+	for _, e := range projectiontest.EvaluationEvents() {
+		if !projections.Wanted(m, e) {
+			continue
+		}
+		ev, err := domain.DecodeEvent(e.Type, e.Schema, e.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks, err := st.Apply(e, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, ks...)
+	}
+	for _, k := range keys {
+		before, err := st.Doc(k)
+		if err != nil {
+			t.Fatalf("Doc(%v): %v", k, err)
+		}
+		if err := st.Load(k, []byte(`{"votes": [`)); err == nil {
+			t.Errorf("Load(%v, malformed) = nil, want an error", k)
+		}
+		if after, _ := st.Doc(k); string(after) != string(before) {
+			t.Errorf("Doc(%v) after a malformed Load = %s, want %s", k, after, before)
+		}
+	}
+	if err := st.Load(projections.DocKey{Kind: "nonsense"}, []byte(`{}`)); err == nil {
+		t.Errorf("Load(unknown kind) = nil, want an error")
 	}
 }

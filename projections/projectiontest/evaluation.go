@@ -119,6 +119,7 @@ var EvaluationQueries = []struct {
 }{
 	{2025, domain.Date{Year: 2026, Month: 1, Day: 20}},
 	{2025, domain.Date{Year: 2025, Month: 7, Day: 10}},
+	{2025, domain.Date{Year: 2025, Month: 4, Day: 4}},
 	{2026, domain.Date{Year: 2026, Month: 1, Day: 20}},
 	{2024, domain.Date{Year: 2026, Month: 1, Day: 20}},
 }
