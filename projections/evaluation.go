@@ -126,6 +126,16 @@ var EvaluationModel = Model{
 // EvaluationOn serves Evaluations queries from a backend of EvaluationModel.
 type EvaluationOn struct{ Backend }
 
+var _ Evaluations = EvaluationOn{}
+
+// MemoryEvaluations is the in-memory Evaluations.
+type MemoryEvaluations struct{ EvaluationOn }
+
+// NewMemoryEvaluations returns an empty in-memory evaluation read model.
+func NewMemoryEvaluations() *MemoryEvaluations {
+	return &MemoryEvaluations{EvaluationOn{NewMemory(EvaluationModel)}}
+}
+
 // evalState is one community's facts for the indicators. Documents:
 // ("community", "") for the registration, rule sets and charts;
 // ("matter", id) for a matter's votes and disclosure; ("year", "2025")

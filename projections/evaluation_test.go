@@ -34,11 +34,11 @@ func got(vs []projections.IndicatorValue) []want {
 
 func evaluation(t *testing.T) projections.EvaluationOn {
 	t.Helper()
-	b := projections.NewMemory(projections.EvaluationModel)
+	b := projections.NewMemoryEvaluations()
 	if err := b.Apply(context.Background(), projectiontest.EvaluationEvents()); err != nil {
 		t.Fatal(err)
 	}
-	return projections.EvaluationOn{Backend: b}
+	return b.EvaluationOn
 }
 
 func civil(y, m, d int) domain.Date { return domain.Date{Year: y, Month: time.Month(m), Day: d} }
