@@ -179,10 +179,11 @@ func apply(t *testing.T, b projections.Backend, events []projections.Event, chun
 	}
 }
 
-// Run runs the suite for the board and finance models, and for the
-// board's disclosure items and questions (version 4).
+// Run runs the suite for the board and finance models, for the board's
+// disclosure items and questions (version 4) and for the evaluation model.
 func Run(t *testing.T, newBackend NewBackend) {
 	t.Run("board/disclosures", func(t *testing.T) { runDisclosures(t, newBackend) })
+	t.Run("evaluation", func(t *testing.T) { runEvaluation(t, newBackend) })
 	for _, m := range []projections.Model{projections.BoardModel, projections.FinanceModel} {
 		t.Run(m.Name, func(t *testing.T) {
 			ref := projections.NewMemory(m)
