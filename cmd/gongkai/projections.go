@@ -26,13 +26,13 @@ func runProjections(ctx context.Context, args []string, getenv func(string) stri
 	}
 	name := args[1]
 	var model projections.Model
-	for _, m := range []projections.Model{projections.BoardModel, projections.FinanceModel} {
+	for _, m := range []projections.Model{projections.BoardModel, projections.FinanceModel, projections.EvaluationModel} {
 		if m.Name == name {
 			model = m
 		}
 	}
 	if model.Name == "" {
-		return fmt.Errorf("unknown read model %q: board or finance", name)
+		return fmt.Errorf("unknown read model %q: board, finance or evaluation", name)
 	}
 	var dsn, natsURLs, creds, data, stream string
 	fs := newFlags("projections rebuild", getenv, stderr)

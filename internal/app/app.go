@@ -218,9 +218,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		return err
 	}
 	var (
-		boardB, financeB projections.Backend
-		runners          []*projector.Runner
-		writers          []*projector.Writer
+		boardB, financeB, evaluationB projections.Backend
+		runners                       []*projector.Runner
+		writers                       []*projector.Writer
 	)
 	if cfg.Postgres != "" {
 		pool, err := pgxpool.New(ctx, cfg.Postgres)
@@ -232,7 +232,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 			return err
 		}
 		var pgs []*postgres.Backend
-		for _, m := range []projections.Model{projections.BoardModel, projections.FinanceModel} {
+		for _, m := range []projections.Model{projections.BoardModel, projections.FinanceModel, projections.EvaluationModel} {
 			b, err := postgres.New(ctx, pool, m, log)
 			if err != nil {
 				return err
@@ -240,10 +240,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 			pgs = append(pgs, b)
 			writers = append(writers, projector.NewWriter(store, pool, b, log))
 		}
-		boardB, financeB = pgs[0], pgs[1]
+		boardB, financeB, evaluationB = pgs[0], pgs[1], pgs[2]
 	} else {
 		boardB, financeB = projections.NewMemory(projections.BoardModel), projections.NewMemory(projections.FinanceModel)
-		runners = []*projector.Runner{projector.New(boardB, log), projector.New(financeB, log)}
+		evaluationB = projections.NewMemory(projections.EvaluationModel)
+		runners = []*projector.Runner{projector.New(boardB, log), projector.New(financeB, log), projector.New(evaluationB, log)}
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -345,7 +346,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	srv := &http.Server{
 		Handler: web.NewServer(web.Deps{Commands: svc, Access: access, Secret: secret, Ledger: ledgerView{store},
 			Board: projections.BoardOn{Backend: boardB}, Finance: projections.FinanceOn{Backend: financeB},
-			ReadModels: readModelsOf(runners, writers), TLog: tlog, LogKey: logKey,
+			Evaluations: projections.EvaluationOn{Backend: evaluationB},
+			ReadModels:  readModelsOf(runners, writers), TLog: tlog, LogKey: logKey,
 			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync, Guard: g, DemoLoading: demoLoading.Load, PublicURL: publicURL,
 			Contacts: openContacts(ctx, js, secret, cfg.Replicas, log), Audit: auditor{store}}),
 		ReadHeaderTimeout: 10 * time.Second,

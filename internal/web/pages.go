@@ -24,6 +24,8 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"yuan":    func(f domain.Fen) string { return f.String() },
 	"capital": func(f domain.Fen) string { return f.Capital() },
 	"pctbp":   func(bp int64) string { return fmt.Sprintf("%d.%02d%%", bp/100, bp%100) },
+	// stars draws a rating as stars.
+	"stars": func(n int) string { return strings.Repeat("★", n) },
 	// lateEntry reports whether a voucher of date d recorded at t was
 	// entered late (补录): lateAfter or more after the end of its day.
 	"lateEntry": func(d domain.Date, t time.Time) bool {

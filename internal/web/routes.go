@@ -56,6 +56,7 @@ func (s *Server) routes() {
 	s.disclosureRoutes()
 	s.auditRoutes()
 	s.townRoutes()
+	s.evaluationRoutes()
 	s.mux.HandleFunc("GET /login", s.handleLoginForm)
 	s.mux.HandleFunc("POST /login", s.handleLogin)
 	s.mux.HandleFunc("POST /logout", s.handleLogout)

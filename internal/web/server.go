@@ -99,6 +99,8 @@ type Deps struct {
 	Finance projections.Finance
 	// Audit builds auditors' reports from the log.
 	Audit Auditor
+	// Evaluations are the indicators computed from the log (年度考核).
+	Evaluations projections.Evaluations
 	// ReadModels reports the read models' state.
 	ReadModels func() []ReadModelStatus
 	Log        *slog.Logger
