@@ -334,6 +334,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 			if err := demo.LoadTown(ctx, svc, gen); err != nil {
 				return err
 			}
+			if err := demo.LoadEvaluation(ctx, svc); err != nil {
+				return err
+			}
 			log.Info("demo community loaded", "community", demo.Community)
 			return nil
 		})

@@ -90,13 +90,13 @@ func townCommunities() []townCommunity {
 }
 
 // TownEvents is the number of events the town's two other communities
-// record.
+// and its evaluation record.
 func TownEvents() int {
 	n := 0
 	for _, c := range townCommunities() {
 		n += len(c.cmds) + len(c.steps)
 	}
-	return n
+	return n + len(evaluationSteps())
 }
 
 // LoadTown records the town's two other communities, each as one batch,
@@ -116,6 +116,68 @@ func LoadTown(ctx context.Context, svc *command.Service, gen disclose.Generator)
 		}
 		if err := runSteps(ctx, svc, gen, c.id, c.steps); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// Evaluator is the demo town's evaluator (考核), who publishes the plan and
+// records the scores and the appraisal.
+var Evaluator = domain.Actor{ID: "demo-kaohe", Name: "示例镇考核组", Root: true}
+
+// evaluationSteps are the town's finished evaluation of 2025: a plan of
+// five indicators computed from the record, the work scored by the
+// evaluator and the representatives' appraisal, closed on 2026-01-20.
+func evaluationSteps() []cmd {
+	id := domain.EvaluationID(2025, "示例镇")
+	linear := map[string]string{"kind": "linear", "full_at": "1", "zero_at": "0"}
+	ind := func(id, name, rule string, weight int) map[string]any {
+		return map[string]any{"id": id, "name_zh": name, "weight": weight, "kind": "computed", "rule": rule, "scoring": linear}
+	}
+	plan := map[string]any{"town": "示例镇", "year": 2025,
+		"indicators": []map[string]any{
+			ind("resolutions", "决议按期公开率", "resolutions_disclosed_on_time", 20),
+			ind("payments", "大额支出经决议率", "payments_backed_by_resolution", 15),
+			ind("disclosures", "财务等按期公开率", "disclosures_on_time", 20),
+			ind("questions", "居民询问按期答复率", "questions_answered_on_time", 5),
+			ind("meetings", "代表会议（每季度至少一次）", "meetings_per_quarter", 10),
+			{"id": "work", "name_zh": "工作实绩（考核组评分）", "weight": 15, "kind": "entered"},
+			{"id": "appraisal", "name_zh": "民主测评", "weight": 15, "kind": "appraisal"},
+		},
+		"appraisal": map[string]any{"entitled_kind": "representatives", "options": []map[string]any{
+			{"id": "satisfied", "label_zh": "满意", "score": 100}, {"id": "fair", "label_zh": "基本满意", "score": 60}, {"id": "dissatisfied", "label_zh": "不满意", "score": 0}}},
+		"rating": map[string]any{"bands": []map[string]int{{"min_score": 60, "stars": 1}, {"min_score": 75, "stars": 2}, {"min_score": 85, "stars": 3}}},
+	}
+	out := []cmd{{domain.CmdPublishEvaluationPlan, id, "2026-01-05", plan}}
+	var appraisals []cmd
+	for _, s := range []struct {
+		c, score, evidence string
+		entitled           int
+		tallies            map[string]int
+	}{
+		{Community, "12", "年终走访：办公楼“六个好”建设到位，集体经济收入增加", 15, map[string]int{"satisfied": 10, "fair": 4, "dissatisfied": 1}},
+		{Shengli, "11", "年终走访：道路硬化工程完成，公开多次逾期", 13, map[string]int{"satisfied": 6, "fair": 5, "dissatisfied": 2}},
+		{Guangming, "10", "年终走访：文化广场修缮完成，排水沟清理款分两笔支付", 20, map[string]int{"satisfied": 12, "fair": 6, "dissatisfied": 2}},
+	} {
+		out = append(out, cmd{domain.CmdEnterScore, id, "2026-01-12", map[string]any{"community": s.c, "indicator": "work", "score": s.score, "evidence": s.evidence}})
+		appraisals = append(appraisals, cmd{domain.CmdRecordAppraisal, id, "2026-01-15", map[string]any{"community": s.c, "entitled": s.entitled, "tallies": s.tallies}})
+	}
+	out = append(out, appraisals...)
+	return append(out, cmd{domain.CmdCloseEvaluation, id, "2026-01-20", map[string]any{}})
+}
+
+// LoadEvaluation records the town's evaluation of 2025, one request a
+// step, in the system community.
+func LoadEvaluation(ctx context.Context, svc *command.Service) error {
+	for i, c := range evaluationSteps() {
+		data, err := json.Marshal(c.data)
+		if err != nil {
+			return err
+		}
+		_, err = svc.Execute(ctx, command.Request{Community: domain.SystemCommunity, IdempotencyKey: fmt.Sprintf("demo-evaluation-2025-%d", i),
+			Actor: Evaluator, Commands: []command.Command{{Type: c.typ, AggregateID: c.id, EffectiveDate: c.date, Data: data}}})
+		if err != nil {
+			return fmt.Errorf("demo evaluation step %d (%s): %w", i, c.typ, err)
 		}
 	}
 	return nil
