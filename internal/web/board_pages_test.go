@@ -193,7 +193,8 @@ func TestResidentPagesOnPhone(t *testing.T) {
 		c + "/matters/m-2024-01/verify", c + "/finance/payments?month=2025-06", c + "/finance/payments?quarter=2025-Q2&lang=en",
 		c + "/disclosures", c + "/disclosures?lang=en", c + "/disclosures/finance-2025-Q3", c + "/disclosures/finance-2025-Q2?lang=en",
 		c + "/disclosures/budget-2025", c + "/disclosures/finance-2025-Q3/verify", c + "/matters/m-2025-01",
-		"/town/" + url.PathEscape("示例镇"), "/town/" + url.PathEscape("示例镇") + "?lang=en"} {
+		"/town/" + url.PathEscape("示例镇"), "/town/" + url.PathEscape("示例镇") + "?lang=en",
+		"/town/" + url.PathEscape("示例镇") + "/evaluation/2025", "/town/" + url.PathEscape("示例镇") + "/evaluation/2025?sort=name&lang=en"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+p)); err != nil {
 			t.Fatalf("open %s: %v", p, err)
 		}

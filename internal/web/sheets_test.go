@@ -7,6 +7,7 @@ import (
 	"html"
 	"image/png"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -197,6 +198,8 @@ func TestSheetsOnPaper(t *testing.T) {
 		// The published disclosure of 2025-Q2, every voucher listed.
 		{c + "/disclosures/finance-2025-Q2/sheet?paper=a3", 1, "/MediaBox [0 0 841.91998 1191.12]"},
 		{c + "/disclosures/finance-2025-Q2/sheet?paper=a4", 2, "/MediaBox [0 0 594.95996 841.91998]"},
+		// The town's evaluation of 2025, printed on A4.
+		{"/town/" + url.PathEscape("示例镇") + "/evaluation/2025", 2, "/MediaBox [0 0 594.95996 841.91998]"},
 	} {
 		pdf := filepath.Join(t.TempDir(), "sheet.pdf")
 		browse(t, bin, s.URL+tc.path, "--no-pdf-header-footer", "--print-to-pdf="+pdf)
