@@ -87,6 +87,12 @@ func TestTownEvaluation(t *testing.T) {
 	if got := ranks(read(ev)); got != "c2:1:60.00:3 c1:2:24.00:0" {
 		t.Errorf("60/40 as the evaluator sees it: %s", got)
 	}
+	// Another town's evaluator sees no unpublished score either.
+	for _, c := range read(other).Communities {
+		if c.Total != "" || c.Scores != nil {
+			t.Errorf("another town's evaluator sees unpublished scores: %+v", c)
+		}
+	}
 	// The public sees the computed indicators, not the unpublished scores.
 	pub := read(nil)
 	for _, c := range pub.Communities {
