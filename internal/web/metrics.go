@@ -28,6 +28,7 @@ type metrics struct {
 func newMetricsHandler(s *Server) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.ops.register(reg)
 	labels := []string{"read_model", "backend"}
 	reg.MustRegister(&metrics{
 		s:        s,

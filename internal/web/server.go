@@ -148,6 +148,8 @@ type Server struct {
 	cache *pageCache
 	// asks limits residents' questions (handle_questions.go).
 	asks *askLimits
+	// ops counts requests and commands for /metrics (metrics_ops.go).
+	ops *opsMetrics
 }
 
 // NewServer returns the handler with every route.
@@ -158,7 +160,12 @@ func NewServer(d Deps) http.Handler {
 		authFailures:  newThrottle(AuthFailureLimit, AuthFailureWindow, maxThrottled, time.Now),
 		loginFailures: newKeyedThrottle[string](LoginFailureLimit, LoginFailureWindow, maxThrottled, time.Now),
 		hashing:       make(chan struct{}, max(2, runtime.NumCPU())),
-		cache:         newPageCache(maxCachedReplies, maxCachedBytes)}
+		cache:         newPageCache(maxCachedReplies, maxCachedBytes), ops: newOpsMetrics()}
+	if d.Commands != nil {
+		// Every write is counted, the workbench's too.
+		s.Commands = instrumented{d.Commands, s.ops}
+		d.Commands = s.Commands
+	}
 	s.routes()
 	workbench.New(workbench.Deps{Commands: d.Commands, SignedIn: s.SignedIn, CheckCSRF: s.CheckCSRF, Board: d.Board, Finance: d.Finance,
 		ProofURL: s.proofURL, Communities: func(context.Context) []string { return d.Commands.Communities() },
@@ -189,10 +196,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// No reply of gongkai is meant to be framed; pages also say so in
 	// their Content-Security-Policy (frame-ancestors 'none').
 	w.Header().Set("X-Frame-Options", "DENY")
-	if s.serveCached(w, r, s.mux) {
+	_, route := s.mux.Handler(r)
+	if route == "" || route == "/" {
+		route = "other" // not found: the path is the client's to choose
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	t := time.Now()
+	defer func() { s.ops.observe(route, sw.code, time.Since(t)) }()
+	if s.serveCached(sw, r, s.mux) {
 		return
 	}
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(sw, r)
 }
 
 // errBusy is a password hash that waited too long for its turn.
