@@ -23,6 +23,8 @@ type metrics struct {
 	cpSize   *prometheus.Desc
 	gaps     *prometheus.Desc
 	rejected *prometheus.Desc
+	alarm    *prometheus.Desc
+	seqr     *prometheus.Desc
 }
 
 func newMetricsHandler(s *Server) http.Handler {
@@ -41,12 +43,15 @@ func newMetricsHandler(s *Server) http.Handler {
 		cpSize:   prometheus.NewDesc("gongkai_checkpoint_size", "Size of the latest signed checkpoint.", nil, nil),
 		gaps:     prometheus.NewDesc("gongkai_tree_gaps", "Stream sequences found missing and recorded as gap leaves (an alarm).", nil, nil),
 		rejected: prometheus.NewDesc("gongkai_rejected_messages", "Stored messages that are not facts: no valid writer signature, or a copy (an alarm).", nil, nil),
+		alarm: prometheus.NewDesc("gongkai_log_alarm", "1 while the verifiable log holds an alarm (a tree write failed, a gap, a signing error, "+
+			"or a checkpoint cosigned by fewer witnesses than the quorum); /readyz says which.", nil, nil),
+		seqr: prometheus.NewDesc("gongkai_log_sequencer", "1 when this instance is the sequencer that signs checkpoints.", nil, nil),
 	})
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.last, m.position, m.lagN, m.lagS, m.writer, m.tree, m.cpSize, m.gaps, m.rejected} {
+	for _, d := range []*prometheus.Desc{m.last, m.position, m.lagN, m.lagS, m.writer, m.tree, m.cpSize, m.gaps, m.rejected, m.alarm, m.seqr} {
 		ch <- d
 	}
 }
@@ -60,6 +65,8 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.tree, prometheus.GaugeValue, float64(st.TreeSize))
 		ch <- prometheus.MustNewConstMetric(m.cpSize, prometheus.GaugeValue, float64(st.CheckpointSize))
 		ch <- prometheus.MustNewConstMetric(m.gaps, prometheus.GaugeValue, float64(len(st.Gaps)))
+		ch <- prometheus.MustNewConstMetric(m.alarm, prometheus.GaugeValue, boolGauge(st.Alarm != ""))
+		ch <- prometheus.MustNewConstMetric(m.seqr, prometheus.GaugeValue, boolGauge(st.Sequencer))
 	}
 	ch <- prometheus.MustNewConstMetric(m.last, prometheus.GaugeValue, float64(last))
 	ch <- prometheus.MustNewConstMetric(m.rejected, prometheus.GaugeValue, float64(len(m.s.rejected())))
@@ -74,4 +81,11 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(m.writer, prometheus.GaugeValue, w, l...)
 	}
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -86,6 +86,9 @@ func TestOperatorMetrics(t *testing.T) {
 	if got := value("gongkai_command_duration_seconds", map[string]string{"outcome": "recorded"}); got < 2 {
 		t.Errorf("command durations observed: %v, want at least 2", got)
 	}
+	if got := value("gongkai_log_alarm", nil); got != 0 {
+		t.Errorf("gongkai_log_alarm = %v on a healthy log", got)
+	}
 	if strings.Contains(string(r.Body), "/no/such/page") {
 		t.Errorf("a path chosen by a client became a label")
 	}
