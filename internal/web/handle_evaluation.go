@@ -66,6 +66,8 @@ type evalPage struct {
 	Rows        []evalRow     `json:"communities"`
 	Sort        string        `json:"sort"`
 	Chart       template.HTML `json:"-"`
+	// Names maps the plan's indicator ids to their Chinese names.
+	Names map[string]string `json:"-"`
 }
 
 // evaluationOf reads the town's evaluation state.
@@ -112,9 +114,13 @@ func (s *Server) buildEvaluation(r *http.Request, town string, year int, actor d
 	if e != nil && e.Closed() {
 		page.Today = e.ClosedOn
 	}
+	page.Names = map[string]string{}
 	if e != nil && e.Version > 0 {
 		plan := e.Plan
 		page.Plan, page.Version, page.Closed = &plan, e.Version, e.Closed()
+		for _, ind := range plan.Indicators {
+			page.Names[ind.ID] = ind.NameZH
+		}
 	}
 	show := e.Published() || (signedIn && actor.MayReadUnpublished(e))
 	page.Unpublished = show && !e.Published()
