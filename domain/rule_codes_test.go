@@ -238,3 +238,54 @@ func TestRuleCodesTransition(t *testing.T) {
 		wantRule(t, nil, err, "no_transition", "科目衔接对照表")
 	})
 }
+
+// Three codes of api.md §5.2 cannot arise with the charts and the mapping
+// gongkai ships, and this test keeps it so, saying which code a new chart
+// or mapping would make reachable (and then due a test of its own):
+//
+//   - chart_without_fixed_assets (assetCodesOf): every chart has 固定资产,
+//     累计折旧, 固定资产清理 and 公积公益金.
+//   - transition_unmapped (Transition.Decide): a mapping gives every
+//     account of its old chart an account of its new chart, and a
+//     sub-account follows its parent.
+//   - asset_account_unmapped (carryCode): a card's account is of the chart
+//     of its year of acquisition, and a year's chart differs from the year
+//     before's only through a mapping (books.transition; books.adopt_chart
+//     for a year takes the chart the books already have or the one in
+//     force, and no year may follow one on a later chart), so the same
+//     total mappings carry it.
+func TestRuleCodesUnreachableWithTheShippedCharts(t *testing.T) {
+	for id, ch := range domain.Charts() {
+		names := map[string]bool{}
+		for _, a := range ch.Accounts {
+			names[a.NameZH] = true
+		}
+		for _, n := range []string{"固定资产", "累计折旧", "固定资产清理", "公积公益金"} {
+			if !names[n] {
+				t.Errorf("chart %s has no %s: chart_without_fixed_assets is now reachable", id, n)
+			}
+		}
+	}
+	mappings := 0
+	for from, fc := range domain.Charts() {
+		for to, tc := range domain.Charts() {
+			m := domain.TransitionBetween(from, to)
+			if m == nil {
+				continue
+			}
+			mappings++
+			for _, a := range fc.Accounts {
+				n, ok := m.Map[a.Code]
+				if _, exists := tc.Account(n); !ok || n == "" || !exists {
+					t.Errorf("mapping %s sends %s to %q, not an account of %s: transition_unmapped and asset_account_unmapped are now reachable", m.ID, a.Code, n, to)
+				}
+			}
+			if !tc.EffectiveFrom.After(fc.EffectiveFrom) {
+				t.Errorf("mapping %s goes back in time: check asset_account_unmapped", m.ID)
+			}
+		}
+	}
+	if len(domain.Charts()) != 2 || mappings != 1 {
+		t.Errorf("%d charts and %d mappings; the reasoning above is for the 2004 and 2023 charts and the one mapping between them", len(domain.Charts()), mappings)
+	}
+}
