@@ -155,26 +155,13 @@ func WritePackage(ctx context.Context, w io.Writer, h History, community string,
 	if err != nil {
 		return err
 	}
-	for _, f := range append([]struct {
-		name string
-		b    []byte
-	}{{"manifest.json", mb}}, func() (out []struct {
-		name string
-		b    []byte
-	}) {
-		for _, n := range names {
-			out = append(out, struct {
-				name string
-				b    []byte
-			}{n, files[n]})
-		}
-		return out
-	}()...) {
-		fw, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: now.UTC()})
+	files["manifest.json"] = mb
+	for _, name := range append([]string{"manifest.json"}, names...) {
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: now.UTC()})
 		if err != nil {
 			return err
 		}
-		if _, err := fw.Write(f.b); err != nil {
+		if _, err := fw.Write(files[name]); err != nil {
 			return err
 		}
 	}

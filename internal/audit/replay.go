@@ -213,3 +213,15 @@ func ParseAsOf(s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// Findings returns the compliance findings over the history as recorded at
+// asOf (every event when zero; see Findings).
+func (h History) Findings(asOf time.Time, th Thresholds) []Finding {
+	evs := make([]Event, 0, len(h))
+	for _, e := range h {
+		if d, err := Decode(e); err == nil {
+			evs = append(evs, d)
+		}
+	}
+	return Findings(evs, asOf, th)
+}

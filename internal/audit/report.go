@@ -123,17 +123,11 @@ func Build(ctx context.Context, h History, community string, o Options) (*Report
 		r.DiffAsOf = o.DiffAsOf
 		r.Changes = h.Changes(o.AsOf, o.DiffAsOf, o.Year)
 	}
-	evs := make([]Event, 0, len(v.Events))
-	for _, e := range v.Events {
-		if d, err := Decode(e); err == nil {
-			evs = append(evs, d)
-		}
-	}
 	at := o.AsOf
 	if at.IsZero() {
 		at = o.Now
 	}
-	for _, f := range Findings(evs, at, o.Thresholds) {
+	for _, f := range v.Events.Findings(at, o.Thresholds) {
 		if f.Year == o.Year || slices.Contains(f.OtherYears, o.Year) {
 			r.Findings = append(r.Findings, f)
 		}

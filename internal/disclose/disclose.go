@@ -255,26 +255,6 @@ func (g Generator) Content(ctx context.Context, community string, it domain.Disc
 // yuan writes an amount in a table as the pages and sheets write it.
 func yuan(f domain.Fen) string { return f.String() }
 
-// Yuan writes an amount as on the pages: "6,800.00".
-func Yuan(f domain.Fen) string {
-	s := f.String()
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String() + "." + frac
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
-
 func sourceName(s string) string {
 	if zh := domain.SourceZH(s); zh != "" {
 		return zh

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/internal/command"
@@ -162,22 +160,18 @@ func (s *Server) buildEvaluation(r *http.Request, town string, year int, actor d
 		}
 		page.Rows = append(page.Rows, row)
 	}
-	// Ranks by exact total; equal totals share a rank.
-	byTotal := slices.Clone(page.Rows)
-	slices.SortStableFunc(byTotal, func(a, b evalRow) int {
-		if a.total == nil || b.total == nil {
-			return 0
-		}
-		return b.total.Cmp(a.total)
-	})
+	// Ranks by exact total, equal totals sharing a rank; then the order
+	// asked for (score by default).
+	ranked := slices.Clone(page.Rows)
+	slices.SortStableFunc(ranked, byTotal)
 	rank := map[string]int{}
-	for i, x := range byTotal {
-		if x.total == nil {
-			continue
-		}
-		rank[x.Community] = i + 1
-		if i > 0 && byTotal[i-1].total != nil && byTotal[i-1].total.Cmp(x.total) == 0 {
-			rank[x.Community] = rank[byTotal[i-1].Community]
+	for i, x := range ranked {
+		switch {
+		case x.total == nil:
+		case i > 0 && ranked[i-1].total != nil && ranked[i-1].total.Cmp(x.total) == 0:
+			rank[x.Community] = rank[ranked[i-1].Community]
+		default:
+			rank[x.Community] = i + 1
 		}
 	}
 	for i := range page.Rows {
@@ -190,12 +184,7 @@ func (s *Server) buildEvaluation(r *http.Request, town string, year int, actor d
 		slices.SortStableFunc(page.Rows, func(a, b evalRow) int { return cmp.Compare(b.Stars, a.Stars) })
 	default:
 		page.Sort = "score"
-		if len(rank) > 0 {
-			page.Rows = byTotal
-			for i := range page.Rows {
-				page.Rows[i].Rank = rank[page.Rows[i].Community]
-			}
-		}
+		slices.SortStableFunc(page.Rows, byTotal)
 	}
 	if len(rank) > 0 {
 		var labels []string
@@ -210,19 +199,24 @@ func (s *Server) buildEvaluation(r *http.Request, town string, year int, actor d
 	return page, nil
 }
 
+// byTotal orders rows by total, highest first; rows without one keep
+// their place.
+func byTotal(a, b evalRow) int {
+	if a.total == nil || b.total == nil {
+		return 0
+	}
+	return b.total.Cmp(a.total)
+}
+
 // evalTarget reads the town and year of an evaluation request.
 func evalTarget(r *http.Request) (string, int, *Problem) {
 	town := r.PathValue("town")
 	y, err := strconv.Atoi(r.PathValue("year"))
-	if town == "" || utf8Bad(town) || err != nil || y < 1949 || y > 9999 {
+	if badTownName(town) || err != nil || y < 1949 || y > 9999 {
 		p := badRequest("bad_query", "Give a town's name and a four-digit year.", "请给出乡镇名称和四位数年度。")
 		return "", 0, &p
 	}
 	return town, y, nil
-}
-
-func utf8Bad(s string) bool {
-	return !utf8.ValidString(s) || strings.ContainsAny(s, "<>") || utf8.RuneCountInString(s) > 100
 }
 
 func (s *Server) handleEvaluationPage(w http.ResponseWriter, r *http.Request) {

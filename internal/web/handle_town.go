@@ -44,6 +44,12 @@ type townPage struct {
 	Rows  []townRow
 }
 
+// badTownName reports whether a town's name from a URL cannot be one a
+// community registered (1 to 100 characters of one line, no markup).
+func badTownName(town string) bool {
+	return town == "" || !utf8.ValidString(town) || utf8.RuneCountInString(town) > 100 || strings.ContainsAny(town, "<>")
+}
+
 // communitiesIn returns the ids of the communities registered in town.
 func (s *Server) communitiesIn(town string) []string {
 	var out []string
@@ -62,7 +68,7 @@ func (s *Server) communitiesIn(town string) []string {
 
 func (s *Server) handleTownPage(w http.ResponseWriter, r *http.Request) {
 	town := r.PathValue("town")
-	if town == "" || !utf8.ValidString(town) || utf8.RuneCountInString(town) > 100 || strings.ContainsAny(town, "<>") {
+	if badTownName(town) {
 		s.errorPage(w, r, badRequest("bad_town", "The town's name is not valid.", "乡镇名称无效。"))
 		return
 	}
@@ -119,14 +125,8 @@ func (s *Server) townFindings(r *http.Request, community string, today domain.Da
 	if err != nil {
 		return nil, err
 	}
-	evs := make([]audit.Event, 0, len(h))
-	for _, e := range h {
-		if d, err := audit.Decode(e); err == nil {
-			evs = append(evs, d)
-		}
-	}
 	var out []audit.Finding
-	for _, f := range audit.Findings(evs, s.Now(), audit.DefaultThresholds()) {
+	for _, f := range h.Findings(s.Now(), audit.DefaultThresholds()) {
 		if f.Year >= today.Year-1 {
 			out = append(out, f)
 		}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -72,15 +73,8 @@ func (m *opsMetrics) observe(route string, code int, d time.Duration) {
 	if code == 0 {
 		code = http.StatusOK
 	}
-	m.requests.WithLabelValues(route, itoa(code)).Inc()
+	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 	m.latency.WithLabelValues(route).Observe(d.Seconds())
-}
-
-func itoa(n int) string {
-	if n < 100 || n > 999 {
-		return "other"
-	}
-	return string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)})
 }
 
 // instrumented counts the commands a Commands executes.
