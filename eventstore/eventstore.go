@@ -15,6 +15,7 @@
 package eventstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -176,6 +177,10 @@ type Config struct {
 	// keeps how far it has verified writer signatures on this stream, so
 	// that a restart does not verify them all again (see SaveVerified).
 	VerifiedFile string
+	// MaxInFlight is how many publishes may be outstanding before
+	// concurrent appends wait to be committed together as one atomic batch
+	// (group commit); default 1.
+	MaxInFlight int
 }
 
 // ErrStreamMissing is returned by Open when the stream does not exist and
@@ -201,6 +206,8 @@ type Store struct {
 	// created is when the stream Open found was created; a stream found
 	// later with another creation time was deleted and made anew.
 	created time.Time
+	// commits coalesces concurrent appends into atomic batches.
+	commits committer
 }
 
 // Open connects the store to its stream on js, creating the stream if it
@@ -247,6 +254,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	}
 	s := &Store{js: js, stream: st, name: cfg.Stream, log: cfg.Logger, idx: newIndex(), gate: cfg.Gate, onErr: cfg.OnWriteError,
 		created: st.CachedInfo().Created, writer: cfg.Writer}
+	s.commits = committer{s: s, maxInFlight: cmp.Or(cfg.MaxInFlight, defaultMaxInFlight)}
 	start := time.Now()
 	s.verifiedFile = cfg.VerifiedFile
 	if n, rejected := s.loadVerified(); n > 0 {
@@ -438,7 +446,12 @@ func (s *Store) append(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	first, last, err := s.publish(ctx, msgs)
+	alone := false
+	for _, a := range req.Appends {
+		alone = alone || a.keyOp != "" || a.expectSubject != ""
+	}
+	first, err := s.commits.commit(ctx, msgs, alone)
+	last := first + uint64(len(msgs)) - 1
 	if err != nil {
 		// A conflict or a duplicate may be our own earlier attempt, committed
 		// by another instance or before a lost acknowledgement.

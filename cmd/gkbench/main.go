@@ -20,6 +20,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -111,11 +112,22 @@ func run(n, stored int, restartOnly bool, heapprofile string) error {
 	fmt.Println()
 	fmt.Println("| path | clients | appends | appends/s | p50 ms | p99 ms | ledger / raw |")
 	fmt.Println("|---|---|---|---|---|---|---|")
-	for _, clients := range []int{1, 16}[:map[bool]int{false: 2, true: 0}[restartOnly]] {
+	var batches []string
+	for _, clients := range []int{1, 16, 64}[:map[bool]int{false: 3, true: 0}[restartOnly]] {
 		rawRes := measure(n, clients, func(c, i int) error { return rawPublish(ctx, js, c, i) })
+		before := srv.store.CommitStats()
 		led := measure(n, clients, func(c, i int) error { return ledgerAppend(srv.url, fmt.Sprintf("L%d-%d-%d", clients, c, i)) })
+		after := srv.store.CommitStats()
 		fmt.Printf("| raw JetStream sync publish (same payload and headers) | %d | %d | %.0f | %.2f | %.2f | |\n", clients, rawRes.n, rawRes.rate(), ms(rawRes.p(50)), ms(rawRes.p(99)))
 		fmt.Printf("| ledger: HTTP API + command service | %d | %d | %.0f | %.2f | %.2f | %.0f %% |\n", clients, led.n, led.rate(), ms(led.p(50)), ms(led.p(99)), 100*led.rate()/rawRes.rate())
+		if b := after.Batches - before.Batches; b > 0 {
+			batches = append(batches, fmt.Sprintf("%d clients: %d published alone, %d group batches of %.1f appends on average, %.2f ms a batch",
+				clients, after.Publishes-before.Publishes, b, float64(after.BatchedRequests-before.BatchedRequests)/float64(b),
+				ms((after.BatchTime-before.BatchTime)/time.Duration(b))))
+		}
+	}
+	if len(batches) > 0 {
+		fmt.Printf("\nGroup commit (ADR 0011): %s.\n", strings.Join(batches, "; "))
 	}
 	// Command latency with 10,000 events stored: top the stream up with the
 	// preload's events, and let the server's feed take them in.

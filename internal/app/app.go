@@ -350,7 +350,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		Handler: web.NewServer(web.Deps{Commands: svc, Access: access, Secret: secret, Ledger: ledgerView{store},
 			Board: projections.BoardOn{Backend: boardB}, Finance: projections.FinanceOn{Backend: financeB},
 			Evaluations: projections.EvaluationOn{Backend: evaluationB},
-			ReadModels:  readModelsOf(runners, writers), TLog: tlog, LogKey: logKey,
+			ReadModels:  readModelsOf(runners, writers), TLog: tlog, LogKey: logKey, Commits: commitCounts(store),
 			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync, Guard: g, DemoLoading: demoLoading.Load, PublicURL: publicURL,
 			Contacts: openContacts(ctx, js, secret, cfg.Replicas, log), Audit: auditor{store}}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -581,4 +581,13 @@ func loadWriterKey(cfg *Config, log *slog.Logger) (eventstore.WriterKey, error) 
 		log.Info("created a writer key: every message this instance appends is signed with it", "file", cfg.WriterKey, "writer_key", k.ID)
 	}
 	return k, nil
+}
+
+// commitCounts reports the store's group commit to /metrics.
+func commitCounts(store *eventstore.Store) func() web.CommitCounts {
+	return func() web.CommitCounts {
+		c := store.CommitStats()
+		return web.CommitCounts{Publishes: c.Publishes, Batches: c.Batches, BatchedRequests: c.BatchedRequests,
+			BatchedMessages: c.BatchedMessages, Fallbacks: c.Fallbacks, BatchTime: c.BatchTime}
+	}
 }

@@ -25,6 +25,7 @@ type metrics struct {
 	rejected *prometheus.Desc
 	alarm    *prometheus.Desc
 	seqr     *prometheus.Desc
+	commits  [6]*prometheus.Desc
 }
 
 func newMetricsHandler(s *Server) http.Handler {
@@ -46,12 +47,23 @@ func newMetricsHandler(s *Server) http.Handler {
 		alarm: prometheus.NewDesc("gongkai_log_alarm", "1 while the verifiable log holds an alarm (a tree write failed, a gap, a signing error, "+
 			"or a checkpoint cosigned by fewer witnesses than the quorum); /readyz says which.", nil, nil),
 		seqr: prometheus.NewDesc("gongkai_log_sequencer", "1 when this instance is the sequencer that signs checkpoints.", nil, nil),
+		commits: [6]*prometheus.Desc{
+			prometheus.NewDesc("gongkai_append_publishes_total", "Appends published on their own (no other append was waiting).", nil, nil),
+			prometheus.NewDesc("gongkai_append_batches_total", "Group commits: atomic batches holding the appends that waited while another publish was outstanding.", nil, nil),
+			prometheus.NewDesc("gongkai_append_batched_requests_total", "Appends (requests) committed in group batches; divided by the batches, the mean batch size.", nil, nil),
+			prometheus.NewDesc("gongkai_append_batched_messages_total", "Events (messages) committed in group batches.", nil, nil),
+			prometheus.NewDesc("gongkai_append_batch_fallbacks_total", "Group batches JetStream refused (a stale check in one append), whose appends were then published one by one.", nil, nil),
+			prometheus.NewDesc("gongkai_append_batch_seconds_total", "Time spent publishing group batches, until durable.", nil, nil),
+		},
 	})
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{m.last, m.position, m.lagN, m.lagS, m.writer, m.tree, m.cpSize, m.gaps, m.rejected, m.alarm, m.seqr} {
+		ch <- d
+	}
+	for _, d := range m.commits {
 		ch <- d
 	}
 }
@@ -69,6 +81,13 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.seqr, prometheus.GaugeValue, boolGauge(st.Sequencer))
 	}
 	ch <- prometheus.MustNewConstMetric(m.last, prometheus.GaugeValue, float64(last))
+	if m.s.Commits != nil {
+		c := m.s.Commits()
+		for i, v := range []float64{float64(c.Publishes), float64(c.Batches), float64(c.BatchedRequests), float64(c.BatchedMessages),
+			float64(c.Fallbacks), c.BatchTime.Seconds()} {
+			ch <- prometheus.MustNewConstMetric(m.commits[i], prometheus.CounterValue, v)
+		}
+	}
 	ch <- prometheus.MustNewConstMetric(m.rejected, prometheus.GaugeValue, float64(len(m.s.rejected())))
 	for _, rm := range rms {
 		l := []string{rm.Name, rm.Backend}

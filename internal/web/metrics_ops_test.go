@@ -86,6 +86,14 @@ func TestOperatorMetrics(t *testing.T) {
 	if got := value("gongkai_command_duration_seconds", map[string]string{"outcome": "recorded"}); got < 2 {
 		t.Errorf("command durations observed: %v, want at least 2", got)
 	}
+	// The appends went out one at a time (nothing was waiting): published
+	// alone, no group batch.
+	if got := value("gongkai_append_publishes_total", nil); got < 2 {
+		t.Errorf("gongkai_append_publishes_total = %v, want at least 2", got)
+	}
+	if got := value("gongkai_append_batches_total", nil); got != 0 {
+		t.Errorf("gongkai_append_batches_total = %v for appends sent one after another", got)
+	}
 	if got := value("gongkai_log_alarm", nil); got != 0 {
 		t.Errorf("gongkai_log_alarm = %v on a healthy log", got)
 	}

@@ -124,6 +124,15 @@ type Deps struct {
 	// Contacts keeps residents' contact details outside the log (nil: a
 	// question with contact details is refused).
 	Contacts Contacts
+	// Commits reports the group commit's counts for /metrics (nil: none).
+	Commits func() CommitCounts
+}
+
+// CommitCounts are the append path's publishes since the start: requests
+// published alone, and group batches with what they held (ADR 0011).
+type CommitCounts struct {
+	Publishes, Batches, BatchedRequests, BatchedMessages, Fallbacks uint64
+	BatchTime                                                       time.Duration
 }
 
 // WriteGuard says whether the ledger may take writes now: Err is nil when
