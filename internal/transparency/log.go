@@ -52,7 +52,17 @@ type Config struct {
 	// nothing is signed (the guard found the ledger's storage shortened,
 	// replaced or limited).
 	Gate func() error
+	// RecheckChunk is the most leaves one checkpoint adds (default
+	// 100,000): before signing, the sequencer re-reads every message since
+	// the previous checkpoint, and a long way behind (after a restore or a
+	// bulk load) it signs in steps, renewing its lease between them.
+	RecheckChunk uint64
 }
+
+// recheckBudget is the most time one checkpoint's re-read may take before
+// the sequencer signs what it has checked so far: well inside the lease's
+// 10 s, which the sequencer renews between checkpoints.
+const recheckBudget = 3 * time.Second
 
 // Log builds the Merkle tree over the ledger stream and, when it holds the
 // sequencer lease and has a signer, publishes signed checkpoints.
@@ -77,6 +87,9 @@ type Log struct {
 	cpHigh uint64
 	// cpsCreated is when the checkpoint stream Open found was created.
 	cpsCreated time.Time
+	// behind is set when the last checkpoint covered less than the tree
+	// (a bounded re-read): the next one is due at once.
+	behind bool
 }
 
 // Open opens the tree and the checkpoint stream.
@@ -89,6 +102,9 @@ func Open(ctx context.Context, js jetstream.JetStream, store *eventstore.Store, 
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.RecheckChunk == 0 {
+		cfg.RecheckChunk = 100_000
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -341,7 +357,10 @@ func (l *Log) sequence(ctx context.Context) error {
 		_, cp, at := l.Latest()
 		size := l.tree.Size()
 		now := l.cfg.Now()
-		due := size > cp.Size && (cp.Size == 0 || now.Sub(at) >= l.cfg.MinInterval || now.Sub(started) < 5*time.Second)
+		l.mu.Lock()
+		behind := l.behind
+		l.mu.Unlock()
+		due := size > cp.Size && (cp.Size == 0 || behind || now.Sub(at) >= l.cfg.MinInterval || now.Sub(started) < 5*time.Second)
 		due = due || (size > 0 && now.Sub(at) >= l.cfg.MaxInterval)
 		if due {
 			if err := l.checkpoint(ctx); err != nil {
@@ -374,11 +393,14 @@ func (l *Log) checkpoint(ctx context.Context) error {
 			return fmt.Errorf("not signing: %w", err)
 		}
 	}
-	size := l.tree.Size()
-	if size == 0 || size < prev.Size {
+	treeSize := l.tree.Size()
+	if treeSize == 0 || treeSize < prev.Size {
 		return nil
 	}
-	if err := l.recheck(ctx, prev.Size, size); err != nil {
+	// Never more than a chunk or the time budget past the previous
+	// checkpoint: the rest is signed by the next ones.
+	size, err := l.recheck(ctx, prev.Size, min(treeSize, prev.Size+l.cfg.RecheckChunk), time.Now().Add(recheckBudget))
+	if err != nil {
 		l.mu.Lock()
 		l.alarm = err.Error()
 		l.mu.Unlock()
@@ -410,18 +432,37 @@ func (l *Log) checkpoint(ctx context.Context) error {
 	l.mu.Lock()
 	l.latest, l.latestCP, l.cpSeq, l.cpAt = signed, cp, ack.Sequence, l.cfg.Now()
 	l.cpHigh = max(l.cpHigh, cp.Size)
+	l.behind = size < treeSize
 	l.mu.Unlock()
 	l.cfg.Logger.Info("checkpoint published", "size", size, "root", fmt.Sprintf("%x", root[:8]))
 	return nil
 }
 
-// recheck re-reads the messages from sequence from+1 to to and refuses if
-// any stored bytes differ from what the tree hashed.
-func (l *Log) recheck(ctx context.Context, from, to uint64) error {
-	return l.leaves(ctx, from, to, func(leaf Leaf) error { return l.same(leaf.Seq, leaf) })
+// recheck re-reads the messages from sequence from+1 to to, or as many as
+// it can before deadline, and refuses if any stored bytes differ from what
+// the tree hashed. It returns the last sequence it checked.
+func (l *Log) recheck(ctx context.Context, from, to uint64, deadline time.Time) (uint64, error) {
+	reached := from
+	err := l.leaves(ctx, from, to, func(leaf Leaf) error {
+		if err := l.same(leaf.Seq, leaf); err != nil {
+			return err
+		}
+		reached = leaf.Seq
+		if time.Now().After(deadline) {
+			return errBudget
+		}
+		return nil
+	})
+	if errors.Is(err, errBudget) {
+		err = nil
+	}
+	return reached, err
 }
 
-var errStop = errors.New("stop")
+var (
+	errStop   = errors.New("stop")
+	errBudget = errors.New("re-read budget spent")
+)
 
 func (l *Log) same(seq uint64, leaf Leaf) error {
 	h, err := l.tree.LeafHash(seq - 1)

@@ -137,6 +137,12 @@ type node struct {
 
 func startNode(t *testing.T, l *ledger, name string, lk logKeys) *node {
 	t.Helper()
+	return startNodeWith(t, l, name, lk, transparency.Config{MinInterval: 200 * time.Millisecond})
+}
+
+// startNodeWith starts a node whose log has cfg's intervals and chunk.
+func startNodeWith(t *testing.T, l *ledger, name string, lk logKeys, cfg transparency.Config) *node {
+	t.Helper()
 	nc, err := l.emb.Connect(nats.Name(name))
 	if err != nil {
 		t.Fatal(err)
@@ -150,8 +156,8 @@ func startNode(t *testing.T, l *ledger, name string, lk logKeys) *node {
 		t.Fatal(err)
 	}
 	logger, buf := newTestLogger(t, name)
-	tl, err := transparency.Open(bg, js, store, transparency.Config{Origin: lk.signer.Name(), Stream: "GONGKAI", TreeDir: t.TempDir(),
-		Signers: []note.Signer{lk.signer}, MinInterval: 200 * time.Millisecond, Logger: logger})
+	cfg.Origin, cfg.Stream, cfg.TreeDir, cfg.Signers, cfg.Logger = lk.signer.Name(), "GONGKAI", t.TempDir(), []note.Signer{lk.signer}, logger
+	tl, err := transparency.Open(bg, js, store, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,3 +432,29 @@ var testWriter = func() eventstore.WriterKey {
 	}
 	return k
 }()
+
+// A sequencer far behind (a restore, a bulk load) re-reads and signs in
+// bounded steps, one a tick, so that it renews its lease between them: with
+// a chunk of 10 and 61 messages, checkpoints of 10, 20, ... 60 and 61, each
+// consistent with the last, although a checkpoint is otherwise due only
+// once an hour.
+func TestSequencerCatchesUpInChunks(t *testing.T) {
+	t.Parallel()
+	l := startLedger(t)
+	last := l.appendEvents(t, 60)
+	lk := mustLogKeys(t, "gongkai.test/chunks")
+	a := startNodeWith(t, l, "a", lk, transparency.Config{MinInterval: time.Hour, RecheckChunk: 10})
+	watch := watchLease(a)
+	waitFor(t, 30*time.Second, fmt.Sprintf("a checkpoint of size %d", last), func() bool { return a.checkpointSize() == last })
+	cps, _ := l.checkpoints(t, lk.verifier)
+	var want []uint64
+	for s := uint64(10); s < last; s += 10 {
+		want = append(want, s)
+	}
+	want = append(want, last)
+	if fmt.Sprint(sizes(cps)) != fmt.Sprint(want) {
+		t.Fatalf("checkpoints of sizes %v, want %v", sizes(cps), want)
+	}
+	checkConsistent(t, cps, a.log.Tree(), true)
+	watch.check(t)
+}
