@@ -665,7 +665,7 @@ func (s *Store) replay(ctx context.Context, ih, fingerprint string) (Result, boo
 	if !ok {
 		return Result{}, false, nil
 	}
-	if e.fingerprint != fingerprint {
+	if e.fp != fpOf(fingerprint) {
 		return Result{}, false, ErrIdempotencyMismatch
 	}
 	res := Result{Replayed: true}

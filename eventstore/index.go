@@ -61,10 +61,23 @@ type Validator struct {
 	seed maphash.Seed
 }
 
+// idxEntry is one request of the index: no pointers (the garbage collector
+// does not scan a million of them), and nothing that keeps a message's
+// headers alive (a fingerprint string taken from them held the whole
+// header block, some 700 bytes a request).
 type idxEntry struct {
 	first, last uint64
-	n           uint64 // parts of the request; 0 for legacy messages
-	fingerprint string
+	n           uint32 // parts of the request; 0 for legacy messages
+	fp          fpHash
+}
+
+// fpHash identifies a request's fingerprint: the first 16 bytes of its
+// SHA-256.
+type fpHash [16]byte
+
+func fpOf(fingerprint string) fpHash {
+	h := sha256.Sum256([]byte(fingerprint))
+	return fpHash(h[:16])
 }
 
 type writerState struct {
@@ -121,7 +134,7 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 		if k, ok := key(ih); ok {
 			e, ok := v.keys[k]
 			if !ok {
-				e = idxEntry{first: seq, last: seq, fingerprint: fp}
+				e = idxEntry{first: seq, last: seq, fp: fpOf(fp)}
 			}
 			e.first, e.last = min(e.first, seq), max(e.last, seq)
 			v.keys[k] = e
@@ -169,7 +182,7 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 	switch {
 	case !seen && k != 0:
 		return fmt.Sprintf("part %d of %d of a request whose first part is not in the log (a copy)", k, n)
-	case seen && (e.n == 0 || seq != e.first+k || n != e.n || fp != e.fingerprint):
+	case seen && (e.n == 0 || seq != e.first+k || n != uint64(e.n) || fpOf(fp) != e.fp):
 		return fmt.Sprintf("copy of part %d of the request stored at sequence %d", k, e.first)
 	}
 	// The version it was decided on: a message JetStream refused, stored
@@ -191,7 +204,7 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 		}
 	}
 	if !seen {
-		v.keys[ik] = idxEntry{first: seq, last: seq + n - 1, n: n, fingerprint: fp}
+		v.keys[ik] = idxEntry{first: seq, last: seq + n - 1, n: uint32(n), fp: fpOf(fp)}
 	}
 	switch op {
 	case "register":

@@ -79,6 +79,9 @@ type preloader struct {
 	last    uint64            // the stream's last sequence
 	version map[string]uint64 // last sequence of subjects written more than once
 	batch   []*nats.Msg
+	// track records the version of new aggregates too, for a preload
+	// that writes to them again.
+	track bool
 }
 
 func newPreloader(ctx context.Context, js jetstream.JetStream, store *eventstore.Store, key eventstore.WriterKey) (*preloader, error) {
@@ -105,6 +108,8 @@ func (p *preloader) add(ctx context.Context, ev eventstore.Event, ikey string, f
 			}
 		}
 		prev = v
+	}
+	if !fresh || p.track {
 		p.version[subject] = p.last + uint64(len(p.batch)) + 1
 	}
 	m := ledgerMsg(ev, ikey, prev)

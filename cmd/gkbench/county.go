@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/gongkai/gongkai/domain"
+	"github.com/gongkai/gongkai/eventstore"
+	"github.com/gongkai/gongkai/internal/app"
+)
+
+// runCounty measures a county's instance (issue 14): stored events from
+// communities communities, preloaded straight into the stream (signed with
+// the instance's writer key, one request each: a registration per
+// community, then matters registered and moved through two stages), then
+// `gongkai serve` with PostgreSQL read models started on it twice: the
+// first start catches the read models up from nothing, the second is a
+// restart. For each: the time until /readyz is 200 with every read model
+// caught up, and the live heap after a forced GC (the whole process: the
+// embedded NATS server, gongkai and this driver, which holds nothing of
+// the preload by then). With memory read models too, for comparison.
+func runCounty(stored, communities int, heapprofile string) error {
+	ctx := context.Background()
+	fmt.Printf("# gkbench -county %d events, %d communities, %d CPUs, %s, %s\n\n", stored, communities, runtime.NumCPU(), runtime.Version(),
+		time.Now().UTC().Format(time.RFC3339))
+	pg, err := startPG()
+	if err != nil {
+		return err
+	}
+	defer pg.stop()
+	dir, err := os.MkdirTemp("", "gkbench-county-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	phase("preload")
+	t0 := time.Now()
+	if err := preloadCounty(ctx, dir, stored, communities); err != nil {
+		return err
+	}
+	fmt.Printf("Preloaded %d events in %.1f s.\n\n", stored, time.Since(t0).Seconds())
+
+	fmt.Println("| start | read models | ready (s) | live heap after GC (MiB) | heap objects | RSS (MiB) |")
+	fmt.Println("|---|---|---|---|---|---|")
+	for i, run := range []struct {
+		what string
+		cfg  app.Config
+	}{
+		{"first start: read models from nothing", app.Config{Postgres: pg.dsn()}},
+		{"restart", app.Config{Postgres: pg.dsn()}},
+		{"restart", app.Config{Postgres: pg.dsn()}},
+		{"start", app.Config{}},
+	} {
+		phase(run.what)
+		cfg := run.cfg
+		cfg.Addr, cfg.DataDir, cfg.AdminToken = "127.0.0.1:0", dir, token
+		t := time.Now()
+		srv, err := startWith(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		for {
+			r := readyzOf(srv.url)
+			if r.caughtUp() && r.Last >= uint64(stored) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		ready := time.Since(t)
+		if err := checkFacts(srv, uint64(stored)); err != nil {
+			return err
+		}
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		backend := "PostgreSQL"
+		if cfg.Postgres == "" {
+			backend = "memory"
+		}
+		fmt.Printf("| %s | %s | %.1f | %.0f | %d | %.0f |\n", run.what, backend, ready.Seconds(), float64(ms.HeapAlloc)/(1<<20), ms.HeapObjects, rssMiB())
+		if i == 2 && heapprofile != "" {
+			if err := writeHeapProfile(heapprofile); err != nil {
+				return err
+			}
+		}
+		srv.stop()
+	}
+	return nil
+}
+
+// preloadCounty writes the county's events with the writer key the server
+// will find in dir.
+func preloadCounty(ctx context.Context, dir string, stored, communities int) error {
+	e, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	js, _ := jetstream.New(e.Conn)
+	p, err := openSigned(ctx, js, dir)
+	if err != nil {
+		return err
+	}
+	p.track = true
+	add := func(c, aggType, id, typ string, day domain.Date, data any, fresh bool, key string) error {
+		b, _ := json.Marshal(data)
+		ev := eventstore.Event{ID: uuid.NewString(), Type: typ, Schema: domain.SchemaVersion, Community: c,
+			AggregateType: aggType, AggregateID: id, EffectiveDate: day.String(),
+			RecordedAt: time.Date(day.Year, day.Month, day.Day, 9, 0, 0, 0, domain.Shanghai).UTC(), Actor: "admin", Data: b}
+		_, err := p.add(ctx, ev, key, fresh)
+		return err
+	}
+	for i := range communities {
+		c := fmt.Sprintf("c-%04d", i)
+		data := map[string]string{"name": "基准社区 " + c, "kind": "社区", "town": fmt.Sprintf("镇%02d", i/50), "county": "县"}
+		if err := add(c, domain.AggregateCommunity, c, domain.EvCommunityRegistered, domain.Date{Year: 2016, Month: 1, Day: 4}, data, true, "k-"+c); err != nil {
+			return err
+		}
+	}
+	// Matters of three events each (registered, proposed, consulted),
+	// spread over ten years, communities interleaved.
+	for i := 0; i < stored-communities; i += 3 {
+		c := fmt.Sprintf("c-%04d", (i/3)%communities)
+		n := i / 3 / communities
+		id := fmt.Sprintf("m-%d", n)
+		day := domain.Date{Year: 2016, Month: 1, Day: 5}.AddDays(n % 3650)
+		reg := map[string]string{"title": "基准测试事项 " + id, "description": "用于测量县级实例内存与重启的事项，内容长度与真实事项相近。", "category": "基准", "amount": "1234.56"}
+		if err := add(c, domain.AggregateMatter, id, domain.EvMatterRegistered, day, reg, true, "k-"+c+"-"+id); err != nil {
+			return err
+		}
+		for j, st := range []string{domain.EvMatterProposed, domain.EvMatterConsulted}[:min(2, stored-communities-i-1)] {
+			data := map[string]any{"summary": "基准测试：两委会议纪要摘要，长度与真实记录相近。"}
+			if err := add(c, domain.AggregateMatter, id, st, day.AddDays(j+1), data, false, fmt.Sprintf("k-%s-%s-%d", c, id, j)); err != nil {
+				return err
+			}
+		}
+	}
+	return p.flush(ctx)
+}
+
+// rssMiB is the process's resident size now.
+func rssMiB() float64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, rss int64
+	fmt.Sscan(string(b), &size, &rss)
+	return float64(rss*int64(os.Getpagesize())) / (1 << 20)
+}
