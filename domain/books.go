@@ -837,7 +837,7 @@ func checkVoucher(env Env, b *Books, v VoucherData) error {
 		}
 		// A payment carries out a resolution: it cannot come before the
 		// vote, nor take the payments citing it past the amount it approved.
-		if resolved := m.Dates[StageResolved]; env.Date.Before(resolved) {
+		if resolved := m.Dates.Get(StageResolved); env.Date.Before(resolved) {
 			return &RuleError{Code: "resolution_after_payment", Field: "data.matter",
 				Reason:   fmt.Sprintf("matter %s was resolved on %s, after this voucher's date %s", v.Matter, resolved, env.Date),
 				ReasonZH: fmt.Sprintf("事项 %s 于 %s 表决通过，晚于本凭证日期 %s", v.Matter, resolved, env.Date)}

@@ -209,7 +209,7 @@ func TestCorrectQuorum(t *testing.T) {
 	if d := diff(want, m.Corrections); d != "" {
 		t.Errorf("Corrections:%s", d)
 	}
-	if got, want := m.Dates[domain.StageResolved], mustDate(t, "2025-03-20"); got != want {
+	if got, want := m.Dates.Get(domain.StageResolved), mustDate(t, "2025-03-20"); got != want {
 		t.Errorf("Dates[resolved] = %v, want %v (the meeting's date, not the correction's)", got, want)
 	}
 	if m.LastDate != mustDate(t, "2025-03-22") {
@@ -266,10 +266,10 @@ func TestNewVote(t *testing.T) {
 	if m.ResolutionDisclosure != nil {
 		t.Errorf("ResolutionDisclosure = %+v, want nil: the disclosure was of the failed vote", m.ResolutionDisclosure)
 	}
-	if d, ok := m.Dates[domain.StageResolutionDisclosed]; ok {
+	if d, ok := m.Dates.Lookup(domain.StageResolutionDisclosed); ok {
 		t.Errorf("Dates[resolution_disclosed] = %v, want none before the new vote is disclosed", d)
 	}
-	if got := m.Dates[domain.StageResolved]; got != mustDate(t, "2025-04-10") {
+	if got := m.Dates.Get(domain.StageResolved); got != mustDate(t, "2025-04-10") {
 		t.Errorf("Dates[resolved] = %v, want the new vote's date", got)
 	}
 
@@ -291,7 +291,7 @@ func TestCorrectMatterApply(t *testing.T) {
 			Corrected: domain.StageContent{Date: mustDate(t, "2025-03-04"), Summary: "改"}},
 			func(m *domain.Matter) {
 				m.Proposal = &domain.Record{Summary: "改"}
-				m.Dates[domain.StageProposed] = mustDate(t, "2025-03-04")
+				m.Dates.Set(domain.StageProposed, mustDate(t, "2025-03-04"))
 			}},
 		{"review", &domain.StageCorrected{Stage: domain.StageReviewed, Reason: "误录",
 			Corrected: domain.StageContent{Date: mustDate(t, "2025-03-15"), Decision: &domain.Decision{Votes: votesFail, Quorate: true, RuleSet: "x"}}},
@@ -305,7 +305,7 @@ func TestCorrectMatterApply(t *testing.T) {
 			Corrected: domain.StageContent{Date: mustDate(t, "2025-04-19"), Summary: "过半"}},
 			func(m *domain.Matter) {
 				m.Implementations[1].Date = mustDate(t, "2025-04-19")
-				m.Dates[domain.StageImplementing] = mustDate(t, "2025-04-19")
+				m.Dates.Set(domain.StageImplementing, mustDate(t, "2025-04-19"))
 			}},
 		{"first implementation report", &domain.StageCorrected{Stage: domain.StageImplementing, Report: 1, Reason: "错别字",
 			Corrected: domain.StageContent{Date: mustDate(t, "2025-04-01"), Summary: "已经开工"}},

@@ -42,8 +42,17 @@ func DateOf(t time.Time) Date {
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d == Date{} }
 
-// Before reports whether d is before e.
-func (d Date) Before(e Date) bool { return d.String() < e.String() }
+// Before reports whether d is before e (the zero date is before every
+// other; compared as numbers, not as text: deciding compares dates often).
+func (d Date) Before(e Date) bool {
+	if d.Year != e.Year {
+		return d.Year < e.Year
+	}
+	if d.Month != e.Month {
+		return d.Month < e.Month
+	}
+	return d.Day < e.Day
+}
 
 // After reports whether d is after e.
 func (d Date) After(e Date) bool { return e.Before(d) }

@@ -1,8 +1,11 @@
 package domain
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // Command types for a matter (a decision through 四议两公开).
@@ -44,6 +47,115 @@ var stageOrder = []Stage{
 	StageResolutionDisclosed, StageImplementing, StageResultDisclosed, StageWithdrawn, StageRevoked,
 }
 
+// StageDates holds the effective date of each stage a matter reached: a
+// packed date per stage in stageOrder, rather than a map (a county keeps a
+// million matters; a map of a few dates took some 700 bytes each). It is
+// a value: copying it copies the dates. In JSON it is an object from stage
+// to date, as the map was.
+type StageDates struct {
+	d [10]uint32 // year<<9 | month<<5 | day; 0 when the stage was not reached
+}
+
+func stageIndex(s Stage) int {
+	switch s {
+	case StageRegistered:
+		return 0
+	case StageProposed:
+		return 1
+	case StageConsulted:
+		return 2
+	case StageReviewed:
+		return 3
+	case StageResolved:
+		return 4
+	case StageResolutionDisclosed:
+		return 5
+	case StageImplementing:
+		return 6
+	case StageResultDisclosed:
+		return 7
+	case StageWithdrawn:
+		return 8
+	case StageRevoked:
+		return 9
+	}
+	return -1
+}
+
+// StageDatesOf returns the dates of m.
+func StageDatesOf(m map[Stage]Date) StageDates {
+	var sd StageDates
+	for s, d := range m {
+		sd.Set(s, d)
+	}
+	return sd
+}
+
+// Lookup returns the date of stage s and whether the matter reached it.
+func (sd StageDates) Lookup(s Stage) (Date, bool) {
+	i := stageIndex(s)
+	if i < 0 || sd.d[i] == 0 {
+		return Date{}, false
+	}
+	p := sd.d[i]
+	return Date{Year: int(p >> 9), Month: time.Month(p >> 5 & 15), Day: int(p & 31)}, true
+}
+
+// Get returns the date of stage s, or the zero date.
+func (sd StageDates) Get(s Stage) Date {
+	d, _ := sd.Lookup(s)
+	return d
+}
+
+// Set records the date of stage s (the zero date removes it).
+func (sd *StageDates) Set(s Stage, d Date) {
+	if i := stageIndex(s); i >= 0 {
+		sd.d[i] = uint32(d.Year)<<9 | uint32(d.Month)<<5 | uint32(d.Day)
+	}
+}
+
+// Delete removes the date of stage s.
+func (sd *StageDates) Delete(s Stage) { sd.Set(s, Date{}) }
+
+// Len is the number of stages with a date.
+func (sd StageDates) Len() int {
+	n := 0
+	for _, p := range sd.d {
+		if p != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// MarshalJSON writes {"stage": "YYYY-MM-DD", ...}, stages in the order of
+// their names, as a map of them was written.
+func (sd StageDates) MarshalJSON() ([]byte, error) {
+	m := make(map[Stage]Date, sd.Len())
+	for _, s := range stageOrder {
+		if d, ok := sd.Lookup(s); ok {
+			m[s] = d
+		}
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; an unknown stage is an error.
+func (sd *StageDates) UnmarshalJSON(b []byte) error {
+	var m map[Stage]Date
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*sd = StageDates{}
+	for s, d := range m {
+		if stageIndex(s) < 0 {
+			return fmt.Errorf("unknown stage %q", s)
+		}
+		sd.Set(s, d)
+	}
+	return nil
+}
+
 // Matter is the state of one matter.
 type Matter struct {
 	ID          string
@@ -53,7 +165,7 @@ type Matter struct {
 	Amount      Fen
 	Stage       Stage
 	// Dates holds the effective date of each stage reached (as corrected).
-	Dates map[Stage]Date
+	Dates StageDates
 	// LastDate is the effective date of the latest event.
 	LastDate Date
 	// Proposal, Consultation, ResolutionDisclosure and ResultDisclosure
@@ -137,9 +249,6 @@ func (m *Matter) failed() bool { return m != nil && m.Resolution != nil && !m.Re
 
 // Apply folds one event, effective on date, into the matter.
 func (m *Matter) Apply(e Event, date Date) {
-	if m.Dates == nil {
-		m.Dates = map[Stage]Date{}
-	}
 	m.LastDate = date
 	stage := m.Stage
 	switch e := e.(type) {
@@ -159,9 +268,9 @@ func (m *Matter) Apply(e Event, date Date) {
 		if m.Resolution != nil {
 			// A new vote after a failed one: the failed vote, and its
 			// disclosure, belong to the past.
-			m.PastResolutions = append(m.PastResolutions, PastResolution{Date: m.Dates[StageResolved], Decision: *m.Resolution})
+			m.PastResolutions = append(m.PastResolutions, PastResolution{Date: m.Dates.Get(StageResolved), Decision: *m.Resolution})
 			m.ResolutionDisclosure = nil
-			delete(m.Dates, StageResolutionDisclosed)
+			m.Dates.Delete(StageResolutionDisclosed)
 		}
 		m.Resolution = &e.Decision
 		stage = StageResolved
@@ -187,7 +296,7 @@ func (m *Matter) Apply(e Event, date Date) {
 		return
 	}
 	m.Stage = stage
-	m.Dates[stage] = date
+	m.Dates.Set(stage, date)
 }
 
 // correct replaces the content of the stage e corrects and keeps the
@@ -217,12 +326,12 @@ func (m *Matter) correct(e *StageCorrected, date Date) {
 		if n := len(m.Implementations); e.Report >= 1 && e.Report <= n {
 			m.Implementations[e.Report-1] = Implementation{Date: to.Date, Summary: to.Summary}
 			if e.Report == n && !to.Date.IsZero() {
-				m.Dates[StageImplementing] = to.Date
+				m.Dates.Set(StageImplementing, to.Date)
 			}
 		}
 	}
 	if e.Stage != StageImplementing && !to.Date.IsZero() {
-		m.Dates[e.Stage] = to.Date
+		m.Dates.Set(e.Stage, to.Date)
 	}
 	m.Corrections = append(m.Corrections, Correction{Date: date, Stage: e.Stage, Report: e.Report, Reason: e.Reason,
 		Original: e.Original.clone(), Corrected: e.Corrected.clone()})
@@ -232,7 +341,7 @@ func (m *Matter) correct(e *StageCorrected, date Date) {
 // report, from 1, when s is implementing), as a copy; false if the matter
 // has no such record.
 func (m *Matter) content(s Stage, report int) (StageContent, bool) {
-	c := StageContent{Date: m.Dates[s]}
+	c := StageContent{Date: m.Dates.Get(s)}
 	var r *Record
 	switch s {
 	case StageProposed:
@@ -276,7 +385,7 @@ func (m *Matter) dateBounds(s Stage, report int) (lo, hi Date) {
 	at := slices.Index(stageOrder, s)
 	for i, t := range stageOrder {
 		var first, last Date
-		switch d, ok := m.Dates[t]; {
+		switch d, ok := m.Dates.Lookup(t); {
 		case t == StageImplementing:
 			if len(m.Implementations) == 0 {
 				continue
@@ -807,7 +916,7 @@ func (c *RevokeMatter) Decide(env Env) ([]Event, error) {
 			Reason:   "by_matter must be another matter whose resolution passed",
 			ReasonZH: "by_matter 必须是另一项已表决通过的事项"}
 	}
-	if env.Date.Before(by.Dates[StageResolved]) {
+	if env.Date.Before(by.Dates.Get(StageResolved)) {
 		return nil, &RuleError{Code: "date_before_previous_stage", Field: "effective_date",
 			Reason: "the revocation is dated before the revoking resolution", ReasonZH: "撤销日期早于撤销决议的日期"}
 	}
@@ -930,10 +1039,6 @@ func (m *Matter) Clone() *Matter {
 		return nil
 	}
 	d := *m
-	d.Dates = make(map[Stage]Date, len(m.Dates))
-	for k, v := range m.Dates {
-		d.Dates[k] = v
-	}
 	if m.Review != nil {
 		r := *m.Review
 		d.Review = &r

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -74,7 +75,7 @@ func TestMatterHappyPath(t *testing.T) {
 	want := &domain.Matter{
 		ID: matterID, Title: "修缮村道", Description: "村东道路\n破损严重", Category: "基础设施", Amount: 12000_50,
 		Stage: domain.StageResultDisclosed,
-		Dates: map[domain.Stage]domain.Date{
+		Dates: domain.StageDatesOf(map[domain.Stage]domain.Date{
 			domain.StageRegistered:          mustDate(t, "2025-03-01"),
 			domain.StageProposed:            mustDate(t, "2025-03-05"),
 			domain.StageConsulted:           mustDate(t, "2025-03-05"),
@@ -83,7 +84,7 @@ func TestMatterHappyPath(t *testing.T) {
 			domain.StageResolutionDisclosed: mustDate(t, "2025-03-25"),
 			domain.StageImplementing:        mustDate(t, "2025-04-20"),
 			domain.StageResultDisclosed:     mustDate(t, "2025-05-01"),
-		},
+		}),
 		LastDate:             mustDate(t, "2025-05-01"),
 		Proposal:             &domain.Record{Summary: "党组织提议"},
 		Consultation:         &domain.Record{Summary: "两委会商议同意"},
@@ -462,17 +463,17 @@ func TestMatterApply(t *testing.T) {
 		{"withdrawn", plus(history(domain.StageRegistered), mWithdrawn), func(t *testing.T) *domain.Matter {
 			return &domain.Matter{ID: matterID, Title: "修缮村道", Category: "基础设施", Amount: 12_000_00,
 				Stage: domain.StageWithdrawn, Reason: "资金另有安排", LastDate: mustDate(t, "2025-03-12"),
-				Dates: map[domain.Stage]domain.Date{
+				Dates: domain.StageDatesOf(map[domain.Stage]domain.Date{
 					domain.StageRegistered: mustDate(t, "2025-03-01"),
 					domain.StageWithdrawn:  mustDate(t, "2025-03-12"),
-				}}
+				})}
 		}},
 		{"revoked", plus(history(domain.StageResolved), at{"2025-05-15", &domain.MatterRevoked{ByMatter: "m2", Reason: "新决议取代"}}),
 			func(t *testing.T) *domain.Matter {
 				m := matter(t, matterID, history(domain.StageResolved)...)
 				m.Stage, m.Reason, m.RevokedBy = domain.StageRevoked, "新决议取代", "m2"
 				m.LastDate = mustDate(t, "2025-05-15")
-				m.Dates[domain.StageRevoked] = m.LastDate
+				m.Dates.Set(domain.StageRevoked, m.LastDate)
 				return m
 			}},
 	}
@@ -512,8 +513,8 @@ func TestMatterClone(t *testing.T) {
 	}
 
 	c.Title = "改"
-	c.Dates[domain.StageRevoked] = mustDate(t, "2025-06-01")
-	c.Dates[domain.StageRegistered] = mustDate(t, "2025-01-01")
+	c.Dates.Set(domain.StageRevoked, mustDate(t, "2025-06-01"))
+	c.Dates.Set(domain.StageRegistered, mustDate(t, "2025-01-01"))
 	c.Review.Passed = false
 	c.Review.Votes.For = 0
 	c.Resolution.Text = "改"
@@ -526,5 +527,46 @@ func TestMatterClone(t *testing.T) {
 	}
 	if got := (*domain.Matter)(nil).Clone(); got != nil {
 		t.Errorf("(*Matter)(nil).Clone() = %v, want nil", got)
+	}
+}
+
+// StageDates keeps a date per stage in a few bytes and writes the JSON a
+// map of them wrote, so that stored read model documents read back the same.
+func TestStageDates(t *testing.T) {
+	m := map[domain.Stage]domain.Date{
+		domain.StageRegistered: mustDate(t, "2016-01-05"),
+		domain.StageResolved:   mustDate(t, "2025-12-31"),
+		domain.StageRevoked:    mustDate(t, "2099-02-28"),
+	}
+	sd := domain.StageDatesOf(m)
+	for s, d := range m {
+		if got, ok := sd.Lookup(s); !ok || got != d {
+			t.Errorf("Lookup(%s) = %v, %v; want %v", s, got, ok, d)
+		}
+	}
+	if _, ok := sd.Lookup(domain.StageProposed); ok || sd.Len() != 3 {
+		t.Errorf("a stage never reached has a date, or Len = %d", sd.Len())
+	}
+	got, err := json.Marshal(sd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(m)
+	if string(got) != string(want) {
+		t.Errorf("JSON %s, the map wrote %s", got, want)
+	}
+	var back domain.StageDates
+	if err := json.Unmarshal(got, &back); err != nil || back != sd {
+		t.Errorf("round trip: %+v, %v", back, err)
+	}
+	sd.Delete(domain.StageResolved)
+	if _, ok := sd.Lookup(domain.StageResolved); ok || sd.Len() != 2 {
+		t.Errorf("after Delete: Len %d", sd.Len())
+	}
+	if err := json.Unmarshal([]byte(`{"voted":"2025-01-01"}`), &back); err == nil {
+		t.Errorf("an unknown stage was accepted")
+	}
+	if err := json.Unmarshal([]byte(`{}`), &back); err != nil || back.Len() != 0 {
+		t.Errorf("empty object: %+v, %v", back, err)
 	}
 }

@@ -291,9 +291,6 @@ func (cs *boardState) Load(k DocKey, body []byte) error {
 		if err := json.Unmarshal(body, ms); err != nil {
 			return err
 		}
-		if ms.M.Dates == nil {
-			ms.M.Dates = map[domain.Stage]domain.Date{}
-		}
 		if _, dup := cs.matters[k.Key]; !dup {
 			cs.order = append(cs.order, k.Key)
 		}

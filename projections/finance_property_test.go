@@ -184,7 +184,7 @@ func newBooks(tb failer, years []int) *books {
 			matterFailed: {ID: matterFailed, Stage: domain.StageResolved, Resolution: &domain.Decision{Quorate: true, Passed: false}},
 			matterCapped: {ID: matterCapped, Stage: domain.StageResolved, Amount: capAmount,
 				Resolution: &domain.Decision{Quorate: true, Passed: true}},
-			matterLate: {ID: matterLate, Stage: domain.StageResolved, Dates: map[domain.Stage]domain.Date{domain.StageResolved: lateResolved},
+			matterLate: {ID: matterLate, Stage: domain.StageResolved, Dates: domain.StageDatesOf(map[domain.Stage]domain.Date{domain.StageResolved: lateResolved}),
 				Resolution: &domain.Decision{Quorate: true, Passed: true}},
 		},
 		budgets:      map[int]*domain.Budget{},

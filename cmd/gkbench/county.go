@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime"
 	"time"
@@ -67,9 +68,11 @@ func runCounty(stored, communities int, heapprofile string) error {
 		if err != nil {
 			return err
 		}
+		// Ready: /readyz answers 200 (the command service has caught up
+		// too) and every read model has applied the whole stream.
 		for {
 			r := readyzOf(srv.url)
-			if r.caughtUp() && r.Last >= uint64(stored) {
+			if r.caughtUp() && r.Last >= uint64(stored) && readyzOK(srv.url) {
 				break
 			}
 			time.Sleep(50 * time.Millisecond)
@@ -144,6 +147,16 @@ func preloadCounty(ctx context.Context, dir string, stored, communities int) err
 		}
 	}
 	return p.flush(ctx)
+}
+
+// readyzOK reports whether /readyz answers 200.
+func readyzOK(url string) bool {
+	resp, err := http.Get(url + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // rssMiB is the process's resident size now.

@@ -705,7 +705,7 @@ func (a *auditor) passedBy(id string, d domain.Date) (t *matterTrack, resolved d
 	if t == nil || t.m == nil || !t.m.Passed() {
 		return t, domain.Date{}, false
 	}
-	resolved = t.m.Dates[domain.StageResolved]
+	resolved = t.m.Dates.Get(domain.StageResolved)
 	return t, resolved, !resolved.After(d)
 }
 
@@ -924,7 +924,7 @@ func (a *auditor) checkMatters() {
 		if m == nil || m.Resolution == nil {
 			continue
 		}
-		resolved := m.Dates[domain.StageResolved]
+		resolved := m.Dates.Get(domain.StageResolved)
 		rSeq := t.seq[domain.StageResolved]
 		// 决议公开: every vote, passed or failed.
 		due := resolved.AddDays(a.comm.RuleSetAt(resolved).DisclosureRules().ResolutionDays)
@@ -932,7 +932,7 @@ func (a *auditor) checkMatters() {
 		if m.Passed() {
 			outcome, outcomeZH = "passed", "通过"
 		}
-		if disclosed := m.Dates[domain.StageResolutionDisclosed]; disclosed.IsZero() && a.today.After(due) {
+		if disclosed := m.Dates.Get(domain.StageResolutionDisclosed); disclosed.IsZero() && a.today.After(due) {
 			a.add(Finding{Rule: RuleResolutionNotDisclosed, Year: resolved.Year, Seqs: []uint64{rSeq}, Severity: High,
 				Title: "Resolution not disclosed", TitleZH: "决议未按期公开",
 				Detail: fmt.Sprintf("the resolution on matter %s (%s), %s on %s, was due for disclosure by %s and is not disclosed as of %s",

@@ -275,7 +275,7 @@ func decodeContent(s string) (stageContent, bool) {
 }
 
 func contentOf(m *domain.Matter, s domain.Stage, report int) stageContent {
-	c := stageContent{date: m.Dates[s]}
+	c := stageContent{date: m.Dates.Get(s)}
 	rec := func(r *domain.Record) {
 		if r != nil {
 			c.summary, c.channels, c.ok = r.Summary, slices.Clone(r.Channels), true
