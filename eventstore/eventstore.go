@@ -177,6 +177,13 @@ type Config struct {
 	// keeps how far it has verified writer signatures on this stream, so
 	// that a restart does not verify them all again (see SaveVerified).
 	VerifiedFile string
+	// IndexByFollow makes Open skip its read of every message's headers
+	// (the idempotency index and the validator's verdicts): the caller
+	// follows the stream from sequence 1 at once (Follow), which builds
+	// the same index as it goes, and waits for that before appending (the
+	// command service is not ready before). A lookup or append that comes
+	// earlier reads what is missing itself.
+	IndexByFollow bool
 	// MaxInFlight is how many publishes may be outstanding before
 	// concurrent appends wait to be committed together as one atomic batch
 	// (group commit); default 1.
@@ -208,6 +215,8 @@ type Store struct {
 	created time.Time
 	// commits coalesces concurrent appends into atomic batches.
 	commits committer
+	// openedAt is the stream's last sequence when Open found it.
+	openedAt uint64
 }
 
 // Open connects the store to its stream on js, creating the stream if it
@@ -260,13 +269,22 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if n, rejected := s.loadVerified(); n > 0 {
 		s.idx.with(func(v *Validator) { v.verifiedThrough, v.reverify = n, rejected })
 	}
-	// syncIndex resumes after the last message it indexed.
-	if err := retry("index idempotency keys", func() error { return s.syncIndex(ctx) }); err != nil {
-		return nil, fmt.Errorf("index idempotency keys: %w", err)
-	}
-	s.log.Info("idempotency index loaded", "keys", s.idx.len(), "through_seq", s.idx.through(), "took", time.Since(start))
-	for _, r := range s.Rejected() {
-		s.log.Error("ALARM: a stored message is not a fact", "stream_seq", r.Seq, "subject", r.Subject, "reason", r.Reason)
+	s.openedAt = st.CachedInfo().State.LastSeq
+	if cfg.IndexByFollow {
+		// The caller's Follow from the start builds the index (one read
+		// of the stream at start, not two); what it finds is logged once
+		// it has read what the stream held at Open.
+		s.idx.onThrough(s.openedAt, func() {
+			s.log.Info("idempotency index built by following the stream", "keys", s.idx.len(), "through_seq", s.openedAt, "took", time.Since(start))
+			s.logRejected()
+		})
+	} else {
+		// syncIndex resumes after the last message it indexed.
+		if err := retry("index idempotency keys", func() error { return s.syncIndex(ctx) }); err != nil {
+			return nil, fmt.Errorf("index idempotency keys: %w", err)
+		}
+		s.log.Info("idempotency index loaded", "keys", s.idx.len(), "through_seq", s.idx.through(), "took", time.Since(start))
+		s.logRejected()
 	}
 	if st.CachedInfo().State.Msgs == 0 && !s.writer.IsZero() && !cfg.NoCreate {
 		// A new ledger starts with its writer key: nothing before it can
@@ -276,6 +294,12 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		}
 	}
 	return s, nil
+}
+
+func (s *Store) logRejected() {
+	for _, r := range s.Rejected() {
+		s.log.Error("ALARM: a stored message is not a fact", "stream_seq", r.Seq, "subject", r.Subject, "reason", r.Reason)
+	}
 }
 
 // transient reports whether err is one a cluster electing a leader, or a

@@ -267,6 +267,9 @@ type index struct {
 	v       *Validator
 	thru    uint64
 	pending map[uint64]pendingMsg // messages beyond thru+1, waiting for the gap
+	// whenThrough runs once the index reaches whenSeq (onThrough).
+	whenThrough func()
+	whenSeq     uint64
 	moved   chan struct{}         // closed and replaced whenever thru moves
 	// communities lists each community's stream sequences in order (8
 	// bytes an event), so that one community is read by direct gets of
@@ -306,6 +309,10 @@ func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte, 
 	defer func() {
 		close(x.moved)
 		x.moved = make(chan struct{})
+		if x.whenThrough != nil && x.thru >= x.whenSeq {
+			go x.whenThrough()
+			x.whenThrough = nil
+		}
 	}()
 	for {
 		p, ok := x.pending[x.thru+1]
@@ -393,6 +400,17 @@ func key(ih string) ([32]byte, bool) {
 	}
 	_, err := hex.Decode(k[:], []byte(ih))
 	return k, err == nil
+}
+
+// onThrough runs fn, once, when the index has read through seq.
+func (x *index) onThrough(seq uint64, fn func()) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.thru >= seq {
+		go fn()
+		return
+	}
+	x.whenThrough, x.whenSeq = fn, seq
 }
 
 func (x *index) through() uint64 {

@@ -47,6 +47,9 @@ func (s *Store) CheckWriter() error {
 	if s.writer.IsZero() {
 		return ErrNoWriterKey
 	}
+	if s.idx.through() < s.openedAt {
+		return nil // not known yet: the index is still reading the stream (IndexByFollow)
+	}
 	var genesis uint64
 	var active bool
 	s.idx.with(func(v *Validator) { genesis, active = v.Genesis(), v.Active(s.writer.ID) })

@@ -177,7 +177,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	}
 	store, err := eventstore.Open(ctx, js, eventstore.Config{Stream: cfg.Stream, Replicas: cfg.Replicas,
 		DuplicateWindow: cfg.DuplicateWindow, Logger: log, Gate: g.Err, OnWriteError: func(error) { g.Poke() },
-		Writer: writer, NoCreate: known > 0, VerifiedFile: filepath.Join(cfg.TreeDir, "verified")})
+		Writer: writer, NoCreate: known > 0, VerifiedFile: filepath.Join(cfg.TreeDir, "verified"),
+		// The feed below follows the stream from its start for the command
+		// service; it builds the idempotency index as it goes.
+		IndexByFollow: true})
 	if errors.Is(err, eventstore.ErrStreamMissing) {
 		return fmt.Errorf("the ledger stream is missing, but this instance's records (its tree in %s, the checkpoint stream) say it held %d entries: gongkai does not create an empty ledger in its place. "+
 			"Restore the stream (docs/deploy.md, \"The log is shorter than it was\"), or start a new, announced log with --init / "+
