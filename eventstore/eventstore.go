@@ -693,10 +693,16 @@ func (s *Store) replay(ctx context.Context, ih, fingerprint string) (Result, boo
 		return Result{}, false, ErrIdempotencyMismatch
 	}
 	res := Result{Replayed: true}
-	for seq := e.first; seq <= e.last; seq++ {
+	for seq := e.first; seq <= e.last(); seq++ {
 		ev, err := s.get(ctx, seq)
 		if err != nil {
 			return Result{}, false, fmt.Errorf("replay idempotent result: %w", err)
+		}
+		if ev.header.Get(HeaderIdempotency) != ih {
+			// The index keys on half the hash; the stored message has all
+			// of it. Another request's (or, in a legacy log, one stored
+			// between two parts of this one).
+			continue
 		}
 		cmd, _ := strconv.Atoi(ev.header.Get(HeaderCommand))
 		for len(res.Appends) <= cmd {
@@ -706,6 +712,9 @@ func (s *Store) replay(ctx context.Context, ih, fingerprint string) (Result, boo
 		ar.AggregateType, ar.AggregateID = ev.AggregateType, ev.AggregateID
 		ar.Events = append(ar.Events, EventRef{ID: ev.ID, Type: ev.Type, Seq: seq})
 		ar.Version = seq
+	}
+	if len(res.Appends) == 0 {
+		return Result{}, false, nil // another request's key with the same first half
 	}
 	return res, true, nil
 }

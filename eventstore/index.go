@@ -42,7 +42,7 @@ type Rejection struct {
 //
 // A Validator is not safe for concurrent use; index wraps it.
 type Validator struct {
-	keys     map[[32]byte]idxEntry
+	keys     map[idemKey]idxEntry
 	writers  map[string]*writerState
 	genesis  uint64
 	legacy   uint64
@@ -61,23 +61,26 @@ type Validator struct {
 	seed maphash.Seed
 }
 
-// idxEntry is one request of the index: no pointers (the garbage collector
-// does not scan a million of them), and nothing that keeps a message's
-// headers alive (a fingerprint string taken from them held the whole
-// header block, some 700 bytes a request).
+// idxEntry is one request of the index, 24 bytes without pointers (the
+// garbage collector does not scan a million of them, and nothing keeps a
+// message's headers alive: a fingerprint string taken from them held the
+// whole header block, some 700 bytes a request).
 type idxEntry struct {
-	first, last uint64
-	n           uint32 // parts of the request; 0 for legacy messages
-	fp          fpHash
+	first uint64
+	span  uint32 // last sequence - first
+	n     uint32 // parts of the request; 0 for legacy messages
+	fp    fpHash
 }
 
-// fpHash identifies a request's fingerprint: the first 16 bytes of its
-// SHA-256.
-type fpHash [16]byte
+func (e idxEntry) last() uint64 { return e.first + uint64(e.span) }
+
+// fpHash identifies a request's fingerprint: the first 8 bytes of its
+// SHA-256 (it tells a retry from another request sent with the same key).
+type fpHash [8]byte
 
 func fpOf(fingerprint string) fpHash {
 	h := sha256.Sum256([]byte(fingerprint))
-	return fpHash(h[:16])
+	return fpHash(h[:8])
 }
 
 type writerState struct {
@@ -88,7 +91,7 @@ type writerState struct {
 
 // NewValidator returns a validator for a stream read from sequence 1.
 func NewValidator() *Validator {
-	return &Validator{keys: map[[32]byte]idxEntry{}, writers: map[string]*writerState{}, rejected: map[uint64]Rejection{},
+	return &Validator{keys: map[idemKey]idxEntry{}, writers: map[string]*writerState{}, rejected: map[uint64]Rejection{},
 		last: map[uint64]uint64{}, seed: maphash.MakeSeed()}
 }
 
@@ -134,9 +137,10 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 		if k, ok := key(ih); ok {
 			e, ok := v.keys[k]
 			if !ok {
-				e = idxEntry{first: seq, last: seq, fp: fpOf(fp)}
+				e = idxEntry{first: seq, fp: fpOf(fp)}
 			}
-			e.first, e.last = min(e.first, seq), max(e.last, seq)
+			first, last := min(e.first, seq), max(e.last(), seq)
+			e.first, e.span = first, uint32(last-first)
 			v.keys[k] = e
 		}
 		return ""
@@ -204,7 +208,7 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 		}
 	}
 	if !seen {
-		v.keys[ik] = idxEntry{first: seq, last: seq + n - 1, n: uint32(n), fp: fpOf(fp)}
+		v.keys[ik] = idxEntry{first: seq, span: uint32(n - 1), n: uint32(n), fp: fpOf(fp)}
 	}
 	switch op {
 	case "register":
@@ -393,14 +397,18 @@ func (x *index) get(ih string) (idxEntry, bool) {
 }
 
 // key decodes a HeaderIdempotency value.
-func key(ih string) ([32]byte, bool) {
+func key(ih string) (idemKey, bool) {
 	var k [32]byte
 	if len(ih) != 64 {
-		return k, false
+		return idemKey{}, false
 	}
 	_, err := hex.Decode(k[:], []byte(ih))
-	return k, err == nil
+	return idemKey(k[:16]), err == nil
 }
+
+// idemKey is the first 16 bytes of an idempotency hash (a SHA-256): the
+// index's key. A replay checks the full hash on the stored messages.
+type idemKey [16]byte
 
 // onThrough runs fn, once, when the index has read through seq.
 func (x *index) onThrough(seq uint64, fn func()) {
