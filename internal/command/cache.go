@@ -52,6 +52,11 @@ func (c *cache) applyStored(st eventstore.Stored) domain.Event {
 		}
 		return nil
 	}
+	if a := c.aggs[st.Subject]; a != nil && st.Seq <= a.version {
+		// This instance's own append, applied (and observed) when it was
+		// acknowledged: not decoded a second time.
+		return nil
+	}
 	ev, err := domain.DecodeEvent(st.Type, st.Schema, st.Data)
 	if err != nil {
 		return nil // not a domain event (a writer key); read models report the rest

@@ -79,8 +79,9 @@ type Service struct {
 	target uint64
 	// Observe receives every fact: each domain event the feed delivers
 	// that is a fact, and this instance's own events as soon as they are
-	// appended (so a new account can sign in at once). An event may arrive
-	// twice (own, then from the feed); Fact.Seq tells.
+	// appended (so a new account can sign in at once). An own event may
+	// arrive twice (own, then from the feed, when the feed delivered it
+	// before the append returned); Fact.Seq tells.
 	Observe []func(Fact)
 }
 
