@@ -70,6 +70,9 @@ func (s *Store) WriterActive() bool {
 	return !s.writer.IsZero() && active
 }
 
+// IndexedRequests returns how many requests the idempotency index holds.
+func (s *Store) IndexedRequests() int { return s.idx.len() }
+
 // Rejected returns the stored messages found not to be facts so far, in
 // stream order.
 func (s *Store) Rejected() []Rejection {

@@ -123,6 +123,7 @@ type Started struct {
 // Run serves until ctx ends, then shuts down gracefully. When listening is
 // set it is called once the server accepts connections.
 func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Started)) error {
+	started := time.Now()
 	if err := auth.CheckAdminToken(cfg.AdminToken); err != nil {
 		return err
 	}
@@ -353,7 +354,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 		Handler: web.NewServer(web.Deps{Commands: svc, Access: access, Secret: secret, Ledger: ledgerView{store},
 			Board: projections.BoardOn{Backend: boardB}, Finance: projections.FinanceOn{Backend: financeB},
 			Evaluations: projections.EvaluationOn{Backend: evaluationB},
-			ReadModels:  readModelsOf(runners, writers), TLog: tlog, LogKey: logKey, Commits: commitCounts(store),
+			ReadModels:  readModelsOf(runners, writers), TLog: tlog, LogKey: logKey, Commits: commitCounts(store), Figures: figures(svc, store, started),
 			Log: log, Now: cfg.Now, NewID: cfg.NewID, Fsync: fsync, Guard: g, DemoLoading: demoLoading.Load, PublicURL: publicURL,
 			Contacts: openContacts(ctx, js, secret, cfg.Replicas, log), Audit: auditor{store}}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -592,5 +593,18 @@ func commitCounts(store *eventstore.Store) func() web.CommitCounts {
 		c := store.CommitStats()
 		return web.CommitCounts{Publishes: c.Publishes, Batches: c.Batches, BatchedRequests: c.BatchedRequests,
 			BatchedMessages: c.BatchedMessages, Fallbacks: c.Fallbacks, BatchTime: c.BatchTime}
+	}
+}
+
+// figures reports the command service's and the index's size and the time
+// to ready to /metrics.
+func figures(svc *command.Service, store *eventstore.Store, started time.Time) func() web.Figures {
+	return func() web.Figures {
+		f := svc.Figures()
+		out := web.Figures{Aggregates: f.Aggregates, IndexedRequests: store.IndexedRequests()}
+		if !f.ReadyAt.IsZero() {
+			out.ReadyAfter = f.ReadyAt.Sub(started)
+		}
+		return out
 	}
 }

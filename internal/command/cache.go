@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/eventstore"
@@ -20,6 +21,8 @@ type cache struct {
 	pos   uint64 // last stream sequence the feed applied
 	aggs  map[string]*aggregate
 	ready bool
+	// readyAt is when the cache first caught up with the stream.
+	readyAt time.Time
 }
 
 // aggregate is the cached state of one aggregate; version is the stream
@@ -121,6 +124,9 @@ func (c *cache) wait(ctx context.Context, done func() bool) error {
 
 func (c *cache) setReady() {
 	c.mu.Lock()
+	if !c.ready {
+		c.readyAt = time.Now()
+	}
 	c.ready = true
 	c.cond.Broadcast()
 	c.mu.Unlock()

@@ -131,6 +131,22 @@ func (s *Service) Handle(_ context.Context, st eventstore.Stored) error {
 // Ready reports whether the service has caught up with the stream.
 func (s *Service) Ready() bool { return s.cache.isReady() }
 
+// Figures are what the service holds and when it became ready, for
+// /metrics.
+type Figures struct {
+	// Aggregates is the number of aggregates in the cache.
+	Aggregates int
+	// ReadyAt is when the service first caught up (zero before).
+	ReadyAt time.Time
+}
+
+// Figures returns the service's figures now.
+func (s *Service) Figures() Figures {
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	return Figures{Aggregates: len(s.cache.aggs), ReadyAt: s.cache.readyAt}
+}
+
 // Fingerprint identifies a request's content for idempotency.
 func Fingerprint(community string, cmds []Command) string {
 	h := sha256.New()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -87,6 +88,9 @@ type Log struct {
 	cpHigh uint64
 	// cpsCreated is when the checkpoint stream Open found was created.
 	cpsCreated time.Time
+	// witnessCounts counts each witness's cosignatures and failures, in
+	// the order of Config.Witnesses.
+	witnessCounts []WitnessCount
 	// behind is set when the last checkpoint covered less than the tree
 	// (a bounded re-read): the next one is due at once.
 	behind bool
@@ -141,6 +145,9 @@ func Open(ctx context.Context, js jetstream.JetStream, store *eventstore.Store, 
 	}
 	l := &Log{cfg: cfg, store: store, js: js, tree: tree, cps: cps, id: uuid.NewString(), wake: make(chan struct{}, 1),
 		cpsCreated: cps.CachedInfo().Created}
+	for _, w := range cfg.Witnesses {
+		l.witnessCounts = append(l.witnessCounts, WitnessCount{Name: w.Name()})
+	}
 	if err := l.loadLatest(ctx); err != nil {
 		tree.Close()
 		return nil, err
@@ -203,6 +210,15 @@ type Status struct {
 	Signing        bool     `json:"signing"`
 	Gaps           []uint64 `json:"gaps,omitempty"`
 	Alarm          string   `json:"alarm,omitempty"`
+	// Witnesses counts each witness's cosignatures and failures to cosign
+	// since the start (for /metrics).
+	Witnesses []WitnessCount `json:"-"`
+}
+
+// WitnessCount is one witness's cosignatures and failures.
+type WitnessCount struct {
+	Name             string
+	Cosigned, Failed uint64
 }
 
 // Status returns the log's status.
@@ -210,7 +226,7 @@ func (l *Log) Status() Status {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return Status{TreeSize: l.tree.Size(), CheckpointSize: l.latestCP.Size, Sequencer: l.leader,
-		Signing: len(l.cfg.Signers) > 0, Gaps: append([]uint64(nil), l.gaps...), Alarm: l.alarm}
+		Signing: len(l.cfg.Signers) > 0, Gaps: append([]uint64(nil), l.gaps...), Alarm: l.alarm, Witnesses: slices.Clone(l.witnessCounts)}
 }
 
 // Wake asks for a checkpoint now (a month or year was closed).
@@ -478,8 +494,15 @@ func (l *Log) same(seq uint64, leaf Leaf) error {
 // cosign asks the witnesses to cosign and adds their signature lines.
 func (l *Log) cosign(ctx context.Context, signed []byte, _ uint64) []byte {
 	got := 0
-	for _, w := range l.cfg.Witnesses {
+	for i, w := range l.cfg.Witnesses {
 		sigs, err := w.Cosign(ctx, l.tree, signed)
+		l.mu.Lock()
+		if err != nil {
+			l.witnessCounts[i].Failed++
+		} else {
+			l.witnessCounts[i].Cosigned++
+		}
+		l.mu.Unlock()
 		if err != nil {
 			l.cfg.Logger.Warn("witness did not cosign", "witness", w.Name(), "err", err)
 			continue

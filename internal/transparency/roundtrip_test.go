@@ -177,6 +177,20 @@ func TestRoundTripThroughAPI(t *testing.T) {
 	latest := cps[len(cps)-1]
 	origin := latest.Origin
 
+	// /metrics counts the witness's cosignatures (and its refusals while
+	// it did not know the log's key).
+	m := get(t, s.URL+"/metrics")
+	want := fmt.Sprintf(`gongkai_witness_cosignatures_total{witness=%q}`, ws.URL)
+	var cosigned float64
+	for _, line := range strings.Split(string(m.Body), "\n") {
+		if v, ok := strings.CutPrefix(line, want+" "); ok {
+			fmt.Sscan(v, &cosigned)
+		}
+	}
+	if cosigned < 1 || !strings.Contains(string(m.Body), "gongkai_witness_cosign_failures_total{witness=") {
+		t.Fatalf("/metrics: %s = %v, want at least 1, and a failures counter\n%s", want, cosigned, m.Body)
+	}
+
 	// Inclusion: every event in every checkpoint that covers it, with the
 	// leaf computed from what the API said and the bundle's payload.
 	for _, e := range events {

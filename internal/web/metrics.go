@@ -26,6 +26,8 @@ type metrics struct {
 	alarm    *prometheus.Desc
 	seqr     *prometheus.Desc
 	commits  [6]*prometheus.Desc
+	figures  [3]*prometheus.Desc
+	witness  [2]*prometheus.Desc
 }
 
 func newMetricsHandler(s *Server) http.Handler {
@@ -55,6 +57,15 @@ func newMetricsHandler(s *Server) http.Handler {
 			prometheus.NewDesc("gongkai_append_batch_fallbacks_total", "Group batches JetStream refused (a stale check in one append), whose appends were then published one by one.", nil, nil),
 			prometheus.NewDesc("gongkai_append_batch_seconds_total", "Time spent publishing group batches, until durable.", nil, nil),
 		},
+		figures: [3]*prometheus.Desc{
+			prometheus.NewDesc("gongkai_ready_seconds", "Seconds from the process's start until the command service first caught up with the stream (0 until then).", nil, nil),
+			prometheus.NewDesc("gongkai_command_cache_aggregates", "Aggregates whose state the command service keeps in memory.", nil, nil),
+			prometheus.NewDesc("gongkai_idempotency_index_requests", "Requests the idempotency index holds in memory (about 40 bytes each).", nil, nil),
+		},
+		witness: [2]*prometheus.Desc{
+			prometheus.NewDesc("gongkai_witness_cosignatures_total", "Checkpoints a witness cosigned, since the start.", []string{"witness"}, nil),
+			prometheus.NewDesc("gongkai_witness_cosign_failures_total", "Checkpoints a witness was asked to cosign and did not, since the start.", []string{"witness"}, nil),
+		},
 	})
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
@@ -63,7 +74,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{m.last, m.position, m.lagN, m.lagS, m.writer, m.tree, m.cpSize, m.gaps, m.rejected, m.alarm, m.seqr} {
 		ch <- d
 	}
-	for _, d := range m.commits {
+	for _, d := range append(append(m.commits[:], m.figures[:]...), m.witness[:]...) {
 		ch <- d
 	}
 }
@@ -79,8 +90,18 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.gaps, prometheus.GaugeValue, float64(len(st.Gaps)))
 		ch <- prometheus.MustNewConstMetric(m.alarm, prometheus.GaugeValue, boolGauge(st.Alarm != ""))
 		ch <- prometheus.MustNewConstMetric(m.seqr, prometheus.GaugeValue, boolGauge(st.Sequencer))
+		for _, w := range st.Witnesses {
+			ch <- prometheus.MustNewConstMetric(m.witness[0], prometheus.CounterValue, float64(w.Cosigned), w.Name)
+			ch <- prometheus.MustNewConstMetric(m.witness[1], prometheus.CounterValue, float64(w.Failed), w.Name)
+		}
 	}
 	ch <- prometheus.MustNewConstMetric(m.last, prometheus.GaugeValue, float64(last))
+	if m.s.Figures != nil {
+		f := m.s.Figures()
+		for i, v := range []float64{f.ReadyAfter.Seconds(), float64(f.Aggregates), float64(f.IndexedRequests)} {
+			ch <- prometheus.MustNewConstMetric(m.figures[i], prometheus.GaugeValue, v)
+		}
+	}
 	if m.s.Commits != nil {
 		c := m.s.Commits()
 		for i, v := range []float64{float64(c.Publishes), float64(c.Batches), float64(c.BatchedRequests), float64(c.BatchedMessages),

@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -94,8 +96,31 @@ func TestOperatorMetrics(t *testing.T) {
 	if got := value("gongkai_append_batches_total", nil); got != 0 {
 		t.Errorf("gongkai_append_batches_total = %v for appends sent one after another", got)
 	}
+	// The server is ready (setup waited for it), its cache holds the
+	// community and the matter, its index the requests.
+	if got := value("gongkai_ready_seconds", nil); got <= 0 {
+		t.Errorf("gongkai_ready_seconds = %v on a ready server", got)
+	}
+	if got := value("gongkai_command_cache_aggregates", nil); got < 2 {
+		t.Errorf("gongkai_command_cache_aggregates = %v, want at least the community and the matter", got)
+	}
+	if got := value("gongkai_idempotency_index_requests", nil); got < 2 {
+		t.Errorf("gongkai_idempotency_index_requests = %v, want at least 2", got)
+	}
 	if got := value("gongkai_log_alarm", nil); got != 0 {
 		t.Errorf("gongkai_log_alarm = %v on a healthy log", got)
+	}
+	// Every gongkai metric the Grafana dashboard plots is one /metrics
+	// writes (the witnesses' only with witnesses configured).
+	dash, err := os.ReadFile("../../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range regexp.MustCompile(`gongkai_[a-z_]+`).FindAllString(string(dash), -1) {
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
+		if families[base] == nil && !strings.HasPrefix(base, "gongkai_witness_") {
+			t.Errorf("the dashboard plots %s, which /metrics does not write", name)
+		}
 	}
 	if strings.Contains(string(r.Body), "/no/such/page") {
 		t.Errorf("a path chosen by a client became a label")

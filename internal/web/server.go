@@ -126,6 +126,18 @@ type Deps struct {
 	Contacts Contacts
 	// Commits reports the group commit's counts for /metrics (nil: none).
 	Commits func() CommitCounts
+	// Figures reports what the process holds and when it became ready,
+	// for /metrics (nil: none).
+	Figures func() Figures
+}
+
+// Figures are a process's memory and start-up figures: the aggregates the
+// command service keeps, the requests the idempotency index holds, and how
+// long after the start the command service first caught up.
+type Figures struct {
+	Aggregates, IndexedRequests int
+	// ReadyAfter is zero until the command service has caught up.
+	ReadyAfter time.Duration
 }
 
 // CommitCounts are the append path's publishes since the start: requests
