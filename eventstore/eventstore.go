@@ -222,8 +222,10 @@ type Store struct {
 // Open connects the store to its stream on js, creating the stream if it
 // does not exist, and refuses (*StreamConfigError) a stream whose
 // configuration is weaker than an immutable log needs. It reads the whole
-// stream's headers once to index idempotency keys; afterwards every message
-// that Follow delivers, and every append, keeps the index current.
+// stream's headers once to index idempotency keys (unless
+// Config.IndexByFollow leaves that to the caller's Follow from the start);
+// afterwards every message that Follow delivers, and every append, keeps
+// the index current.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error) {
 	if cfg.Stream == "" {
 		cfg.Stream = "GONGKAI"
