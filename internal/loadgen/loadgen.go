@@ -166,6 +166,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	cfg.Log.Info("driving the server", "clients", cfg.Clients, "duration", cfg.Duration)
 	rep.Ops = b.drive(ctx)
+	rep.Machine.LoadEnd = loadAvg()
 	if cfg.Baseline {
 		raw, _ := rep.Op(KindRaw)
 		batch, _ := rep.Op(KindBatch)

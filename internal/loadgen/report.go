@@ -17,10 +17,28 @@ type Machine struct {
 	CPUModel   string `json:"cpu_model,omitempty"`
 	OS         string `json:"os"`
 	Go         string `json:"go"`
+	// LoadStart and LoadEnd are /proc/loadavg's 1-minute load average
+	// before the setup and after the run: other work on the machine.
+	LoadStart string `json:"load_start,omitempty"`
+	LoadEnd   string `json:"load_end,omitempty"`
+}
+
+// loadAvg is the 1-minute load average, or "" where there is none.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
 
 func machine() Machine {
-	m := Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version()}
+	m := Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version(),
+		LoadStart: loadAvg()}
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
 		defer f.Close()
 		sc := bufio.NewScanner(f)
@@ -49,6 +67,9 @@ func (r *Report) Markdown(w io.Writer) error {
 	}
 	p("Machine: %d CPUs%s, GOMAXPROCS %d, %s, %s. Server %s, fsync `%s` (its /readyz); the bench ran on the same machine. ",
 		m.CPUs, model, m.GOMAXPROCS, m.OS, m.Go, r.Server, r.Fsync)
+	if m.LoadStart != "" {
+		p("1-minute load average %s before the setup, %s after the run. ", m.LoadStart, m.LoadEnd)
+	}
 	p("Run `%s`: %d bench communities (`bench-%s-NN`), %d setup writes before the run.\n\n", r.Run, r.Communities, r.Run, r.Setup)
 	if len(r.Baselines) > 0 {
 		p("Baselines, measured in the same run just before the server run, with the same %d clients: GET /healthz on the server; and on %s, stream configured as gongkai's, the same mix's writes as events (command data as payload, gongkai's headers, a placeholder signature of the same size, expected last subject sequence and Msg-Id; %.0f bytes a message on average). ",
@@ -80,6 +101,9 @@ func (r *Report) Markdown(w io.Writer) error {
 		row(s, string(s.Kind))
 	}
 	for _, s := range r.Ops {
+		if s.Count == 0 && s.ErrorCount() == 0 {
+			continue // a kind the mix leaves out
+		}
 		name := string(s.Kind)
 		switch {
 		case s.Kind == KindWrites && s.Baseline == KindBatch:
