@@ -115,9 +115,12 @@ func (r *Report) Markdown(w io.Writer) error {
 		}
 		row(s, name)
 	}
-	if w, ok := r.Op(KindWrites); ok && r.Mix != "" {
-		p("\nAcknowledged writes: %d commands, %d events in %.1f s; the writes are one part of the mix (%s), the baselines publish writes only.\n",
-			w.Count, w.Events, w.Seconds, r.Mix)
+	if w, ok := r.Op(KindWrites); ok {
+		p("\nAcknowledged writes: %d commands, %d events in %.1f s.", w.Count, w.Events, w.Seconds)
+		if rd, _ := r.Op(KindReads); rd.Count > 0 {
+			p(" The writes are one part of the mix (%s); the baselines publish writes only.", r.Mix)
+		}
+		p("\n")
 	}
 	return bw.Flush()
 }
