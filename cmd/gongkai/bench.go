@@ -28,7 +28,9 @@ atomic batch publish of the same writes on a private embedded nats-server
 that fsyncs every write, in --baseline-dir (put it on the server's data
 filesystem). Prints a Markdown section for docs/benchmarks.md.
 Acts with GONGKAI_ADMIN_TOKEN, or the first line of --token-file (an
-administrator's token: it registers the bench communities).`
+administrator's token: it registers the bench communities).
+What it writes stays in the server's log for good, as everything does: run
+it against a test server, never against a community's real ledger.`
 
 // runBench runs `gongkai bench` and prints its report as Markdown.
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -83,8 +85,12 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	cfg.Command = "gongkai " + strings.Join(append([]string{"bench"}, args...), " ")
 	cfg.Log = slog.New(slog.NewTextHandler(stderr, nil))
 	rep, err := loadgen.Run(ctx, cfg)
-	if err != nil {
+	if rep == nil {
 		return fmt.Errorf("bench: %w", err)
+	}
+	if err != nil {
+		// Interrupted: the figures so far, then the error.
+		defer fmt.Fprintf(stderr, "bench interrupted (%v): the figures above cover the run until then\n", err)
 	}
 	if jsonOut != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")

@@ -158,7 +158,7 @@ func (p *publisher) measure(ctx context.Context, tag string, kind Kind, publish 
 			rng := rand.New(rand.NewPCG(uint64(c), uint64(time.Now().UnixNano())))
 			own := c % len(b.communities)
 			// The baselines' clerks have their own matters and keys.
-			cl := &clerk{run: b.run + "-" + tag, client: c, community: own}
+			cl := &clerk{run: b.run + "-" + tag, client: c}
 			for time.Now().Before(end) && ctx.Err() == nil {
 				if rng.IntN(writes) < matterShare {
 					w := cl.matterWrite(b.communities[own])

@@ -394,7 +394,7 @@ func (b *bench) drive(ctx context.Context) []Stats {
 func (b *bench) client(ctx context.Context, c int, end time.Time, s map[Kind]*sample) {
 	rng := rand.New(rand.NewPCG(uint64(c), uint64(time.Now().UnixNano())))
 	own := c % len(b.communities)
-	cl := &clerk{run: b.run, client: c, community: own}
+	cl := &clerk{run: b.run, client: c}
 	for time.Now().Before(end) && ctx.Err() == nil {
 		r := rng.IntN(100)
 		switch {

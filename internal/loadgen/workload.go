@@ -128,15 +128,14 @@ func voucherData(number int) string {
 // clerk is one client's writing state: the matter it is taking through its
 // stages, in its own community.
 type clerk struct {
-	run       string
-	client    int
-	community int
-	seq       int // commands made, for idempotency keys
-	matters   int // matters started
-	matter    string
-	stage     int
-	version   uint64   // the matter subject's last stream sequence (baselines)
-	done      []string // matters this clerk took through every stage
+	run     string
+	client  int
+	seq     int // commands made, for idempotency keys
+	matters int // matters started
+	matter  string
+	stage   int
+	version uint64   // the matter subject's last stream sequence (baselines)
+	done    []string // matters this clerk took through every stage
 }
 
 func (c *clerk) key() string {
