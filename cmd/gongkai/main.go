@@ -59,6 +59,10 @@ Usage:
   gongkai writer keygen --out FILE
                                  make a writer key for another instance; print
                                  its public key to register (POST /api/v1/writers)
+  gongkai bench [--clients N] [--duration T] [--mix M]
+                                 drive a running server with N clients (matter
+                                 stages, vouchers, board and page reads) beside
+                                 its JetStream baselines; prints a Markdown table
   gongkai help                   show this text
 
 Run "gongkai COMMAND -h" for a command's flags. Every flag also reads a
@@ -93,6 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runAudit(ctx, args[2:], getenv, stdout, stderr)
 	case "export":
 		return runExport(ctx, args[2:], getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[2:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
