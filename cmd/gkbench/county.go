@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,7 +28,7 @@ import (
 // caught up, and the live heap after a forced GC (the whole process: the
 // embedded NATS server, gongkai and this driver, which holds nothing of
 // the preload by then). With memory read models too, for comparison.
-func runCounty(stored, communities int, heapprofile string) error {
+func runCounty(stored, communities int, heapprofile, restartprofile string) error {
 	ctx := context.Background()
 	fmt.Printf("# gkbench -county %d events, %d communities, %d CPUs, %s, %s\n\n", stored, communities, runtime.NumCPU(), runtime.Version(),
 		time.Now().UTC().Format(time.RFC3339))
@@ -63,6 +64,15 @@ func runCounty(stored, communities int, heapprofile string) error {
 		phase(run.what)
 		cfg := run.cfg
 		cfg.Addr, cfg.DataDir, cfg.AdminToken = "127.0.0.1:0", dir, token
+		var profile *os.File
+		if i == 2 && restartprofile != "" {
+			if profile, err = os.Create(restartprofile); err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(profile); err != nil {
+				return err
+			}
+		}
 		t := time.Now()
 		srv, err := startWith(ctx, cfg)
 		if err != nil {
@@ -78,6 +88,10 @@ func runCounty(stored, communities int, heapprofile string) error {
 			time.Sleep(50 * time.Millisecond)
 		}
 		ready := time.Since(t)
+		if profile != nil {
+			pprof.StopCPUProfile()
+			profile.Close()
+		}
 		if err := checkFacts(srv, uint64(stored)); err != nil {
 			return err
 		}
