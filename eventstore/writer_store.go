@@ -70,6 +70,10 @@ func (s *Store) WriterActive() bool {
 	return !s.writer.IsZero() && active
 }
 
+// Indexed returns the last sequence the index has read (and judged: fact
+// or not) without a gap.
+func (s *Store) Indexed() uint64 { return s.idx.through() }
+
 // IndexedRequests returns how many requests the idempotency index holds.
 func (s *Store) IndexedRequests() int { return s.idx.len() }
 

@@ -414,8 +414,15 @@ func (l *Log) checkpoint(ctx context.Context) error {
 		return nil
 	}
 	// Never more than a chunk or the time budget past the previous
-	// checkpoint: the rest is signed by the next ones.
-	size, err := l.recheck(ctx, prev.Size, min(treeSize, prev.Size+l.cfg.RecheckChunk), time.Now().Add(recheckBudget))
+	// checkpoint: the rest is signed by the next ones. Nor past what the
+	// store has judged (facts or not): after a restart the tree on disk is
+	// ahead of the index the feed is still building, and re-reading there
+	// would make the store read the stream's headers a second time.
+	upTo := min(treeSize, prev.Size+l.cfg.RecheckChunk, l.store.Indexed())
+	if treeSize > prev.Size && upTo <= prev.Size {
+		return nil // the next tick
+	}
+	size, err := l.recheck(ctx, prev.Size, upTo, time.Now().Add(recheckBudget))
 	if err != nil {
 		l.mu.Lock()
 		l.alarm = err.Error()
