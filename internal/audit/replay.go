@@ -124,12 +124,13 @@ func Concerns(e projections.Event, year int) bool {
 }
 
 // Changes lists the events recorded after from and at or before to that
-// bear on year (see Concerns), in stream order: those in h.AsOf(to) and not
-// in h.AsOf(from) (all of h when to is zero).
+// bear on year (see Concerns), in stream order: those h.AsOf(to) holds and
+// h.AsOf(from) does not (from the first event when from is zero, to the
+// last when to is zero).
 func (h History) Changes(from, to time.Time, year int) []Change {
-	lo, hi := len(h.AsOf(from)), len(h)
-	if from.IsZero() {
-		lo = 0
+	lo, hi := 0, len(h)
+	if !from.IsZero() {
+		lo = recordedBy(h, from)
 	}
 	if !to.IsZero() {
 		hi = recordedBy(h, to)
