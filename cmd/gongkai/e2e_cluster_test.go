@@ -179,23 +179,34 @@ func waitStreamRecovered(t *testing.T, js jetstream.JetStream, timeout time.Dura
 }
 
 // streamLeader returns the node that leads the GONGKAI stream, which must
-// have 3 replicas.
+// have 3 replicas. A cluster that has just lost a node may not answer, or
+// have no leader, for a while: it asks again for up to 30 s.
 func streamLeader(t *testing.T, js jetstream.JetStream, nodes []*natsNode) *natsNode {
 	t.Helper()
-	st, err := js.Stream(context.Background(), "GONGKAI")
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := st.Info(context.Background())
-	if err != nil || info.Cluster == nil || info.Config.Replicas != 3 {
-		t.Fatalf("stream info: %+v %v", info, err)
-	}
-	for _, n := range nodes {
-		if n.name == info.Cluster.Leader {
-			return n
+	var last string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		st, err := js.Stream(ctx, "GONGKAI")
+		var info *jetstream.StreamInfo
+		if err == nil {
+			info, err = st.Info(ctx)
 		}
+		cancel()
+		if err != nil {
+			last = err.Error()
+			continue
+		}
+		if info.Cluster == nil || info.Config.Replicas != 3 {
+			t.Fatalf("stream info: %+v", info)
+		}
+		for _, n := range nodes {
+			if n.name == info.Cluster.Leader {
+				return n
+			}
+		}
+		last = fmt.Sprintf("no stream leader among %v: %q", urls(nodes), info.Cluster.Leader)
 	}
-	t.Fatalf("no stream leader among %v: %q", urls(nodes), info.Cluster.Leader)
+	t.Fatalf("no stream leader within 30s: %s", last)
 	return nil
 }
 

@@ -234,21 +234,35 @@ func checkOnce(t *testing.T, what string, want []string, inLog map[string]int) {
 }
 
 // logKeys reads the GONGKAI stream through js and counts the events of each
-// idempotency key.
+// idempotency key. A cluster that has just recovered may answer "JetStream
+// system temporarily unavailable" for a while: it reads again until it gets
+// the whole log, for up to a minute.
 func logKeys(t *testing.T, js jetstream.JetStream) map[string]int {
 	t.Helper()
-	store, err := eventstore.Open(context.Background(), js, eventstore.Config{})
-	if err != nil {
-		t.Fatal(err)
+	read := func() (map[string]int, error) {
+		store, err := eventstore.Open(context.Background(), js, eventstore.Config{})
+		if err != nil {
+			return nil, err
+		}
+		n := map[string]int{}
+		err = store.Read(context.Background(), 0, func(e eventstore.Stored) error {
+			n[e.IdempotencyKey]++
+			return nil
+		})
+		return n, err
 	}
-	n := map[string]int{}
-	if err := store.Read(context.Background(), 0, func(e eventstore.Stored) error {
-		n[e.IdempotencyKey]++
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		n, err := read()
+		if err == nil {
+			return n
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("read the log: %v", err)
+		}
+		t.Logf("read the log: %v; reading again", err)
+		time.Sleep(500 * time.Millisecond)
 	}
-	return n
 }
 
 // gongkai serve is killed with SIGKILL again and again (20 times in the
