@@ -4,20 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/gongkai/gongkai/eventstore"
 )
 
 // natsNode is one nats-server process of a test cluster.
@@ -143,108 +139,6 @@ func connectCluster(t *testing.T, nodes []*natsNode) *nats.Conn {
 	return nc
 }
 
-// Against a 3-node cluster with the stream at 3 replicas: the stream
-// leader is killed with SIGKILL during appends; every append acknowledged
-// with a 2xx is in the log after the cluster recovers, and appends resume
-// without operator action.
-func TestClusterLeaderKilled(t *testing.T) {
-	nodes := startCluster(t)
-	p := startServe(t, bin, "", freeAddr(t), "--nats", urls(nodes), "--replicas", "3")
-	cmdURL := p.url + "/api/v1/communities/e2e/commands"
-	mustPost(t, cmdURL, "reg", registerE2E)
-
-	var (
-		mu       sync.Mutex
-		acked    = map[string]bool{}
-		lastOK   time.Time
-		failures int
-		wg       sync.WaitGroup
-	)
-	ctx, cancel := context.WithCancel(context.Background())
-	for c := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			client := &http.Client{Timeout: 10 * time.Second}
-			for i := 0; ctx.Err() == nil; i++ {
-				key := fmt.Sprintf("c%d-%d", c, i)
-				body := fmt.Sprintf(`{"type":"matter.register","aggregate_id":%q,"effective_date":"2025-02-01","data":{"title":"事项 %s"}}`, key, key)
-				// A client retries with the same key until it gets an answer.
-				for try := 0; ; try++ {
-					code, err := post(client, cmdURL, key, body)
-					if err == nil && code/100 == 2 {
-						mu.Lock()
-						acked[key] = true
-						lastOK = time.Now()
-						mu.Unlock()
-						break
-					}
-					mu.Lock()
-					failures++
-					mu.Unlock()
-					if try > 100 {
-						t.Errorf("append %s: no 2xx after 100 tries (%d %v)", key, code, err)
-						return
-					}
-					time.Sleep(100 * time.Millisecond)
-				}
-			}
-		}()
-	}
-	count := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
-	for count() < 100 {
-		time.Sleep(20 * time.Millisecond)
-	}
-
-	nc := connectCluster(t, nodes)
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	leader := streamLeader(t, js, nodes)
-	before := count()
-	if err := leader.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	leader.cmd.Wait()
-	killed := time.Now()
-	t.Logf("killed stream leader %s after %d acknowledged appends", leader.name, before)
-	for count() < before+100 {
-		if time.Since(killed) > 60*time.Second {
-			t.Fatalf("appends did not resume within 60s of killing the leader (%d more)", count()-before)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	mu.Lock()
-	resumed := lastOK.Sub(killed)
-	mu.Unlock()
-	t.Logf("100 more appends acknowledged %.1f s after the kill; %d failed tries were retried", resumed.Seconds(), failures)
-	leader.start(t) // the node comes back and catches up
-	time.Sleep(time.Second)
-	cancel()
-	wg.Wait()
-	stop(t, p)
-
-	// "After the cluster recovers": a stream leader is elected and both
-	// followers, the restarted node among them, are current.
-	waitStreamRecovered(t, js, 60*time.Second)
-	store, err := eventstore.Open(context.Background(), js, eventstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inLog := map[string]int{}
-	if err := store.Read(context.Background(), 0, func(e eventstore.Stored) error {
-		inLog[e.IdempotencyKey]++
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	for key := range acked {
-		if inLog[key] != 1 {
-			t.Errorf("acknowledged append %s is in the log %d times, want 1", key, inLog[key])
-		}
-	}
-	t.Logf("%d acknowledged appends, all in the log once", len(acked))
-}
-
 // waitStreamRecovered waits until the GONGKAI stream has a leader and all of
 // its replicas are current, and fails the test after timeout.
 func waitStreamRecovered(t *testing.T, js jetstream.JetStream, timeout time.Duration) {
@@ -285,30 +179,41 @@ func waitStreamRecovered(t *testing.T, js jetstream.JetStream, timeout time.Dura
 }
 
 // streamLeader returns the node that leads the GONGKAI stream, which must
-// have 3 replicas.
+// have 3 replicas. A cluster that has just lost a node may not answer, or
+// have no leader, for a while: it asks again for up to 30 s.
 func streamLeader(t *testing.T, js jetstream.JetStream, nodes []*natsNode) *natsNode {
 	t.Helper()
-	st, err := js.Stream(context.Background(), "GONGKAI")
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := st.Info(context.Background())
-	if err != nil || info.Cluster == nil || info.Config.Replicas != 3 {
-		t.Fatalf("stream info: %+v %v", info, err)
-	}
-	for _, n := range nodes {
-		if n.name == info.Cluster.Leader {
-			return n
+	var last string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		st, err := js.Stream(ctx, "GONGKAI")
+		var info *jetstream.StreamInfo
+		if err == nil {
+			info, err = st.Info(ctx)
 		}
+		cancel()
+		if err != nil {
+			last = err.Error()
+			continue
+		}
+		if info.Cluster == nil || info.Config.Replicas != 3 {
+			t.Fatalf("stream info: %+v", info)
+		}
+		for _, n := range nodes {
+			if n.name == info.Cluster.Leader {
+				return n
+			}
+		}
+		last = fmt.Sprintf("no stream leader among %v: %q", urls(nodes), info.Cluster.Leader)
 	}
-	t.Fatalf("no stream leader among %v: %q", urls(nodes), info.Cluster.Leader)
+	t.Fatalf("no stream leader within 30s: %s", last)
 	return nil
 }
 
 // gongkai started while the cluster elects a new stream leader (the old one
 // was just killed) waits for the stream instead of exiting, becomes ready
 // and takes appends, without operator action.
-func TestClusterServeStartsDuringElection(t *testing.T) {
+func TestFaultClusterServeStartsDuringElection(t *testing.T) {
 	nodes := startCluster(t)
 	args := []string{"--nats", urls(nodes), "--replicas", "3"}
 	p := startServe(t, bin, "", freeAddr(t), args...)

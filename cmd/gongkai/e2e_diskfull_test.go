@@ -28,7 +28,7 @@ func mountTmpfs(t *testing.T, size string) string {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size+",mode=0700", "tmpfs", dir).CombinedOutput(); err != nil {
 		t.Fatalf("mount a %s tmpfs on %s: %v: %s\n"+
 			"This test fills a small filesystem of its own and needs root to mount it (CI runs the tests as root): "+
-			"run it as root, e.g. sudo -E env PATH=$PATH go test -run TestDiskFull ./cmd/gongkai/, "+
+			"run it as root, e.g. sudo -E env PATH=$PATH go test -run TestFaultDiskFull ./cmd/gongkai/, "+
 			"or in a container with CAP_SYS_ADMIN (docker run --privileged).", size, dir, err, out)
 	}
 	// Registered after startServe's cleanups would be too late: cleanups
@@ -163,7 +163,7 @@ func diskReady(t *testing.T, p *proc) (int, diskReadyz) {
 // writes succeed again without a restart, and every acknowledged command
 // is in the log exactly once, and no refused one unless its retry was
 // acknowledged.
-func TestDiskFull(t *testing.T) {
+func TestFaultDiskFull(t *testing.T) {
 	t.Run("filesystem_full", func(t *testing.T) {
 		dir := mountTmpfs(t, "24m")
 		ballast := filepath.Join(dir, "ballast")

@@ -457,7 +457,7 @@ func newHTTPServer(t *testing.T, h http.Handler) string {
 // Without a quorum (two of three nodes down) the ledger takes no writes:
 // /readyz is 503 with the reason and a write is refused at once; when the
 // nodes are back, writes resume without restarting gongkai.
-func TestNoQuorumThenBack(t *testing.T) {
+func TestFaultNoQuorumThenBack(t *testing.T) {
 	nodes := startCluster(t)
 	cfg := app.Config{NATSURLs: strings.Split(urls(nodes), ","), Replicas: 3, DataDir: t.TempDir(), GuardEvery: 200 * time.Millisecond}
 	srv := apptest.Start(t, cfg)

@@ -199,7 +199,7 @@ func stop(t *testing.T, p *proc) {
 // The PostgreSQL projector is cut off from the database and killed with
 // SIGKILL while it applies batches; after a restart its read models equal a
 // fresh rebuild, with no event applied twice or skipped.
-func TestPostgresProjectorKilledMidBatch(t *testing.T) {
+func TestFaultPostgresProjectorKilledMidBatch(t *testing.T) {
 	pg := pgtest.Start(t)
 	dsn := pg.NewDatabase(t)
 	dir := t.TempDir()
@@ -241,7 +241,7 @@ func TestPostgresProjectorKilledMidBatch(t *testing.T) {
 // With PostgreSQL stopped, appends still succeed (the log is the truth),
 // /readyz reports the lag, and when PostgreSQL returns the read models catch
 // up and equal a fresh rebuild.
-func TestPostgresDownWhileAppending(t *testing.T) {
+func TestFaultPostgresDownWhileAppending(t *testing.T) {
 	pg := pgtest.Start(t)
 	dsn := pg.NewDatabase(t)
 	dir := t.TempDir()
@@ -283,7 +283,7 @@ func TestPostgresDownWhileAppending(t *testing.T) {
 // Two instances on one PostgreSQL: each read model has exactly one writer;
 // killing it moves the writing to the other within seconds; the results
 // equal a fresh rebuild.
-func TestTwoInstancesOneWriter(t *testing.T) {
+func TestFaultTwoInstancesOneWriter(t *testing.T) {
 	natsURL := startNATS(t).url
 	pg := pgtest.Start(t)
 	dsn := pg.NewDatabase(t)

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -65,6 +64,13 @@ type proc struct {
 
 func startServe(t *testing.T, bin, dir, addr string, extra ...string) *proc {
 	t.Helper()
+	return startServeEnv(t, nil, bin, dir, addr, extra...)
+}
+
+// startServeEnv is startServe with env (NAME=value) added to the process's
+// environment.
+func startServeEnv(t *testing.T, env []string, bin, dir, addr string, extra ...string) *proc {
+	t.Helper()
 	args := []string{"serve", "--addr", addr}
 	if dir != "" {
 		args = append(args, "--data", dir)
@@ -77,7 +83,7 @@ func startServe(t *testing.T, bin, dir, addr string, extra ...string) *proc {
 			"--secret-key", filepath.Join(filepath.Dir(testWriterKey(t)), "secret.key"))
 	}
 	cmd := exec.Command(bin, append(args, extra...)...)
-	cmd.Env = append(os.Environ(), "GONGKAI_ADMIN_TOKEN="+admin)
+	cmd.Env = append(append(os.Environ(), "GONGKAI_ADMIN_TOKEN="+admin), env...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -116,123 +122,6 @@ func post(client *http.Client, url, key, body string) (int, error) {
 	var buf bytes.Buffer
 	_, err = buf.ReadFrom(resp.Body)
 	return resp.StatusCode, err
-}
-
-type sent struct {
-	key, matter, body string
-}
-
-// The binary is killed with SIGKILL while several clients append; after a
-// restart every append that got a 2xx is in the log and on the board
-// exactly once, and retries of the unanswered ones land exactly once too.
-func TestKillDuringAppends(t *testing.T) {
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	p := startServe(t, bin, dir, addr)
-	cmdURL := p.url + "/api/v1/communities/e2e/commands"
-	if code, err := post(http.DefaultClient, cmdURL, "community",
-		`{"type":"community.register","aggregate_id":"e2e","effective_date":"2025-01-01","data":{"name":"端到端社区","kind":"社区","town":"镇","county":"县"}}`); err != nil || code != http.StatusCreated {
-		t.Fatalf("register community: %d %v", code, err)
-	}
-
-	const clients = 6
-	var (
-		mu    sync.Mutex
-		acked []sent
-		unack []sent
-		wg    sync.WaitGroup
-	)
-	ctx, cancel := context.WithCancel(context.Background())
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			client := &http.Client{Timeout: 10 * time.Second}
-			for i := 0; ctx.Err() == nil; i++ {
-				m := fmt.Sprintf("c%d-%d", c, i)
-				s := sent{key: "k-" + m, matter: m, body: fmt.Sprintf(
-					`{"type":"matter.register","aggregate_id":%q,"effective_date":"2025-02-01","data":{"title":"事项 %s"}}`, m, m)}
-				code, err := post(client, cmdURL, s.key, s.body)
-				mu.Lock()
-				if err == nil && code/100 == 2 {
-					acked = append(acked, s)
-				} else {
-					unack = append(unack, s)
-				}
-				mu.Unlock()
-				if err != nil {
-					return // the server is gone
-				}
-				if code/100 != 2 {
-					t.Errorf("append %s: status %d", m, code)
-					return
-				}
-			}
-		}()
-	}
-	// Kill mid-stream, once enough appends are acknowledged.
-	for {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 150 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = p.cmd.Wait()
-	cancel()
-	wg.Wait()
-	t.Logf("%d appends acknowledged, %d unanswered at SIGKILL", len(acked), len(unack))
-
-	p2 := startServe(t, bin, dir, addr)
-	// Retrying the unanswered appends with their keys lands each exactly once.
-	for _, s := range unack {
-		code, err := post(http.DefaultClient, cmdURL, s.key, s.body)
-		if err != nil || code/100 != 2 {
-			t.Fatalf("retry %s: %d %v", s.key, code, err)
-		}
-	}
-	all := append(append([]sent{}, acked...), unack...)
-
-	// On the board: every matter once, registered by one event (once the
-	// board has applied the retries: a reply does not wait for it).
-	caughtUp(t, p2, 30*time.Second)
-	onBoard := boardEvents(t, p2.url)
-	for _, s := range all {
-		if onBoard[s.matter] != 1 {
-			t.Errorf("matter %s is on the board %d times, want 1", s.matter, onBoard[s.matter])
-		}
-	}
-	if len(onBoard) != len(all) {
-		t.Errorf("board has %d matters, sent %d", len(onBoard), len(all))
-	}
-
-	// Graceful shutdown on SIGTERM.
-	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- p2.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, p2.logs.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("no exit within 20s of SIGTERM")
-	}
-
-	// In the log: each key's event exactly once.
-	inLog := keysInLog(t, dir)
-	for _, s := range all {
-		if inLog[s.key] != 1 {
-			t.Errorf("key %s is in the log %d times, want 1", s.key, inLog[s.key])
-		}
-	}
 }
 
 // gongkai serve refuses, with a message naming the setting, a stream that
@@ -309,16 +198,5 @@ func keysInLog(t *testing.T, dir string) map[string]int {
 	}
 	defer e.Close()
 	js, _ := jetstream.New(e.Conn)
-	store, err := eventstore.Open(context.Background(), js, eventstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := map[string]int{}
-	if err := store.Read(context.Background(), 0, func(st eventstore.Stored) error {
-		n[st.IdempotencyKey]++
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return logKeys(t, js)
 }

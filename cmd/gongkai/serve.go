@@ -107,6 +107,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	cfg.AdminToken = getenv("GONGKAI_ADMIN_TOKEN")
+	now, err := faultClock(getenv)
+	if err != nil {
+		return err
+	}
+	cfg.Now = now
 	var h slog.Handler = slog.NewTextHandler(stderr, nil)
 	if logFormat == "json" {
 		h = slog.NewJSONHandler(stderr, nil)

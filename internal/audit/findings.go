@@ -71,6 +71,7 @@ package audit
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -236,10 +237,18 @@ func (th Thresholds) withDefaults() Thresholds {
 // the deadlines then run to the latest recorded event). It returns the
 // findings by year, then by their first event.
 func Findings(history []Event, asOf time.Time, th Thresholds) []Finding {
+	// As in History.AsOf: everything before the first event (in stream
+	// order) recorded after asOf, even where recorded_at runs backwards.
+	cut := uint64(math.MaxUint64)
+	for _, e := range history {
+		if !asOf.IsZero() && e.RecordedAt.After(asOf) {
+			cut = min(cut, e.Seq)
+		}
+	}
 	evs := make([]Event, 0, len(history))
 	latest := time.Time{}
 	for _, e := range history {
-		if e.Data == nil || (!asOf.IsZero() && e.RecordedAt.After(asOf)) {
+		if e.Data == nil || e.Seq >= cut {
 			continue
 		}
 		evs = append(evs, e)

@@ -328,14 +328,14 @@ func TestFindings(t *testing.T) {
 			steps: join(passed("m1", "2025-03-01", "2025-03-01"), []step{disclosed("m1", "2025-03-02"), reported("m1", "2025-04-01")}), asOf: "2025-04-16"},
 
 		// meeting_without_quorum: a local rule set with a quorum of 1/2 is in
-		// force from 07-01. 9 of 15 present meets 1/2 (18 ≥ 15) but not 2/3
-		// (27 < 30).
+		// force from 07-01 (adopted, and recorded, on 06-01). 9 of 15 present
+		// meets 1/2 (18 ≥ 15) but not 2/3 (27 < 30).
 		{name: "passed without quorum under the rule set of its date", rule: audit.RuleMeetingWithoutQuorum,
-			steps: join([]step{ruleSet("2025-07-01", func(rs *domain.RuleSet) {
+			steps: join([]step{recorded(ruleSet("2025-07-01", func(rs *domain.RuleSet) {
 				r := rs.Votes[domain.BodyPartyMembers]
 				r.Quorum = domain.Fraction{Num: 1, Den: 2}
 				rs.Votes = map[domain.Body]domain.VoteRule{domain.BodyPartyMembers: r, domain.BodyRepresentatives: r}
-			})}, upToReview("m1", "2025-06-15")[:3],
+			}), "2025-06-01T02:00:00Z")}, upToReview("m1", "2025-06-15")[:3],
 				[]step{mat("m1", "2025-06-15", &domain.MatterReviewed{Decision: recordedAs(votesNine, true, true)})}), asOf: "2025-06-30",
 			want: []uint64{5}, year: 2025, severity: audit.High, zh: "应到 15 人，实到 9 人，赞成 9 人，未达到规则 cn-national-2018 要求的 2/3 法定人数"},
 		{name: "the same meeting once the 1/2 quorum is in force", rule: audit.RuleMeetingWithoutQuorum,

@@ -40,18 +40,28 @@ func Load(ctx context.Context, src Source, community string) (History, error) {
 	return h, nil
 }
 
-// AsOf returns the events the log had recorded at t (all when t is zero).
+// AsOf returns the events the log had recorded at t (all when t is zero):
+// the history up to its first event recorded after t. Instances' clocks
+// differ, so recorded_at can run backwards in stream order; cutting at the
+// first event recorded after t keeps the view a state the log passed
+// through (never a matter's proposal without its registration), at the
+// cost of leaving out what a clock that is behind recorded after it.
 func (h History) AsOf(t time.Time) History {
 	if t.IsZero() {
 		return h
 	}
-	out := make(History, 0, len(h))
-	for _, e := range h {
-		if !e.RecordedAt.After(t) {
-			out = append(out, e)
+	return h[:recordedBy(h, t)]
+}
+
+// recordedBy returns how many of the first events of h the log had
+// recorded at t: those before the first one recorded after t.
+func recordedBy(h History, t time.Time) int {
+	for i, e := range h {
+		if e.RecordedAt.After(t) {
+			return i
 		}
 	}
-	return out
+	return len(h)
 }
 
 // View is a community's records as the log held them at AsOf.
@@ -114,14 +124,22 @@ func Concerns(e projections.Event, year int) bool {
 }
 
 // Changes lists the events recorded after from and at or before to that
-// bear on year (see Concerns), in stream order.
+// bear on year (see Concerns), in stream order: those h.AsOf(to) holds and
+// h.AsOf(from) does not (from the first event when from is zero, to the
+// last when to is zero).
 func (h History) Changes(from, to time.Time, year int) []Change {
+	lo, hi := 0, len(h)
+	if !from.IsZero() {
+		lo = recordedBy(h, from)
+	}
+	if !to.IsZero() {
+		hi = recordedBy(h, to)
+	}
 	var out []Change
-	for _, e := range h {
-		if !e.RecordedAt.After(from) || (!to.IsZero() && e.RecordedAt.After(to)) || !Concerns(e, year) {
-			continue
+	for _, e := range h[lo:max(lo, hi)] {
+		if Concerns(e, year) {
+			out = append(out, ChangeOf(e))
 		}
-		out = append(out, ChangeOf(e))
 	}
 	return out
 }

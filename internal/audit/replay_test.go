@@ -118,3 +118,54 @@ func TestYearAsRecorded(t *testing.T) {
 		t.Errorf("%d changes bear on 2024, want none", n)
 	}
 }
+
+// Instances' clocks differ, so recorded_at can run backwards in stream
+// order (an instance two minutes ahead records seq 1, one on time seq 2):
+// a view as of a time is still the log up to its first event recorded
+// after that time, a state the log passed through, and Changes lists what
+// one such state added to another.
+func TestAsOfWithClocksThatDiffer(t *testing.T) {
+	t0 := time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC)
+	h := audit.History{
+		{Seq: 1, Type: domain.EvVoucherPosted, EffectiveDate: "2025-12-10", RecordedAt: t0.Add(2 * time.Minute)},
+		{Seq: 2, Type: domain.EvVoucherPosted, EffectiveDate: "2025-12-11", RecordedAt: t0},
+		{Seq: 3, Type: domain.EvVoucherPosted, EffectiveDate: "2025-12-12", RecordedAt: t0.Add(3 * time.Minute)},
+	}
+	seqs := func(h audit.History) []uint64 {
+		var out []uint64
+		for _, e := range h {
+			out = append(out, e.Seq)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		at   time.Time
+		want []uint64
+	}{
+		{t0.Add(-time.Minute), nil},
+		{t0.Add(time.Minute), nil}, // seq 2 is recorded, but only after seq 1
+		{t0.Add(2 * time.Minute), []uint64{1, 2}},
+		{t0.Add(3 * time.Minute), []uint64{1, 2, 3}},
+		{time.Time{}, []uint64{1, 2, 3}},
+	} {
+		if got := seqs(h.AsOf(tc.at)); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("AsOf(%s) = %v, want %v", tc.at.Format(time.TimeOnly), got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		from, to time.Time
+		want     []uint64
+	}{
+		{t0.Add(time.Minute), t0.Add(2 * time.Minute), []uint64{1, 2}},
+		{t0.Add(2 * time.Minute), time.Time{}, []uint64{3}},
+		{time.Time{}, t0.Add(time.Minute), nil},
+	} {
+		var got []uint64
+		for _, c := range h.Changes(tc.from, tc.to, 2025) {
+			got = append(got, c.Seq)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("Changes(%s, %s) = %v, want %v", tc.from.Format(time.TimeOnly), tc.to.Format(time.TimeOnly), got, tc.want)
+		}
+	}
+}

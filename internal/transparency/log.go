@@ -171,8 +171,15 @@ func (l *Log) loadLatest(ctx context.Context) error {
 	if _, err := cp.Unmarshal(m.Data); err != nil {
 		return fmt.Errorf("latest checkpoint: %w", err)
 	}
+	// m.Time is the NATS server's clock. An instance whose clock is behind
+	// it would otherwise count the next checkpoint's interval from a time
+	// in its future and sign nothing until its clock caught up.
+	at := m.Time
+	if now := l.cfg.Now(); at.After(now) {
+		at = now
+	}
 	l.mu.Lock()
-	l.latest, l.latestCP, l.cpSeq, l.cpAt = m.Data, cp, m.Sequence, m.Time
+	l.latest, l.latestCP, l.cpSeq, l.cpAt = m.Data, cp, m.Sequence, at
 	l.cpHigh = max(l.cpHigh, cp.Size)
 	l.mu.Unlock()
 	return nil
@@ -351,6 +358,11 @@ func (l *Log) sequence(ctx context.Context) error {
 			r, err := kv.Create(ctx, l.cfg.Stream, []byte(l.id))
 			if err != nil {
 				l.setLeader(false)
+				// Another instance signs: serve what it signed, not the
+				// checkpoint this one read when it started.
+				if err := l.loadLatest(ctx); err != nil {
+					l.cfg.Logger.Warn("reading the latest checkpoint", "err", err)
+				}
 				continue
 			}
 			rev, renewed = r, time.Now()
