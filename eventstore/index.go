@@ -274,7 +274,7 @@ type index struct {
 	// whenThrough runs once the index reaches whenSeq (onThrough).
 	whenThrough func()
 	whenSeq     uint64
-	moved   chan struct{}         // closed and replaced whenever thru moves
+	moved       chan struct{} // closed and replaced whenever thru moves
 	// communities lists each community's stream sequences in order (8
 	// bytes an event), so that one community is read by direct gets of
 	// its own messages rather than a scan of the stream.
