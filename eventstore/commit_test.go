@@ -12,11 +12,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// groupStore opens a store on a fresh embedded server (fsync on) whose
-// committer allows one publish in flight, and takes that one slot, so that
-// every append queues until the test calls release: the queued requests
-// then go out together, as under load.
-func groupStore(t *testing.T) *Store {
+// testServer starts an embedded server (fsync on) for the test and returns
+// a connection to it and a writer key.
+func testServer(t *testing.T) (jetstream.JetStream, WriterKey) {
 	t.Helper()
 	e, err := StartEmbedded(EmbeddedConfig{Dir: t.TempDir()})
 	if err != nil {
@@ -31,6 +29,16 @@ func groupStore(t *testing.T) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return js, w
+}
+
+// groupStore opens a store on a fresh embedded server whose committer
+// allows one publish in flight, and takes that one slot, so that every
+// append queues until the test calls release: the queued requests then go
+// out together, as under load.
+func groupStore(t *testing.T) *Store {
+	t.Helper()
+	js, w := testServer(t)
 	s, err := Open(context.Background(), js, Config{Writer: w, MaxInFlight: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // With IndexByFollow, Open reads nothing: the caller's Follow from the
@@ -15,19 +13,7 @@ import (
 // missing itself and is still answered with the original result.
 func TestIndexByFollow(t *testing.T) {
 	ctx := context.Background()
-	e, err := StartEmbedded(EmbeddedConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	js, err := jetstream.New(e.Conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := GenerateWriterKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, w := testServer(t)
 	full, err := Open(ctx, js, Config{Writer: w})
 	if err != nil {
 		t.Fatal(err)
