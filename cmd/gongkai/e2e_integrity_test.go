@@ -152,6 +152,7 @@ func TestForgedEventsAreNotFacts(t *testing.T) {
 	if r.Status != http.StatusCreated || r.JSON(t)["idempotent_replay"] != false {
 		t.Fatalf("victim's command after a pre-published key: %d %s, want 201 and recorded", r.Status, r.Body)
 	}
+	victimSeq := r.JSON(t)["events"].([]any)[0].(map[string]any)["stream_seq"].(float64)
 	// The forged token does not work.
 	r = apptest.Do(t, http.MethodPost, srv.URL+"/api/v1/communities/e2e/commands", []byte(matterJSON("m-tok", "令牌")),
 		map[string]string{"Authorization": "Bearer " + token, "Idempotency-Key": "tok-1"})
@@ -181,7 +182,18 @@ func TestForgedEventsAreNotFacts(t *testing.T) {
 		if !strings.Contains(fmt.Sprint(body["alarm"]), "not facts") {
 			t.Errorf("/readyz alarm = %v", body["alarm"])
 		}
-		board := apptest.Do(t, http.MethodGet, srv.URL+"/api/v1/communities/e2e/board", nil, nil)
+		// The board applies the stream after the index has judged it:
+		// wait until it has the victim's event.
+		var board apptest.Response
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			board = apptest.Do(t, http.MethodGet, srv.URL+"/api/v1/communities/e2e/board", nil, nil)
+			var b struct {
+				AsOfSeq float64 `json:"as_of_seq"`
+			}
+			if json.Unmarshal(board.Body, &b) == nil && b.AsOfSeq >= victimSeq || time.Now().After(deadline) {
+				break
+			}
+		}
 		if board.Status != http.StatusOK || bytes.Contains(board.Body, []byte("伪造")) || bytes.Contains(board.Body, []byte("m-decoy")) ||
 			bytes.Count(board.Body, []byte(`"m-real"`)) != 1 || !bytes.Contains(board.Body, []byte("m-victim")) {
 			t.Fatalf("board JSON shows a forged event, or the real ones wrongly:\n%s", board.Body)
