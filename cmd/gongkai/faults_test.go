@@ -39,6 +39,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -266,7 +267,8 @@ func logKeys(t *testing.T, js jetstream.JetStream) map[string]int {
 }
 
 // gongkai serve is killed with SIGKILL again and again (20 times in the
-// short form, 100 in the long) while six clients append, each retrying its
+// short form, 100 in the long) while 24 clients append (enough for group
+// commit to put waiting appends into atomic batches), each retrying its
 // unanswered append with the same key once the server is back. After each
 // kill, with the server down, every append acknowledged so far is in the
 // log exactly once and no key is there twice; at the end every append, the
@@ -281,12 +283,13 @@ func TestFaultKillsDuringAppends(t *testing.T) {
 	cmdURL := p.url + "/api/v1/communities/e2e/commands"
 	mustPost(t, cmdURL, "community", registerE2E)
 
-	ap := startAppenders(t, cmdURL, "k", 6)
+	ap := startAppenders(t, cmdURL, "k", 24)
 	defer ap.stop()
-	recordedUnanswered := 0
+	recordedUnanswered, batches := 0, 0.0
 	for k := range kills {
 		ap.waitAcked(t, ap.acked()+between, 60*time.Second, fmt.Sprintf("before kill %d", k+1))
 		time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond) // not always at the same point of an append
+		batches += metricValue(p.url, "gongkai_append_batches_total")
 		if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -315,8 +318,8 @@ func TestFaultKillsDuringAppends(t *testing.T) {
 	ap.stop()
 	retried := ap.retryPending(t)
 	all := ap.ackedKeys()
-	t.Logf("%d kills; %d appends acknowledged, %d of them retries sent after the clients stopped; %d unanswered appends were recorded before their retry",
-		kills, len(all), len(retried), recordedUnanswered)
+	t.Logf("%d kills; %d appends acknowledged, %d of them retries sent after the clients stopped; %d unanswered appends were recorded before their retry; "+
+		"about %.0f group batches committed before the kills (counted just before each)", kills, len(all), len(retried), recordedUnanswered, batches)
 
 	// On the board: every matter once, registered by one event (once the
 	// board has applied the retries: a reply does not wait for it).
@@ -820,4 +823,22 @@ func first(l []string) string {
 		return "none"
 	}
 	return l[0]
+}
+
+// metricValue reads one unlabelled metric from a server's /metrics (0 when
+// it cannot).
+func metricValue(url, name string) float64 {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
 }
