@@ -87,6 +87,9 @@ type Config struct {
 	// WitnessQuorum how many cosignatures each should get (an alarm if not).
 	Witnesses     []string
 	WitnessQuorum int
+	// CacheAggregates is how many aggregates of the types the command
+	// service does not keep whole it holds (command.DefaultMaxCached if 0).
+	CacheAggregates int
 	// CheckpointEvery is the least time between checkpoints while events
 	// arrive (default one minute).
 	CheckpointEvery time.Duration
@@ -210,6 +213,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	}
 
 	svc := command.New(store, cfg.Now, cfg.NewID, log)
+	svc.LimitCache(cfg.CacheAggregates)
 	access := auth.New(cfg.AdminToken)
 	if cfg.AdminToken == "" {
 		log.Warn("GONGKAI_ADMIN_TOKEN is not set: scripts cannot write; people sign in with accounts (gongkai account create --admin)")
@@ -601,7 +605,7 @@ func commitCounts(store *eventstore.Store) func() web.CommitCounts {
 func figures(svc *command.Service, store *eventstore.Store, started time.Time) func() web.Figures {
 	return func() web.Figures {
 		f := svc.Figures()
-		out := web.Figures{Aggregates: f.Aggregates, IndexedRequests: store.IndexedRequests()}
+		out := web.Figures{Aggregates: f.Aggregates, IndexedRequests: store.IndexedRequests(), Loads: f.Loads, Evictions: f.Evictions}
 		if !f.ReadyAt.IsZero() {
 			out.ReadyAfter = f.ReadyAt.Sub(started)
 		}

@@ -98,8 +98,12 @@ type Fact struct {
 // New returns a service over store. now and newID are the injected clock and
 // event id generator.
 func New(store *eventstore.Store, now func() time.Time, newID func() string, log *slog.Logger) *Service {
-	return &Service{store: store, now: now, newID: newID, log: log, cache: newCache()}
+	return &Service{store: store, now: now, newID: newID, log: log, cache: newCache(0)}
 }
+
+// LimitCache sets how many aggregates of the types not kept whole the cache
+// holds (DefaultMaxCached if n <= 0); call it before Start.
+func (s *Service) LimitCache(n int) { s.cache = newCache(n) }
 
 // Start prepares the service to be fed the whole stream (see
 // projector.Feed); it accepts commands once it has applied target.
@@ -136,6 +140,9 @@ func (s *Service) Ready() bool { return s.cache.isReady() }
 type Figures struct {
 	// Aggregates is the number of aggregates in the cache.
 	Aggregates int
+	// Loads is how many aggregates were read from their subjects, and
+	// Evictions how many were dropped from the cache for room.
+	Loads, Evictions uint64
 	// ReadyAt is when the service first caught up (zero before).
 	ReadyAt time.Time
 }
@@ -144,7 +151,8 @@ type Figures struct {
 func (s *Service) Figures() Figures {
 	s.cache.mu.RLock()
 	defer s.cache.mu.RUnlock()
-	return Figures{Aggregates: len(s.cache.aggs), ReadyAt: s.cache.readyAt}
+	return Figures{Aggregates: len(s.cache.aggs), Loads: s.cache.loads.Load(), Evictions: s.cache.evictions.Load(),
+		ReadyAt: s.cache.readyAt}
 }
 
 // Fingerprint identifies a request's content for idempotency.
@@ -211,6 +219,9 @@ func (s *Service) execute(ctx context.Context, req Request) (eventstore.Result, 
 	}
 	unlock := s.locks.lock(subjects)
 	defer unlock()
+	if err := s.ensure(ctx, subjects); err != nil {
+		return eventstore.Result{}, err
+	}
 
 	fp := Fingerprint(req.Community, req.Commands)
 	// A retry is answered before deciding: deciding again could fail on the
@@ -222,9 +233,20 @@ func (s *Service) execute(ctx context.Context, req Request) (eventstore.Result, 
 	if res, ok, err := s.store.Lookup(ctx, req.Community, req.IdempotencyKey, fp, upTo); ok || err != nil {
 		return res, err
 	}
-	for attempt := 0; ; attempt++ {
-		d, err := s.decide(ctx, req, cmds)
+	for attempt, loads := 0, 0; ; attempt++ {
+		d, missing, err := s.decide(ctx, req, cmds)
+		if len(missing) > 0 && loads < 4 {
+			// Deciding looked at aggregates that are not cached: load
+			// them and decide again.
+			loads++
+			attempt--
+			if err := s.ensure(ctx, missing); err != nil {
+				return eventstore.Result{}, err
+			}
+			continue
+		}
 		if errors.Is(err, errRetry) && attempt < 3 {
+			s.forget(subjects)
 			if err := s.catchUp(ctx, *req.IfMatch); err != nil {
 				return eventstore.Result{}, err
 			}
@@ -240,8 +262,15 @@ func (s *Service) execute(ctx context.Context, req Request) (eventstore.Result, 
 		res, err := s.store.Append(ctx, d.req)
 		var ce *eventstore.ConflictError
 		if errors.As(err, &ce) && req.IfMatch == nil && attempt < 3 {
-			// Another instance moved the aggregate: catch up and decide again.
+			// Another instance moved the aggregate: catch up and decide
+			// again, with the aggregates read again from the log if the
+			// cache does not keep their type whole (what it held may have
+			// missed an event).
+			s.forget(subjects)
 			if s.catchUp(ctx, ce.Current) == nil {
+				if err := s.ensure(ctx, subjects); err != nil {
+					return eventstore.Result{}, err
+				}
 				continue
 			}
 		}
@@ -252,6 +281,26 @@ func (s *Service) execute(ctx context.Context, req Request) (eventstore.Result, 
 			s.applyOwn(req, cmds, d, res)
 		}
 		return res, nil
+	}
+}
+
+// ensure loads the aggregates of subjects that the cache does not hold.
+func (s *Service) ensure(ctx context.Context, subjects []string) error {
+	for _, subject := range subjects {
+		if kept(subject) || s.cache.cached(subject) {
+			continue
+		}
+		if err := s.cache.load(ctx, s.store, subject); err != nil {
+			return fmt.Errorf("load %s: %w", subject, err)
+		}
+	}
+	return nil
+}
+
+// forget drops the cached states of subjects of types not kept whole.
+func (s *Service) forget(subjects []string) {
+	for _, subject := range subjects {
+		s.cache.drop(subject)
 	}
 }
 
@@ -306,15 +355,22 @@ type decided struct {
 // events of the commands before it, and builds the append request. It
 // holds the cache's read lock; states a later command of the batch may
 // look at are copied before the batch's own events are folded into them.
-func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (decided, error) {
+// It also returns the subjects it looked at that are not cached: then
+// what it decided is void, and Execute loads them and decides again.
+func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (decided, []string, error) {
 	s.cache.mu.RLock()
 	defer s.cache.mu.RUnlock()
-	overlay := map[string]aggregate{}
-	state := func(subject string) aggregate {
+	overlay := map[string]view{}
+	var missing []string
+	state := func(subject string) view {
 		if a, ok := overlay[subject]; ok {
 			return a
 		}
-		return s.cache.view(subject)
+		v, ok := s.cache.lookup(subject)
+		if !ok && !kept(subject) && !slices.Contains(missing, subject) {
+			missing = append(missing, subject)
+		}
+		return v
 	}
 	commSubject := eventstore.Subject(req.Community, domain.AggregateCommunity, req.Community)
 	now := s.now()
@@ -324,14 +380,14 @@ func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (deci
 		target := state(d.subject)
 		expected := target.version
 		if i == 0 && req.IfMatch != nil && *req.IfMatch != target.version {
-			return out, s.ifMatchMismatch(ctx, d.subject, *req.IfMatch)
+			return out, missing, s.ifMatchMismatch(ctx, d.subject, *req.IfMatch)
 		}
 		community, _ := state(commSubject).state.(*domain.Community)
 		if err := allowed(req, d, community, target.state, func(id string) *domain.Community {
 			c, _ := state(eventstore.Subject(id, domain.AggregateCommunity, id)).state.(*domain.Community)
 			return c
 		}); err != nil {
-			return out, &Error{Index: i, Type: c.Type, Err: err}
+			return out, missing, &Error{Index: i, Type: c.Type, Err: err}
 		}
 		env := domain.EnvFor(domain.Env{
 			Today: domain.DateOf(now), Date: d.date, CommunityID: req.Community,
@@ -360,13 +416,13 @@ func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (deci
 		}, target.state)
 		events, err := d.cmd.Decide(env)
 		if err != nil {
-			return out, &Error{Index: i, Type: c.Type, Err: err}
+			return out, missing, &Error{Index: i, Type: c.Type, Err: err}
 		}
 		app := eventstore.Append{AggregateType: d.aggType, AggregateID: c.AggregateID, ExpectedVersion: expected}
 		for _, ev := range events {
 			data, err := json.Marshal(ev)
 			if err != nil {
-				return out, fmt.Errorf("encode %s: %w", ev.EventType(), err)
+				return out, missing, fmt.Errorf("encode %s: %w", ev.EventType(), err)
 			}
 			app.Events = append(app.Events, eventstore.Event{
 				ID: s.newID(), Type: ev.EventType(), Schema: domain.SchemaVersion, Community: req.Community,
@@ -388,10 +444,10 @@ func (s *Service) decide(ctx context.Context, req Request, cmds []decoded) (deci
 			for _, ev := range events {
 				st = domain.ApplyTo(st, d.aggType, c.AggregateID, ev, d.date)
 			}
-			overlay[d.subject] = aggregate{version: target.version, state: st}
+			overlay[d.subject] = view{version: target.version, state: st}
 		}
 	}
-	return out, nil
+	return out, missing, nil
 }
 
 func touchedLater(rest []decoded, subject string) bool {
@@ -425,6 +481,12 @@ var errRetry = errors.New("cache behind the log")
 func (s *Service) applyOwn(req Request, cmds []decoded, d decided, res eventstore.Result) {
 	s.cache.mu.Lock()
 	for i, ar := range res.Appends {
+		if _, ok := s.cache.aggs[cmds[i].subject]; !ok && !kept(cmds[i].subject) {
+			// Dropped from the cache since it was decided on: the feed
+			// passes over its events meanwhile, so what it held would be
+			// behind. It is loaded when it is needed again.
+			continue
+		}
 		for j, ref := range ar.Events {
 			s.cache.applyLocked(cmds[i].subject, cmds[i].aggType, ar.AggregateID, ref.Seq, d.events[i][j], cmds[i].date)
 		}
@@ -446,12 +508,29 @@ func (s *Service) applyOwn(req Request, cmds []decoded, d decided, res eventstor
 }
 
 // State returns a copy of an aggregate's current state (nil if it does not
-// exist) and its version, as this instance knows it.
+// exist) and its version, as this instance knows it. An aggregate the
+// cache does not hold is read from the log (nil if that fails; the error is
+// logged).
 func (s *Service) State(community, aggregateType, id string) (domain.State, uint64) {
+	subject := eventstore.Subject(community, aggregateType, id)
+	if err := s.loadFor(subject); err != nil {
+		s.log.Warn("could not read an aggregate", "subject", subject, "err", err)
+		return nil, 0
+	}
 	s.cache.mu.RLock()
 	defer s.cache.mu.RUnlock()
-	a := s.cache.view(eventstore.Subject(community, aggregateType, id))
+	a := s.cache.view(subject)
 	return domain.CloneState(a.state), a.version
+}
+
+// loadFor loads one aggregate for a reader, within 10 seconds.
+func (s *Service) loadFor(subject string) error {
+	if kept(subject) || s.cache.cached(subject) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.ensure(ctx, []string{subject})
 }
 
 // keyedLocks serialises this process's commands on the same aggregates. A

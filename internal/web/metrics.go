@@ -27,6 +27,7 @@ type metrics struct {
 	seqr     *prometheus.Desc
 	commits  [6]*prometheus.Desc
 	figures  [3]*prometheus.Desc
+	cacheIO  [2]*prometheus.Desc
 	witness  [2]*prometheus.Desc
 }
 
@@ -62,6 +63,10 @@ func newMetricsHandler(s *Server) http.Handler {
 			prometheus.NewDesc("gongkai_command_cache_aggregates", "Aggregates whose state the command service keeps in memory.", nil, nil),
 			prometheus.NewDesc("gongkai_idempotency_index_requests", "Requests the idempotency index holds in memory (about 40 bytes each).", nil, nil),
 		},
+		cacheIO: [2]*prometheus.Desc{
+			prometheus.NewDesc("gongkai_command_cache_loads_total", "Aggregates the command service read from the log because its cache did not hold them.", nil, nil),
+			prometheus.NewDesc("gongkai_command_cache_evictions_total", "Aggregates the command service dropped from its cache for room (read again when needed).", nil, nil),
+		},
 		witness: [2]*prometheus.Desc{
 			prometheus.NewDesc("gongkai_witness_cosignatures_total", "Checkpoints a witness cosigned, since the start.", []string{"witness"}, nil),
 			prometheus.NewDesc("gongkai_witness_cosign_failures_total", "Checkpoints a witness was asked to cosign and did not, since the start.", []string{"witness"}, nil),
@@ -74,7 +79,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{m.last, m.position, m.lagN, m.lagS, m.writer, m.tree, m.cpSize, m.gaps, m.rejected, m.alarm, m.seqr} {
 		ch <- d
 	}
-	for _, d := range append(append(m.commits[:], m.figures[:]...), m.witness[:]...) {
+	for _, d := range append(append(append(m.commits[:], m.figures[:]...), m.witness[:]...), m.cacheIO[:]...) {
 		ch <- d
 	}
 }
@@ -101,6 +106,8 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		for i, v := range []float64{f.ReadyAfter.Seconds(), float64(f.Aggregates), float64(f.IndexedRequests)} {
 			ch <- prometheus.MustNewConstMetric(m.figures[i], prometheus.GaugeValue, v)
 		}
+		ch <- prometheus.MustNewConstMetric(m.cacheIO[0], prometheus.CounterValue, float64(f.Loads))
+		ch <- prometheus.MustNewConstMetric(m.cacheIO[1], prometheus.CounterValue, float64(f.Evictions))
 	}
 	if m.s.Commits != nil {
 		c := m.s.Commits()

@@ -136,6 +136,9 @@ type Deps struct {
 // long after the start the command service first caught up.
 type Figures struct {
 	Aggregates, IndexedRequests int
+	// Loads and Evictions count aggregates the command service read from
+	// the log on demand and dropped from its cache for room.
+	Loads, Evictions uint64
 	// ReadyAfter is zero until the command service has caught up.
 	ReadyAfter time.Duration
 }
