@@ -1,7 +1,7 @@
 package eventstore
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -86,7 +86,15 @@ type keyRec struct {
 	e idxEntry
 }
 
-func cmpKey(r keyRec, k idemKey) int { return bytes.Compare(r.k[:], k[:]) }
+// cmpKey orders requests by key (as bytes.Compare would, faster).
+func cmpKey(r keyRec, k idemKey) int { return compareKeys(r.k, k) }
+
+func compareKeys(a, b idemKey) int {
+	if c := cmp.Compare(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])); c != 0 {
+		return c
+	}
+	return cmp.Compare(binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:]))
+}
 
 func (t *keyTable) lookup(k idemKey) (idxEntry, bool) {
 	if e, ok := t.m[k]; ok {

@@ -121,7 +121,7 @@ func (x *index) capture() *snapshot {
 
 // encode returns the snapshot file's content (it sorts sn's lists).
 func (sn *snapshot) encode() []byte {
-	slices.SortFunc(sn.added, func(a, b keyRec) int { return bytes.Compare(a.k[:], b.k[:]) })
+	slices.SortFunc(sn.added, func(a, b keyRec) int { return compareKeys(a.k, b.k) })
 	keys := mergeKeys(sn.keys, sn.added)
 	slices.SortFunc(sn.writers, func(a, b snapWriter) int { return cmp.Compare(a.id, b.id) })
 	slices.SortFunc(sn.last, func(a, b lastRec) int { return cmp.Compare(a.hash, b.hash) })
@@ -197,7 +197,7 @@ func mergeKeys(a, b []keyRec) []keyRec {
 	}
 	out := make([]keyRec, 0, len(a)+len(b))
 	for len(a) > 0 && len(b) > 0 {
-		if bytes.Compare(a[0].k[:], b[0].k[:]) < 0 {
+		if compareKeys(a[0].k, b[0].k) < 0 {
 			out, a = append(out, a[0]), a[1:]
 		} else {
 			out, b = append(out, b[0]), b[1:]
@@ -259,7 +259,7 @@ func decodeSnapshot(b []byte) (*snapshot, error) {
 			k.e.n = binary.LittleEndian.Uint32(r[28:])
 			copy(k.e.fp[:], r[32:40])
 			// A request's later parts may come after P.
-			if i > 0 && bytes.Compare(sn.keys[i-1].k[:], k.k[:]) >= 0 || !in(k.e.first) {
+			if i > 0 && compareKeys(sn.keys[i-1].k, k.k) >= 0 || !in(k.e.first) {
 				d.fail("requests")
 				break
 			}
