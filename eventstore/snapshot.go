@@ -323,7 +323,7 @@ func (d *decoder) fail(what string) {
 
 func (d *decoder) uv() uint64 {
 	n, k := binary.Uvarint(d.b)
-	if k <= 0 {
+	if k <= 0 || k > 1 && d.b[k-1] == 0 { // and not in more bytes than it needs
 		d.fail("number")
 		return 0
 	}
