@@ -283,10 +283,12 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	s.commits = committer{s: s, maxInFlight: cmp.Or(cfg.MaxInFlight, defaultMaxInFlight)}
 	start := time.Now()
 	s.openedAt = st.CachedInfo().State.LastSeq
+	var restored uint64 // through the snapshot
 	if s.verifiedFile = cfg.VerifiedFile; s.verifiedFile != "" {
 		sn, err := s.restoreSnapshot(ctx, s.openedAt)
 		switch {
 		case err == nil:
+			restored = sn.thru
 			s.savedThrough, s.savedAt = sn.thru, s.now()
 			s.log.Info("index restored from snapshot", "through_seq", sn.thru, "keys", s.idx.len(), "took", time.Since(start))
 		case errors.Is(err, os.ErrNotExist):
@@ -301,7 +303,8 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 		// what it finds is logged once it has read what the stream held
 		// at Open.
 		s.idx.onThrough(s.openedAt, func() {
-			s.log.Info("idempotency index built by following the stream", "keys", s.idx.len(), "through_seq", s.openedAt, "took", time.Since(start))
+			s.log.Info("idempotency index built by following the stream", "keys", s.idx.len(), "through_seq", s.openedAt,
+				"restored_through_seq", restored, "took", time.Since(start))
 			s.logRejected()
 		})
 	} else {

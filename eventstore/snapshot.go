@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -234,7 +235,8 @@ func decodeSnapshot(b []byte) (*snapshot, error) {
 	in := func(seq uint64) bool { return seq >= 1 && seq <= sn.thru }
 	for range d.count(4) {
 		w := snapWriter{id: d.str(), pub: []byte(d.str()), from: d.uv(), revokedAt: d.uv()}
-		if len(sn.writers) > 0 && w.id <= sn.writers[len(sn.writers)-1].id || !in(w.from) || w.revokedAt != 0 && !in(w.revokedAt) {
+		if len(sn.writers) > 0 && w.id <= sn.writers[len(sn.writers)-1].id || len(w.pub) != ed25519.PublicKeySize ||
+			!in(w.from) || w.revokedAt != 0 && !in(w.revokedAt) {
 			d.fail("writer keys")
 		}
 		sn.writers = append(sn.writers, w)

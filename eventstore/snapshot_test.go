@@ -596,7 +596,7 @@ func must[T any](v T, err error) T {
 // it and every change of a byte.
 func TestSnapshotDecode(t *testing.T) {
 	sn := &snapshot{stream: "GONGKAI", created: 1234567890, thru: 9, genesis: 3, legacy: 2,
-		writers:     []snapWriter{{id: "a", pub: []byte("pub"), from: 3}, {id: "b", pub: []byte("pub2"), from: 5, revokedAt: 7}},
+		writers:     []snapWriter{{id: "a", pub: make([]byte, 32), from: 3}, {id: "b", pub: bytes.Repeat([]byte{1}, 32), from: 5, revokedAt: 7}},
 		rejected:    []Rejection{{Seq: 8, Subject: "ledger.c.t.x", Community: "c", Reason: "no writer signature"}},
 		keys:        []keyRec{{k: idemKey{1}, e: idxEntry{first: 1, span: 1, fp: fpHash{9}}}},
 		added:       []keyRec{{k: idemKey{0, 2}, e: idxEntry{first: 4, span: 1, n: 2}}},
@@ -707,7 +707,7 @@ func TestSnapshotWhileAppending(t *testing.T) {
 // reaches the parser) either is refused or decodes into a snapshot that
 // encodes back to the same bytes.
 func FuzzSnapshotDecode(f *testing.F) {
-	sn := &snapshot{stream: "GONGKAI", created: 1, thru: 5, genesis: 1, writers: []snapWriter{{id: "a", pub: []byte("p"), from: 1}},
+	sn := &snapshot{stream: "GONGKAI", created: 1, thru: 5, genesis: 1, writers: []snapWriter{{id: "a", pub: make([]byte, 32), from: 1}},
 		rejected:    []Rejection{{Seq: 4, Subject: "ledger.c.t.x", Community: "c", Reason: "r"}},
 		keys:        []keyRec{{k: idemKey{1}, e: idxEntry{first: 2, n: 1}}},
 		last:        []lastRec{{1, 2}, {9, 5}},
