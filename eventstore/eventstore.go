@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -174,9 +175,14 @@ type Config struct {
 	// missing stream (the instance's records say a longer ledger existed).
 	NoCreate bool
 	// VerifiedFile, when set, is a file of this instance's where the store
-	// keeps how far it has verified writer signatures on this stream, so
-	// that a restart does not verify them all again (see SaveVerified).
+	// keeps a snapshot of its index (SaveVerified), so that a restart
+	// restores the index and reads, and verifies the writer signatures
+	// of, only the messages stored after it.
 	VerifiedFile string
+	// ListTypes are aggregate types (the third token of a subject, see
+	// Subject) whose messages the index lists, all communities together,
+	// so that ReadTypes reads them without a scan of the stream.
+	ListTypes []string
 	// IndexByFollow makes Open skip its read of every message's headers
 	// (the idempotency index and the validator's verdicts): the caller
 	// follows the stream from sequence 1 at once (Follow), which builds
@@ -207,9 +213,13 @@ type Store struct {
 	writer WriterKey
 	// genesisMu serialises the registration of the first writer key.
 	genesisMu sync.Mutex
-	// verifiedFile keeps how far signatures were verified (SaveVerified).
+	// verifiedFile keeps the index's snapshot (SaveVerified): the last
+	// one through savedThrough, written at savedAt.
 	verifiedFile string
+	saveMu       sync.Mutex
 	savedThrough uint64
+	savedAt      time.Time
+	now          func() time.Time
 	// created is when the stream Open found was created; a stream found
 	// later with another creation time was deleted and made anew.
 	created time.Time
@@ -221,11 +231,13 @@ type Store struct {
 
 // Open connects the store to its stream on js, creating the stream if it
 // does not exist, and refuses (*StreamConfigError) a stream whose
-// configuration is weaker than an immutable log needs. It reads the whole
-// stream's headers once to index idempotency keys (unless
-// Config.IndexByFollow leaves that to the caller's Follow from the start);
-// afterwards every message that Follow delivers, and every append, keeps
-// the index current.
+// configuration is weaker than an immutable log needs. It restores the
+// index from the snapshot in Config.VerifiedFile when that is one of this
+// stream (and logs why not otherwise), then reads the headers of every
+// later message once to index idempotency keys (unless
+// Config.IndexByFollow leaves that to the caller's Follow); afterwards
+// every message that Follow delivers, and every append, keeps the index
+// current.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error) {
 	if cfg.Stream == "" {
 		cfg.Stream = "GONGKAI"
@@ -263,21 +275,36 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 	if err := CheckStreamConfig(st.CachedInfo().Config); err != nil {
 		return nil, err
 	}
-	s := &Store{js: js, stream: st, name: cfg.Stream, log: cfg.Logger, idx: newIndex(), gate: cfg.Gate, onErr: cfg.OnWriteError,
-		created: st.CachedInfo().Created, writer: cfg.Writer}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Store{js: js, stream: st, name: cfg.Stream, log: cfg.Logger, idx: newIndex(cfg.ListTypes), gate: cfg.Gate, onErr: cfg.OnWriteError,
+		created: st.CachedInfo().Created, writer: cfg.Writer, now: cfg.Now}
 	s.commits = committer{s: s, maxInFlight: cmp.Or(cfg.MaxInFlight, defaultMaxInFlight)}
 	start := time.Now()
-	s.verifiedFile = cfg.VerifiedFile
-	if n, rejected := s.loadVerified(); n > 0 {
-		s.idx.with(func(v *Validator) { v.verifiedThrough, v.reverify = n, rejected })
-	}
 	s.openedAt = st.CachedInfo().State.LastSeq
+	var restored uint64 // through the snapshot
+	if s.verifiedFile = cfg.VerifiedFile; s.verifiedFile != "" {
+		sn, err := s.restoreSnapshot(ctx, s.openedAt)
+		switch {
+		case err == nil:
+			restored = sn.thru
+			s.savedThrough, s.savedAt = sn.thru, s.now()
+			s.log.Info("index restored from snapshot", "through_seq", sn.thru, "keys", s.idx.len(), "took", time.Since(start))
+		case errors.Is(err, os.ErrNotExist):
+			s.log.Info("no index snapshot: the index is built from the stream's start", "file", s.verifiedFile)
+		default:
+			s.log.Warn("index snapshot not used: the index is built from the stream's start", "file", s.verifiedFile, "reason", err)
+		}
+	}
 	if cfg.IndexByFollow {
-		// The caller's Follow from the start builds the index (one read
-		// of the stream at start, not two); what it finds is logged once
-		// it has read what the stream held at Open.
+		// The caller's Follow from the start builds the index, or what a
+		// snapshot left of it (one read of the stream at start, not two);
+		// what it finds is logged once it has read what the stream held
+		// at Open.
 		s.idx.onThrough(s.openedAt, func() {
-			s.log.Info("idempotency index built by following the stream", "keys", s.idx.len(), "through_seq", s.openedAt, "took", time.Since(start))
+			s.log.Info("idempotency index built by following the stream", "keys", s.idx.len(), "through_seq", s.openedAt,
+				"restored_through_seq", restored, "took", time.Since(start))
 			s.logRejected()
 		})
 	} else {
@@ -835,7 +862,38 @@ func (s *Store) ReadCommunity(ctx context.Context, community string, fn func(Sto
 	if err := s.ensureIndexed(ctx, last); err != nil {
 		return err
 	}
-	seqs := s.idx.communitySeqs(community, last)
+	return s.readSeqs(ctx, "community "+community, s.idx.communitySeqs(community, last), fn)
+}
+
+// ReadTypes calls fn for every message of the aggregate types that
+// Config.ListTypes names, all communities together, in stream order, up
+// to sequence upTo (or the stream's last message, if that comes first).
+// It reads them by direct gets, as ReadCommunity does. Messages that are
+// not facts come with Rejected set.
+func (s *Store) ReadTypes(ctx context.Context, upTo uint64, fn func(Stored) error) error {
+	last, err := s.LastSeq(ctx)
+	if err != nil || last == 0 {
+		return err
+	}
+	upTo = min(upTo, last)
+	if err := s.ensureIndexed(ctx, upTo); err != nil {
+		return err
+	}
+	return s.readSeqs(ctx, "listed types", s.idx.typeSeqs(upTo), fn)
+}
+
+// SubjectVersion returns the sequence of the last message on subject (of
+// any message, fact or not, as an append's expected version counts), and
+// whether there is one, as of Indexed: the index may not have read the
+// latest messages yet. (Subjects are told apart by a 64-bit keyed hash:
+// of two colliding subjects, the later message's sequence is reported.)
+func (s *Store) SubjectVersion(subject string) (uint64, bool) {
+	return s.idx.subjectVersion(subject)
+}
+
+// readSeqs calls fn for the messages at seqs (indexed ones, of what), in order,
+// reading them by direct gets a few at a time, with Rejected set.
+func (s *Store) readSeqs(ctx context.Context, what string, seqs []uint64, fn func(Stored) error) error {
 	const inFlight = 8
 	for start := 0; start < len(seqs); start += 256 {
 		chunk := seqs[start:min(start+256, len(seqs))]
@@ -850,7 +908,7 @@ func (s *Store) ReadCommunity(ctx context.Context, community string, fn func(Sto
 				for i := range next {
 					m, err := s.stream.GetMsg(ctx, chunk[i])
 					if err != nil {
-						errs[i] = fmt.Errorf("read %s at %d: %w", community, chunk[i], err)
+						errs[i] = fmt.Errorf("read %s at %d: %w", what, chunk[i], err)
 						continue
 					}
 					st, derr := decode(m.Data, m.Sequence, m.Subject, m.Time)
@@ -870,6 +928,7 @@ func (s *Store) ReadCommunity(ctx context.Context, community string, fn func(Sto
 			if errs[i] != nil {
 				return errs[i]
 			}
+			var err error
 			if st.Rejected, err = s.verdict(ctx, st.Seq); err != nil {
 				return err
 			}

@@ -1,13 +1,15 @@
 package eventstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,23 +44,19 @@ type Rejection struct {
 //
 // A Validator is not safe for concurrent use; index wraps it.
 type Validator struct {
-	keys     map[idemKey]idxEntry
+	keys     keyTable
 	writers  map[string]*writerState
 	genesis  uint64
 	legacy   uint64
 	rejected map[uint64]Rejection
 	order    []uint64
-	// verifiedThrough: signatures up to this sequence were verified
-	// before, by this instance on this stream (see VerifiedFile); they are
-	// not verified again. Everything else is still checked.
-	verifiedThrough uint64
-	reverify        map[uint64]bool // found not to be facts then: checked in full
 	// last is every subject's last sequence, of any message (as JetStream
 	// counts it for an append's expected version), by a keyed hash of the
-	// subject (a random seed per process: no one can aim at a collision,
-	// and one would only reject a message, never accept one).
-	last map[uint64]uint64
-	seed maphash.Seed
+	// subject (subjectHash). The key is random when the index starts from
+	// nothing and kept in its snapshot: no one writing subjects can aim at
+	// a collision, and one would only reject a message, never accept one.
+	last    map[uint64]uint64
+	lastKey [32]byte
 }
 
 // idxEntry is one request of the index, 24 bytes without pointers (the
@@ -73,6 +71,70 @@ type idxEntry struct {
 }
 
 func (e idxEntry) last() uint64 { return e.first + uint64(e.span) }
+
+// keyTable is the idempotency index. The requests restored from a snapshot
+// are a slice sorted by key (40 bytes a request, nothing for the garbage
+// collector to scan, against some 100 in a map); those indexed since are
+// a map. Every read and write goes through lookup and add.
+type keyTable struct {
+	base []keyRec // sorted by key, each key once; entries change in place
+	m    map[idemKey]idxEntry
+}
+
+type keyRec struct {
+	k idemKey
+	e idxEntry
+}
+
+// cmpKey orders requests by key (as bytes.Compare would, faster).
+func cmpKey(r keyRec, k idemKey) int { return compareKeys(r.k, k) }
+
+func compareKeys(a, b idemKey) int {
+	if c := cmp.Compare(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])); c != 0 {
+		return c
+	}
+	return cmp.Compare(binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:]))
+}
+
+func (t *keyTable) lookup(k idemKey) (idxEntry, bool) {
+	if e, ok := t.m[k]; ok {
+		return e, true
+	}
+	if i, ok := slices.BinarySearchFunc(t.base, k, cmpKey); ok {
+		return t.base[i].e, true
+	}
+	return idxEntry{}, false
+}
+
+// add sets k's entry: in place if k was restored, else in the map.
+func (t *keyTable) add(k idemKey, e idxEntry) {
+	if i, ok := slices.BinarySearchFunc(t.base, k, cmpKey); ok {
+		t.base[i].e = e
+		return
+	}
+	t.m[k] = e
+}
+
+func (t *keyTable) len() int { return len(t.base) + len(t.m) }
+
+// subjectHash is the key of a subject in last: the first 8 bytes of the
+// SHA-256 of lastKey and the subject (cheaper here than a keyed BLAKE2b,
+// which allocates; 150 ns).
+func (v *Validator) subjectHash(subject string) uint64 {
+	var sum [32]byte
+	if len(subject) <= 224 {
+		var buf [32 + 224]byte
+		n := copy(buf[:], v.lastKey[:])
+		n += copy(buf[n:], subject)
+		sum = sha256.Sum256(buf[:n])
+	} else {
+		h := sha256.New()
+		h.Write(v.lastKey[:])
+		h.Write([]byte(subject))
+		h.Sum(sum[:0])
+	}
+	return binary.LittleEndian.Uint64(sum[:8])
+}
 
 // fpHash identifies a request's fingerprint: the first 8 bytes of its
 // SHA-256 (it tells a retry from another request sent with the same key).
@@ -91,8 +153,10 @@ type writerState struct {
 
 // NewValidator returns a validator for a stream read from sequence 1.
 func NewValidator() *Validator {
-	return &Validator{keys: map[idemKey]idxEntry{}, writers: map[string]*writerState{}, rejected: map[uint64]Rejection{},
-		last: map[uint64]uint64{}, seed: maphash.MakeSeed()}
+	v := &Validator{keys: keyTable{m: map[idemKey]idxEntry{}}, writers: map[string]*writerState{}, rejected: map[uint64]Rejection{},
+		last: map[uint64]uint64{}}
+	rand.Read(v.lastKey[:])
+	return v
 }
 
 // Check decides the message at seq (called for every sequence in order).
@@ -107,7 +171,7 @@ func (v *Validator) Check(seq uint64, subject string, h nats.Header, data []byte
 // (an append's own acknowledgement), so its signature needs no checking.
 func (v *Validator) decide(seq uint64, subject string, h nats.Header, data []byte, signed bool) string {
 	reason := v.check(seq, subject, h, data, signed)
-	v.last[maphash.String(v.seed, subject)] = seq
+	v.last[v.subjectHash(subject)] = seq
 	if reason != "" {
 		community := ""
 		if t := strings.SplitN(subject, ".", 3); len(t) > 1 {
@@ -135,13 +199,13 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 		// Legacy: written before gongkai signed its messages.
 		v.legacy++
 		if k, ok := key(ih); ok {
-			e, ok := v.keys[k]
+			e, ok := v.keys.lookup(k)
 			if !ok {
 				e = idxEntry{first: seq, fp: fpOf(fp)}
 			}
 			first, last := min(e.first, seq), max(e.last(), seq)
 			e.first, e.span = first, uint32(last-first)
-			v.keys[k] = e
+			v.keys.add(k, e)
 		}
 		return ""
 	}
@@ -174,7 +238,7 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 	default:
 		return fmt.Sprintf("signed by writer key %s, which is not registered", writer)
 	}
-	if !signed && (seq > v.verifiedThrough || v.reverify[seq]) && !ed25519.Verify(pub, m.SigningInput(), sig) {
+	if !signed && !ed25519.Verify(pub, m.SigningInput(), sig) {
 		return fmt.Sprintf("writer signature of key %s does not verify", writer)
 	}
 	k, n, ok := parsePart(m.Part)
@@ -182,7 +246,7 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 	if !ok || !ok2 {
 		return "signed message without a valid part or idempotency header"
 	}
-	e, seen := v.keys[ik]
+	e, seen := v.keys.lookup(ik)
 	switch {
 	case !seen && k != 0:
 		return fmt.Sprintf("part %d of %d of a request whose first part is not in the log (a copy)", k, n)
@@ -203,12 +267,12 @@ func (v *Validator) check(seq uint64, subject string, h nats.Header, data []byte
 		if !ok {
 			return "malformed " + HeaderPrev
 		}
-		if got := v.last[maphash.String(v.seed, subject)]; got != want {
+		if got := v.last[v.subjectHash(subject)]; got != want {
 			return fmt.Sprintf("decided on its aggregate at version %d, but the aggregate was at %d when it was stored", want, got)
 		}
 	}
 	if !seen {
-		v.keys[ik] = idxEntry{first: seq, span: uint32(n - 1), n: uint32(n), fp: fpOf(fp)}
+		v.keys.add(ik, idxEntry{first: seq, span: uint32(n - 1), n: uint32(n), fp: fpOf(fp)})
 	}
 	switch op {
 	case "register":
@@ -279,6 +343,10 @@ type index struct {
 	// bytes an event), so that one community is read by direct gets of
 	// its own messages rather than a scan of the stream.
 	communities map[string][]uint64
+	// types lists, for each aggregate type of Config.ListTypes (every one
+	// there, if only with an empty list), its sequences in stream order,
+	// all communities together.
+	types map[string][]uint64
 }
 
 type pendingMsg struct {
@@ -288,9 +356,15 @@ type pendingMsg struct {
 	signed  bool
 }
 
-func newIndex() *index {
-	return &index{v: NewValidator(), pending: map[uint64]pendingMsg{}, moved: make(chan struct{}), syncing: make(chan struct{}, 1),
-		communities: map[string][]uint64{}}
+// newIndex returns an index at the stream's start that lists the
+// aggregate types listTypes.
+func newIndex(listTypes []string) *index {
+	x := &index{v: NewValidator(), pending: map[uint64]pendingMsg{}, moved: make(chan struct{}), syncing: make(chan struct{}, 1),
+		communities: map[string][]uint64{}, types: map[string][]uint64{}}
+	for _, t := range listTypes {
+		x.types[t] = []uint64{}
+	}
+	return x
 }
 
 // observe decides the message at seq once every earlier one is decided;
@@ -308,7 +382,7 @@ func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte, 
 		return
 	}
 	x.v.decide(seq, subject, h, data, signed)
-	x.addCommunity(seq, subject)
+	x.list(seq, subject)
 	x.thru = seq
 	defer func() {
 		close(x.moved)
@@ -326,19 +400,47 @@ func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte, 
 		delete(x.pending, x.thru+1)
 		x.thru++
 		x.v.decide(x.thru, p.subject, p.header, p.data, p.signed)
-		x.addCommunity(x.thru, p.subject)
+		x.list(x.thru, p.subject)
 	}
 }
 
-// addCommunity records seq under the community its subject names
-// ("ledger.<community>.…").
-func (x *index) addCommunity(seq uint64, subject string) {
+// list records seq under the community its subject names
+// ("ledger.<community>.<aggregate type>.…") and, if the aggregate type is
+// listed, under its type.
+func (x *index) list(seq uint64, subject string) {
 	rest, ok := strings.CutPrefix(subject, SubjectPrefix+".")
 	if !ok {
 		return
 	}
-	c, _, _ := strings.Cut(rest, ".")
+	c, rest, _ := strings.Cut(rest, ".")
 	x.communities[c] = append(x.communities[c], seq)
+	typ, _, _ := strings.Cut(rest, ".")
+	if seqs, ok := x.types[typ]; ok {
+		x.types[typ] = append(seqs, seq)
+	}
+}
+
+// typeSeqs returns the sequences of the listed aggregate types up to upTo,
+// in stream order.
+func (x *index) typeSeqs(upTo uint64) []uint64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var out []uint64
+	for _, seqs := range x.types {
+		n, _ := slices.BinarySearch(seqs, upTo+1)
+		out = append(out, seqs[:n]...)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// subjectVersion returns the last sequence of any message on subject the
+// index has decided, and whether it has decided one.
+func (x *index) subjectVersion(subject string) (uint64, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	seq, ok := x.v.last[x.v.subjectHash(subject)]
+	return seq, ok
 }
 
 // communitySeqs returns a copy of a community's sequences up to upTo.
@@ -392,8 +494,7 @@ func (x *index) get(ih string) (idxEntry, bool) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	e, ok := x.v.keys[k]
-	return e, ok
+	return x.v.keys.lookup(k)
 }
 
 // key decodes a HeaderIdempotency value.
@@ -430,7 +531,7 @@ func (x *index) through() uint64 {
 func (x *index) len() int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return len(x.v.keys)
+	return x.v.keys.len()
 }
 
 func (x *index) with(fn func(v *Validator)) {
