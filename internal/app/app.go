@@ -182,9 +182,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	store, err := eventstore.Open(ctx, js, eventstore.Config{Stream: cfg.Stream, Replicas: cfg.Replicas,
 		DuplicateWindow: cfg.DuplicateWindow, Logger: log, Gate: g.Err, OnWriteError: func(error) { g.Poke() },
 		Writer: writer, NoCreate: known > 0, VerifiedFile: filepath.Join(cfg.TreeDir, "verified"),
-		// The feed below follows the stream from its start for the command
-		// service; it builds the idempotency index as it goes.
-		IndexByFollow: true})
+		// The feed below follows the stream from where the index's
+		// snapshot ends (from its start without one); it builds the rest
+		// of the idempotency index as it goes. The index lists the
+		// messages of the aggregates the command service keeps whole, so
+		// that a restart reads them without the rest of the log.
+		IndexByFollow: true, ListTypes: command.KeptTypes})
 	if errors.Is(err, eventstore.ErrStreamMissing) {
 		return fmt.Errorf("the ledger stream is missing, but this instance's records (its tree in %s, the checkpoint stream) say it held %d entries: gongkai does not create an empty ledger in its place. "+
 			"Restore the stream (docs/deploy.md, \"The log is shorter than it was\"), or start a new, announced log with --init / "+

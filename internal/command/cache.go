@@ -239,12 +239,24 @@ func (c *cache) version(subject string) uint64 {
 	return c.view(subject).version
 }
 
-// cached reports whether subject's aggregate is in the cache.
-func (c *cache) cached(subject string) bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	_, ok := c.aggs[subject]
-	return ok
+// addIfNew reports whether subject's aggregate is cached, first caching it
+// empty if version (the store's index) has seen no message on it. It
+// decides under the lock, which the feed takes only after the index has
+// seen a message: an event the feed has passed over is never missed.
+func (c *cache) addIfNew(subject string, version func(string) (uint64, bool)) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.aggs[subject]; ok {
+		return true
+	}
+	if c.loading[subject] != nil {
+		return false
+	}
+	if _, seen := version(subject); seen {
+		return false
+	}
+	c.getLocked(subject)
+	return true
 }
 
 // load reads an aggregate of a type the cache does not keep whole from its

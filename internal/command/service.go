@@ -77,8 +77,8 @@ type Service struct {
 	cache  *cache
 	locks  keyedLocks
 	target uint64
-	// Observe receives every fact: each domain event the feed delivers
-	// that is a fact, and this instance's own events as soon as they are
+	// Observe receives the facts of the kept types (KeptTypes) the feed
+	// delivers, and this instance's own events as soon as they are
 	// appended (so a new account can sign in at once). An own event may
 	// arrive twice (own, then from the feed, when the feed delivered it
 	// before the append returned); Fact.Seq tells.
@@ -105,18 +105,51 @@ func New(store *eventstore.Store, now func() time.Time, newID func() string, log
 // holds (DefaultMaxCached if n <= 0); call it before Start.
 func (s *Service) LimitCache(n int) { s.cache = newCache(n) }
 
-// Start prepares the service to be fed the whole stream (see
-// projector.Feed); it accepts commands once it has applied target.
-func (s *Service) Start(_ context.Context, target uint64) (uint64, error) {
+// Start prepares the service to be fed the stream (see projector.Feed);
+// it accepts commands once it has applied target. When the store's index
+// already reaches a sequence P (restored from its snapshot at Open), the
+// aggregates of the kept types are read from their own messages up to P,
+// which the store lists, and the feed starts after P: a restart reads only
+// what is new. Otherwise the feed starts at 1 and the cache builds them as
+// it passes.
+func (s *Service) Start(ctx context.Context, target uint64) (uint64, error) {
 	s.target = target
-	if target == 0 {
+	from := uint64(1)
+	if p := s.store.Indexed(); p > 0 {
+		start, n := time.Now(), 0
+		err := s.store.ReadTypes(ctx, p, func(st eventstore.Stored) error {
+			s.apply(st)
+			n++
+			return nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("read the kept aggregates: %w", err)
+		}
+		s.log.Info("command service: kept aggregates read from their own messages; following the stream after them",
+			"messages", n, "through_seq", p, "from_seq", p+1, "took", time.Since(start))
+		s.cache.mu.Lock()
+		s.cache.pos = max(s.cache.pos, p)
+		s.cache.mu.Unlock()
+		from = p + 1
+	}
+	if target < from {
 		s.cache.setReady()
 	}
-	return 1, nil
+	return from, nil
 }
 
-// Handle applies one event to the aggregate cache and passes it to Also.
+// Handle applies one event to the aggregate cache and tells the observers.
 func (s *Service) Handle(_ context.Context, st eventstore.Stored) error {
+	s.apply(st)
+	if st.Seq == s.target {
+		s.cache.setReady()
+	}
+	return nil
+}
+
+// apply folds one stored event into the cache and passes a fact of a kept
+// type to Observe.
+func (s *Service) apply(st eventstore.Stored) {
 	ev := s.cache.applyStored(st)
 	if ev != nil && len(s.Observe) > 0 {
 		date, _ := domain.ParseDate(st.EffectiveDate)
@@ -126,10 +159,6 @@ func (s *Service) Handle(_ context.Context, st eventstore.Stored) error {
 			fn(f)
 		}
 	}
-	if st.Seq == s.target {
-		s.cache.setReady()
-	}
-	return nil
 }
 
 // Ready reports whether the service has caught up with the stream.
@@ -285,9 +314,11 @@ func (s *Service) execute(ctx context.Context, req Request) (eventstore.Result, 
 }
 
 // ensure loads the aggregates of subjects that the cache does not hold.
+// One the store's index has never seen a message on is new: it is cached
+// empty without a read.
 func (s *Service) ensure(ctx context.Context, subjects []string) error {
 	for _, subject := range subjects {
-		if kept(subject) || s.cache.cached(subject) {
+		if kept(subject) || s.cache.addIfNew(subject, s.store.SubjectVersion) {
 			continue
 		}
 		if err := s.cache.load(ctx, s.store, subject); err != nil {
@@ -525,7 +556,7 @@ func (s *Service) State(community, aggregateType, id string) (domain.State, uint
 
 // loadFor loads one aggregate for a reader, within 10 seconds.
 func (s *Service) loadFor(subject string) error {
-	if kept(subject) || s.cache.cached(subject) {
+	if kept(subject) || s.cache.addIfNew(subject, s.store.SubjectVersion) {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
