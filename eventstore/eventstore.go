@@ -818,12 +818,13 @@ func (s *Store) Load(ctx context.Context, community, aggregateType, aggregateID 
 	}
 	var out []Stored
 	err = s.read(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, version, func(m jetstream.Msg, seq uint64) error {
-		st, err := decode(m.Data(), seq, m.Subject(), time.Time{})
-		if err == nil {
-			st.Rejected, err = s.verdict(ctx, seq)
+		st := mustDecode(m, seq)
+		var err error
+		if st.Rejected, err = s.verdict(ctx, seq); err != nil {
+			return err
 		}
 		out = append(out, st)
-		return err
+		return nil
 	})
 	return out, version, err
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/internal/app"
@@ -276,5 +277,31 @@ func TestRestartReadsWhatIsNew(t *testing.T) {
 	body = `{"type":"matter.propose","aggregate_id":"m-08","effective_date":"2025-03-03","data":{}}`
 	if r := srv.Command(t, "dongfeng", "propose-8-again", body); r.Status != http.StatusUnprocessableEntity && r.Status != http.StatusConflict {
 		t.Errorf("proposing m-08 again after the restart: %d %s, want a refusal", r.Status, r.Body)
+	}
+}
+
+// TestLoadPassesOverForgeries: a message on a matter's subject that is not
+// a fact (here not even an event: unsigned bytes published with the
+// server's own NATS rights) does not stop the matter from being read from
+// the log: its state ignores the message, and the next command decides at
+// the version after it.
+func TestLoadPassesOverForgeries(t *testing.T) {
+	srv := startServer(t)
+	svc := feedService(t, srv, 100)
+	stage(t, svc, domain.CmdRegisterMatter, "m-f", "2025-03-01", `{"title":"事项"}`)
+	js, err := jetstream.New(srv.Conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := js.Publish(context.Background(), "ledger.dongfeng.matter.m-f", []byte("{not an event"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFeed(t, svc, ack.Sequence)
+	command.Forget(svc, "dongfeng", domain.AggregateMatter, "m-f")
+	stage(t, svc, domain.CmdProposeMatter, "m-f", "2025-03-02", `{}`)
+	st, v := svc.State("dongfeng", domain.AggregateMatter, "m-f")
+	if m, _ := st.(*domain.Matter); m == nil || m.Stage != domain.StageProposed || v != ack.Sequence+1 {
+		t.Fatalf("state %+v at %d, want proposed at %d", st, v, ack.Sequence+1)
 	}
 }
