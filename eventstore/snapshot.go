@@ -465,7 +465,8 @@ const (
 // million requests, it writes only when the index moved by at least
 // minStep messages since the last snapshot and, but for minStep 0 (at
 // shutdown: whenever it moved), by an eighth of its size, 100,000
-// messages, or 10 minutes after the last one. It returns an error when
+// messages, or 10 minutes after the last one; and, but for minStep 0, not
+// before the index has read what the stream held at Open. It returns an error when
 // the file cannot be written, or the message at the snapshot's sequence
 // cannot be read.
 func (s *Store) SaveVerified(minStep uint64) error {
@@ -476,8 +477,8 @@ func (s *Store) SaveVerified(minStep uint64) error {
 	defer s.saveMu.Unlock()
 	thru := s.idx.through()
 	moved := thru - min(thru, s.savedThrough)
-	if moved == 0 || moved < minStep {
-		return nil
+	if moved == 0 || moved < minStep || minStep > 0 && thru < s.openedAt {
+		return nil // (nor while the index is still reading what the stream held at Open)
 	}
 	now := s.now()
 	if minStep > 0 && moved < thru/8 && moved < snapshotStep && now.Sub(s.savedAt) < snapshotEvery {

@@ -583,6 +583,21 @@ func TestSnapshotCadence(t *testing.T) {
 	if sn, err := decodeSnapshot(must(os.ReadFile(file))); err != nil || sn.thru != 43 {
 		t.Fatalf("snapshot file: %v", err)
 	}
+
+	// A store still reading the stream (IndexByFollow, half way) does not
+	// save but at shutdown.
+	other := filepath.Join(t.TempDir(), "verified")
+	f := mustOpen(t, js, Config{VerifiedFile: other, IndexByFollow: true})
+	for seq := uint64(1); seq <= 20; seq++ {
+		m := must(f.stream.GetMsg(context.Background(), seq))
+		f.idx.observe(seq, m.Subject, m.Header, m.Data, false)
+	}
+	if err := f.SaveVerified(1); err != nil || f.savedThrough != 0 {
+		t.Fatalf("SaveVerified(1) at 20 of 43: saved through %d, %v; want nothing yet", f.savedThrough, err)
+	}
+	if err := f.SaveVerified(0); err != nil || f.savedThrough != 20 {
+		t.Fatalf("SaveVerified(0) at 20 of 43: saved through %d, %v; want 20", f.savedThrough, err)
+	}
 }
 
 func must[T any](v T, err error) T {
