@@ -28,7 +28,7 @@ import (
 // caught up, and the live heap after a forced GC (the whole process: the
 // embedded NATS server, gongkai and this driver, which holds nothing of
 // the preload by then). With memory read models too, for comparison.
-func runCounty(stored, communities int, heapprofile, restartprofile string) error {
+func runCounty(stored, communities int, heapprofile, restartprofile string, withMemory bool) error {
 	ctx := context.Background()
 	fmt.Printf("# gkbench -county %d events, %d communities, %d CPUs, %s, %s\n\n", stored, communities, runtime.NumCPU(), runtime.Version(),
 		time.Now().UTC().Format(time.RFC3339))
@@ -52,15 +52,19 @@ func runCounty(stored, communities int, heapprofile, restartprofile string) erro
 
 	fmt.Println("| start | read models | ready (s) | live heap after GC (MiB) | heap objects | RSS (MiB) |")
 	fmt.Println("|---|---|---|---|---|---|")
-	for i, run := range []struct {
+	type start struct {
 		what string
 		cfg  app.Config
-	}{
+	}
+	starts := []start{
 		{"first start: read models from nothing", app.Config{Postgres: pg.dsn()}},
 		{"restart", app.Config{Postgres: pg.dsn()}},
 		{"restart", app.Config{Postgres: pg.dsn()}},
-		{"start", app.Config{}},
-	} {
+	}
+	if withMemory {
+		starts = append(starts, start{"start", app.Config{}})
+	}
+	for i, run := range starts {
 		phase(run.what)
 		cfg := run.cfg
 		cfg.Addr, cfg.DataDir, cfg.AdminToken = "127.0.0.1:0", dir, token

@@ -54,6 +54,7 @@ func main() {
 	pages := flag.Bool("pages", false, "measure the public pages of a demo server (board, matter) beside the board JSON while appends run")
 	auditRun := flag.Bool("audit", false, "measure an auditor's year of one community out of -stored events from 1,000 communities beside a full replay")
 	county := flag.Bool("county", false, "measure a county's instance: -stored events from 1,000 communities, PostgreSQL read models; time to ready and live heap on the first start and on restarts (with -heapprofile: a heap profile of the second restart)")
+	countyMemory := flag.Bool("county-memory", true, "with -county: also start once with memory read models (about 0.6 KB of heap an event: leave it out beyond a few million)")
 	restartprofile := flag.String("restartprofile", "", "with -county: write a CPU profile of the second restart, until ready, to this file")
 	heapprofile := flag.String("heapprofile", "", "write a heap profile to this file once the last server has stopped, before the replay (what the stopped servers left live)")
 	flag.Parse()
@@ -80,7 +81,9 @@ func main() {
 		run = func(_, stored int, _ bool) error { return runAudit(stored, 1000, 3) }
 	}
 	if *county {
-		run = func(_, stored int, _ bool) error { return runCounty(stored, 1000, *heapprofile, *restartprofile) }
+		run = func(_, stored int, _ bool) error {
+			return runCounty(stored, 1000, *heapprofile, *restartprofile, *countyMemory)
+		}
 	}
 	if *pages {
 		run = func(int, int, bool) error { return runPages(64, 200, 10*time.Second) }

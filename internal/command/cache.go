@@ -244,6 +244,12 @@ func (c *cache) version(subject string) uint64 {
 // decides under the lock, which the feed takes only after the index has
 // seen a message: an event the feed has passed over is never missed.
 func (c *cache) addIfNew(subject string, version func(string) (uint64, bool)) bool {
+	c.mu.RLock()
+	_, ok := c.aggs[subject]
+	c.mu.RUnlock()
+	if ok {
+		return true
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.aggs[subject]; ok {
