@@ -529,7 +529,20 @@ func TestSnapshotRefusedOnRecreatedStream(t *testing.T) {
 	if err := admin.DeleteStream(ctx, "GONGKAI"); err != nil {
 		t.Fatal(err)
 	}
-	s = mustOpen(t, js, Config{Writer: w})
+	// The server removes the old stream's files after it answers; making
+	// the stream anew at once can fail ("error creating store for stream")
+	// on a busy machine, so try again for a while.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err = Open(ctx, js, Config{Writer: w})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Open after deleting the stream: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	for i := range 10 {
 		mustAppend(t, s, snapRequest("c2", fmt.Sprintf("k%d", i), 1, fmt.Sprintf("test/b%d", i)))
 	}
