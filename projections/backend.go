@@ -28,6 +28,10 @@ type DocKey struct {
 // names the documents it changed; Doc encodes a document; Load rebuilds the
 // state from its documents, given in the order they were first written, and
 // replaces a document it has loaded before with a newer version.
+//
+// Apply must not change ev or anything reachable from it (slices, maps,
+// pointers), and must not later change a part of ev it keeps: the same ev
+// may be handed to the states of several read models (Event.Decoded).
 type State interface {
 	Apply(e Event, ev domain.Event) ([]DocKey, error)
 	Doc(k DocKey) ([]byte, error)
@@ -96,7 +100,7 @@ func (m *Memory) Apply(_ context.Context, events []Event) error {
 			continue
 		}
 		if Wanted(m.model, e) {
-			ev, err := domain.DecodeEvent(e.Type, e.Schema, e.Data)
+			ev, err := decoded(e)
 			if err != nil {
 				return fmt.Errorf("%s: event %d: %w", m.model.Name, e.Seq, err)
 			}
@@ -112,6 +116,17 @@ func (m *Memory) Apply(_ context.Context, events []Event) error {
 		m.pos = Position{Seq: e.Seq, Time: e.RecordedAt.UTC().Truncate(time.Microsecond)}
 	}
 	return nil
+}
+
+// decoded returns e.Decoded, or decodes e.Data when it is nil.
+func decoded(e Event) (domain.Event, error) {
+	if e.Decoded == nil {
+		return domain.DecodeEvent(e.Type, e.Schema, e.Data)
+	}
+	if t := e.Decoded.EventType(); t != e.Type {
+		return nil, fmt.Errorf("decoded as %s, stored as %s", t, e.Type)
+	}
+	return e.Decoded, nil
 }
 
 // View calls fn with a community's state under the read lock.

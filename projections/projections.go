@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/gongkai/gongkai/domain"
 )
 
 // Event is one stored event as a read model sees it.
@@ -27,6 +29,12 @@ type Event struct {
 	// (no valid writer signature; see eventstore.Validator). Every read
 	// model passes over it: it only moves the position.
 	Rejected string
+	// Decoded, when not nil, is Data already decoded by domain.DecodeEvent,
+	// which the in-memory backend uses instead of decoding Data again
+	// (projector.NewRunners decodes once for every read model of a
+	// feed). The same value may be handed to several read models: see
+	// State.Apply. Other backends ignore it.
+	Decoded domain.Event
 }
 
 // Wanted reports whether model m applies e: a fact it reads.

@@ -255,7 +255,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	} else {
 		boardB, financeB = projections.NewMemory(projections.BoardModel), projections.NewMemory(projections.FinanceModel)
 		evaluationB = projections.NewMemory(projections.EvaluationModel)
-		runners = []*projector.Runner{projector.New(boardB, log), projector.New(financeB, log), projector.New(evaluationB, log)}
+		// One feed, one decoder: each event is decoded once for the three.
+		runners = projector.NewRunners(log, boardB, financeB, evaluationB)
 	}
 
 	ctx, cancel := context.WithCancel(ctx)

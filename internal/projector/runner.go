@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/eventstore"
 	"github.com/gongkai/gongkai/projections"
 )
@@ -72,16 +73,35 @@ func Feed(ctx context.Context, store *eventstore.Store, log *slog.Logger, handle
 
 // Runner feeds one read model.
 type Runner struct {
-	rm     projections.ReadModel
-	log    *slog.Logger
+	rm  projections.ReadModel
+	log *slog.Logger
+	// model and dec are set by NewRunners: the runner decodes what model
+	// wants through dec, shared with the other runners of its feed.
+	model  projections.Model
+	dec    *decoder
 	ready  atomic.Bool
 	pos    atomic.Uint64
 	target atomic.Uint64
 }
 
-// New returns a runner for rm.
+// New returns a runner for rm, whose read model decodes each event itself.
 func New(rm projections.ReadModel, log *slog.Logger) *Runner {
 	return &Runner{rm: rm, log: log.With("read_model", rm.Name())}
+}
+
+// NewRunners returns a runner for each backend, to be handed to one Feed:
+// the runners share a decoder, so that an event several read models want is
+// decoded once and the same domain.Event is handed to each of them
+// (projections.Event.Decoded), and an event none wants is not decoded.
+func NewRunners(log *slog.Logger, backends ...projections.Backend) []*Runner {
+	dec := &decoder{decode: domain.DecodeEvent}
+	out := make([]*Runner, len(backends))
+	for i, b := range backends {
+		r := New(b, log)
+		r.model, r.dec = b.Model(), dec
+		out[i] = r
+	}
+	return out
 }
 
 // Status is a runner's progress.
@@ -118,7 +138,13 @@ func (r *Runner) Handle(ctx context.Context, e eventstore.Stored) error {
 	if e.Seq <= r.pos.Load() {
 		return nil
 	}
-	if err := r.rm.Apply(ctx, []projections.Event{Convert(e)}); err != nil {
+	pe := Convert(e)
+	if r.dec != nil && projections.Wanted(r.model, pe) {
+		// On an error the read model decodes again and says why it
+		// cannot apply the event.
+		pe.Decoded, _ = r.dec.event(pe)
+	}
+	if err := r.rm.Apply(ctx, []projections.Event{pe}); err != nil {
 		return err
 	}
 	r.pos.Store(e.Seq)

@@ -259,3 +259,29 @@ func compare(t *testing.T, what string, want, got map[string]string) {
 		}
 	}
 }
+
+// History returns the fixtures of the suite as one stream, for comparing
+// ways of feeding every read model: the books and matters of Events, the
+// disclosures and questions of the board's version 4 and the evaluation's
+// two years, each in its own community ("fixture", "fixture-disclosures",
+// "fixture-evaluation"), with sequences from 1 in that order. It ends with
+// a rejected copy of the first voucher, which no read model applies.
+func History() []projections.Event {
+	var out []projections.Event
+	for _, f := range []struct {
+		community string
+		events    []projections.Event
+	}{{Community, Events()}, {Community + "-disclosures", disclosureEvents()}, {Community + "-evaluation", EvaluationEvents()}} {
+		for _, e := range f.events {
+			e.Seq, e.Community = uint64(len(out)+1), f.community
+			out = append(out, e)
+		}
+	}
+	for _, e := range out {
+		if e.Type == domain.EvVoucherPosted {
+			e.Seq, e.Rejected = uint64(len(out)+1), "no valid writer signature"
+			return append(out, e)
+		}
+	}
+	return out
+}
