@@ -92,8 +92,20 @@ func newCache(maxCached int) *cache {
 // kept reports whether the aggregate type of subject ("ledger.<community>.
 // <type>.<id>") is one the cache keeps whole.
 func kept(subject string) bool {
-	_, t, _ := split(subject)
-	return slices.Contains(KeptTypes, t)
+	// The third token, found without splitting (this runs for every
+	// event the feed delivers).
+	rest := subject
+	for range 2 {
+		i := strings.IndexByte(rest, '.')
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+1:]
+	}
+	if i := strings.IndexByte(rest, '.'); i >= 0 {
+		rest = rest[:i]
+	}
+	return slices.Contains(KeptTypes, rest)
 }
 
 // split returns a subject's community, aggregate type and id.
@@ -112,8 +124,11 @@ func (c *cache) applyStored(st eventstore.Stored) domain.Event {
 	defer c.mu.Unlock()
 	c.pos = max(c.pos, st.Seq)
 	defer c.cond.Broadcast()
+	// Whether a type is kept is read from the subject, never from the
+	// message's own fields (a forged message could claim another type).
+	isKept := kept(st.Subject)
 	a := c.aggs[st.Subject]
-	if a == nil && !slices.Contains(KeptTypes, st.AggregateType) {
+	if a == nil && !isKept {
 		if l := c.loading[st.Subject]; l != nil {
 			l.stored = append(l.stored, st)
 		}
@@ -121,7 +136,7 @@ func (c *cache) applyStored(st eventstore.Stored) domain.Event {
 		return nil
 	}
 	ev := c.foldLocked(st)
-	if ev == nil || !slices.Contains(KeptTypes, st.AggregateType) {
+	if ev == nil || !isKept {
 		return nil
 	}
 	return ev

@@ -280,11 +280,11 @@ func TestRestartReadsWhatIsNew(t *testing.T) {
 	}
 }
 
-// TestLoadPassesOverForgeries: a message on a matter's subject that is not
-// a fact (here not even an event: unsigned bytes published with the
-// server's own NATS rights) does not stop the matter from being read from
-// the log: its state ignores the message, and the next command decides at
-// the version after it.
+// TestLoadPassesOverForgeries: messages on a matter's subject that are not
+// facts (unsigned, published with the server's own NATS rights: bytes that
+// are not an event, and an event that claims another aggregate type) do
+// not stop the matter from being read from the log: its state ignores
+// them, and the next command decides at the version after them.
 func TestLoadPassesOverForgeries(t *testing.T) {
 	srv := startServer(t)
 	svc := feedService(t, srv, 100)
@@ -293,12 +293,20 @@ func TestLoadPassesOverForgeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ack, err := js.Publish(context.Background(), "ledger.dongfeng.matter.m-f", []byte("{not an event"))
+	// Dropped from the cache first: the forgeries reach a matter the
+	// service does not hold. The second claims to be of a type the cache
+	// keeps whole; the subject, not the claim, decides.
+	command.Forget(svc, "dongfeng", domain.AggregateMatter, "m-f")
+	if _, err := js.Publish(context.Background(), "ledger.dongfeng.matter.m-f", []byte("{not an event")); err != nil {
+		t.Fatal(err)
+	}
+	claim := `{"id":"x","type":"community.registered","schema":1,"community":"dongfeng","aggregate_type":"community","aggregate_id":"m-f",` +
+		`"effective_date":"2025-03-01","recorded_at":"2025-03-01T00:00:00Z","idempotency_key":"x","data":{"name":"假"}}`
+	ack, err := js.Publish(context.Background(), "ledger.dongfeng.matter.m-f", []byte(claim))
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFeed(t, svc, ack.Sequence)
-	command.Forget(svc, "dongfeng", domain.AggregateMatter, "m-f")
 	stage(t, svc, domain.CmdProposeMatter, "m-f", "2025-03-02", `{}`)
 	st, v := svc.State("dongfeng", domain.AggregateMatter, "m-f")
 	if m, _ := st.(*domain.Matter); m == nil || m.Stage != domain.StageProposed || v != ack.Sequence+1 {

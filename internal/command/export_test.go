@@ -39,3 +39,6 @@ func Plant(s *Service, community, aggType, id string, upTo uint64) {
 		}
 	}
 }
+
+// Kept is kept, for a table test.
+var Kept = kept
