@@ -16,20 +16,27 @@ import (
 // a connection to it and a writer key.
 func testServer(t *testing.T) (jetstream.JetStream, WriterKey) {
 	t.Helper()
-	e, err := StartEmbedded(EmbeddedConfig{Dir: t.TempDir()})
+	_, js, w := testEmbedded(t)
+	return js, w
+}
+
+// testEmbedded is testServer, also returning the server.
+func testEmbedded(tb testing.TB) (*Embedded, jetstream.JetStream, WriterKey) {
+	tb.Helper()
+	e, err := StartEmbedded(EmbeddedConfig{Dir: tb.TempDir()})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(e.Close)
+	tb.Cleanup(e.Close)
 	js, err := jetstream.New(e.Conn)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	w, err := GenerateWriterKey()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return js, w
+	return e, js, w
 }
 
 // groupStore opens a store on a fresh embedded server whose committer

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
 )
 
@@ -99,19 +98,7 @@ func BenchmarkSnapshot1M(b *testing.B) {
 // requests, from the start and from a snapshot taken at its end.
 func BenchmarkOpenSnapshot(b *testing.B) {
 	const n = 200_000
-	e, err := StartEmbedded(EmbeddedConfig{Dir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(e.Close)
-	js, err := jetstream.New(e.Conn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	k, err := GenerateWriterKey()
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, js, k := testEmbedded(b)
 	ctx := context.Background()
 	if _, err := Open(ctx, js, Config{}); err != nil { // the stream, no genesis
 		b.Fatal(err)

@@ -498,19 +498,7 @@ func cmpOr(a, b string) string {
 // name (another creation time), even one as long, is not used.
 func TestSnapshotRefusedOnRecreatedStream(t *testing.T) {
 	ctx := context.Background()
-	e, err := StartEmbedded(EmbeddedConfig{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	js, err := jetstream.New(e.Conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := GenerateWriterKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, js, w := testEmbedded(t)
 	file := filepath.Join(t.TempDir(), "verified")
 	s := mustOpen(t, js, Config{Writer: w, VerifiedFile: file})
 	for i := range 5 {

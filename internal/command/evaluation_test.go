@@ -5,19 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"os"
 	"testing"
-	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/gongkai/gongkai/domain"
 	"github.com/gongkai/gongkai/internal/app"
 	"github.com/gongkai/gongkai/internal/apptest"
 	"github.com/gongkai/gongkai/internal/command"
-	"github.com/gongkai/gongkai/internal/projector"
 )
 
 // Towns of the test: dongfeng is in 示例镇, xishan in 河口镇.
@@ -45,23 +39,7 @@ func startService(t *testing.T) *command.Service {
 			t.Fatalf("register %s: %d %s", c.id, r.Status, r.Body)
 		}
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc := command.New(srv.Store, time.Now, func() string { return uuid.Must(uuid.NewV7()).String() }, log)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- projector.Feed(ctx, srv.Store, log, svc) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for !svc.Ready() {
-		if time.Now().After(deadline) {
-			t.Fatal("command service not ready within 30s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return svc
+	return feedService(t, srv, 0)
 }
 
 // evaluatorOf is an account holding the evaluator role over a town.
