@@ -148,6 +148,7 @@ func (w *Writer) follow(ctx context.Context, pos uint64, alive func() error) err
 		})
 	}()
 	var batch []projections.Event
+	var pending uint64 // messages after the last one received
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -161,6 +162,11 @@ func (w *Writer) follow(ctx context.Context, pos uint64, alive func() error) err
 		last := batch[len(batch)-1]
 		w.set(func(s *WriterStatus) { s.Position, s.At, s.Error = last.Seq, last.RecordedAt, "" })
 		batch = batch[:0]
+		if pending == 0 {
+			// Caught up: keep the states of the communities written
+			// last only.
+			w.b.TrimStates()
+		}
 		return nil
 	}
 	timer := time.NewTimer(time.Hour)
@@ -172,6 +178,7 @@ func (w *Writer) follow(ctx context.Context, pos uint64, alive func() error) err
 				timer.Reset(FlushEvery)
 			}
 			batch = append(batch, Convert(e))
+			pending = e.Pending
 			if len(batch) >= BatchSize {
 				if err := flush(); err != nil {
 					return err

@@ -9,16 +9,20 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -89,13 +93,24 @@ type Backend struct {
 	states map[string]*cachedState      // community -> state, for reads
 	wstate map[string]projections.State // the writer's states, valid for schema at wpos
 	wpos   uint64
+	// wused is when each of wstate's communities was last written (a
+	// tick of clock); see TrimStates.
+	wused map[string]uint64
+	clock atomic.Uint64
 }
+
+// KeepStates is how many communities' states a backend keeps in memory
+// for reading, and its writer between catch-ups: the least recently used
+// others are dropped and loaded from their documents when needed again,
+// so that what the process holds does not grow with the log (ADR 0012).
+const KeepStates = 100
 
 type cachedState struct {
 	mu    sync.Mutex
 	seq   uint64 // position the state was refreshed at
 	docs  int    // documents loaded so far
 	state projections.State
+	used  atomic.Uint64 // clock tick of its last read
 }
 
 // New returns the backend of model. The control schema must be migrated.
@@ -244,7 +259,11 @@ func (b *Backend) view(ctx context.Context, community string, fn func(projection
 	if cs == nil {
 		cs = &cachedState{}
 		b.states[community] = cs
+		if len(b.states) > KeepStates {
+			b.trimReadsLocked(community)
+		}
 	}
+	cs.used.Store(b.clock.Add(1))
 	b.mu.Unlock()
 
 	cs.mu.Lock()
@@ -322,9 +341,9 @@ func (b *Backend) applyTo(ctx context.Context, schema string, events []projectio
 	if b.wstate == nil || b.wpos != pos {
 		// Our states are only good for the position we last wrote: another
 		// writer, or a failed batch, may have moved on since.
-		b.wstate = map[string]projections.State{}
+		b.wstate, b.wused = map[string]projections.State{}, map[string]uint64{}
 	}
-	wstate := b.wstate
+	wstate, wused := b.wstate, b.wused
 	b.mu.Unlock()
 
 	type docRef struct {
@@ -351,6 +370,7 @@ func (b *Backend) applyTo(ctx context.Context, schema string, events []projectio
 			}
 			wstate[e.Community] = st
 		}
+		wused[e.Community] = b.clock.Add(1)
 		ev, err := domain.DecodeEvent(e.Type, e.Schema, e.Data)
 		if err != nil {
 			return b.forget(fmt.Errorf("%s: event %d: %w", b.model.Name, e.Seq, err))
@@ -463,6 +483,45 @@ func LockID(name string) int64 {
 		h = h*31 + int64(c)
 	}
 	return h
+}
+
+// TrimStates drops the writer's states of all but the KeepStates
+// communities it wrote last. The writer calls it when it has caught up
+// with the stream (while catching up it keeps every community it meets:
+// the stream interleaves them, and reloading one for each batch would
+// cost more than holding it).
+func (b *Backend) TrimStates() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.wstate) <= KeepStates {
+		return
+	}
+	for _, c := range oldest(b.wused, len(b.wstate)-KeepStates) {
+		delete(b.wstate, c)
+		delete(b.wused, c)
+	}
+}
+
+// trimReadsLocked drops the least recently read states beyond KeepStates,
+// but not keep's. The caller holds b.mu.
+func (b *Backend) trimReadsLocked(keep string) {
+	used := make(map[string]uint64, len(b.states))
+	for c, cs := range b.states {
+		if c != keep {
+			used[c] = cs.used.Load()
+		}
+	}
+	// Down to seven eighths, so that it sorts once in a while.
+	for _, c := range oldest(used, len(b.states)-KeepStates+KeepStates/8) {
+		delete(b.states, c)
+	}
+}
+
+// oldest returns the n keys of used with the smallest ticks.
+func oldest(used map[string]uint64, n int) []string {
+	keys := slices.Collect(maps.Keys(used))
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(used[a], used[b]) })
+	return keys[:min(max(n, 0), len(keys))]
 }
 
 // forget drops the writer's states after a failed batch: they may hold
