@@ -76,7 +76,7 @@ func TestStatesBounded(t *testing.T) {
 	propose := func(c string) projections.Event {
 		return event(c, domain.AggregateMatter, "m-1", domain.EvMatterProposed, domain.MatterProposed{Summary: "提议"})
 	}
-	extra := []projections.Event{matter(community(0), "m-2"), propose(community(0)), matter(community(n-1), "m-2"), propose(community(n-1))}
+	extra := []projections.Event{matter(community(0), "m-2"), propose(community(0)), matter(community(n-1), "m-2"), propose(community(n - 1))}
 	if err := b.Apply(ctx, extra); err != nil {
 		t.Fatal(err)
 	}
