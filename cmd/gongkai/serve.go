@@ -94,7 +94,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.str(&cfg.WriterKey, "writer-key", "GONGKAI_WRITER_KEY", "", "writer key file that signs every message this instance appends (default <data>/writer.key, created on first start; see docs/deploy.md \"Writer keys\")")
 	fs.BoolVar(&cfg.Init, "init", false, "start a new, empty ledger although this instance's tree says a longer one existed (the old tree is moved aside; announce the new log)")
 	fs.duration(&cfg.CheckpointEvery, "checkpoint-every", "GONGKAI_CHECKPOINT_EVERY", time.Minute, "least time between checkpoints while events arrive")
-	intFlag(fs, &cfg.CacheAggregates, "cache-aggregates", "GONGKAI_CACHE_AGGREGATES", command.DefaultMaxCached, "how many matters, budgets, books, disclosures and questions the command service keeps in memory; others are read from the log when a command needs them (communities, accounts, tokens and evaluations are always kept)")
+	intFlag(fs, &cfg.CacheAggregates, "cache-aggregates", "GONGKAI_CACHE_AGGREGATES", command.DefaultMaxCached, "how many matters, budgets, books, disclosures and questions the command service keeps in memory; others are read from the log when a command needs them (communities, accounts, tokens and evaluations are always kept); at least 2000")
 	if err := fs.parse(args); err != nil {
 		return err
 	}

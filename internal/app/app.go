@@ -216,6 +216,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, listening func(Start
 	}
 
 	svc := command.New(store, cfg.Now, cfg.NewID, log)
+	if cfg.CacheAggregates != 0 && cfg.CacheAggregates < command.MinCached {
+		log.Warn("--cache-aggregates is below the least a batch of commands needs; using that", "given", cfg.CacheAggregates, "using", command.MinCached)
+		cfg.CacheAggregates = command.MinCached
+	}
 	svc.LimitCache(cfg.CacheAggregates)
 	access := auth.New(cfg.AdminToken)
 	if cfg.AdminToken == "" {

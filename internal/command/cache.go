@@ -28,6 +28,10 @@ var KeptTypes = []string{domain.AggregateCommunity, domain.AggregateAccount, dom
 // larger).
 const DefaultMaxCached = 20000
 
+// MinCached is the least limit a server should run with: a batch of
+// MaxBatch commands may need twice as many aggregates at once.
+const MinCached = 2 * MaxBatch
+
 // cache holds the state of the aggregates deciding needs: every aggregate
 // of the kept types, and the most recently used of the others, at most max
 // of them. A state is current as of the feed's position: the feed applies

@@ -264,10 +264,13 @@ func (s *Service) execute(ctx context.Context, req Request) (eventstore.Result, 
 	}
 	for attempt, loads := 0, 0; ; attempt++ {
 		d, missing, err := s.decide(ctx, req, cmds)
-		if len(missing) > 0 && loads < 4 {
+		if len(missing) > 0 {
 			// Deciding looked at aggregates that are not cached: load
-			// them and decide again.
-			loads++
+			// them and decide again. What it decided without them is
+			// never used.
+			if loads++; loads > 4 {
+				return eventstore.Result{}, fmt.Errorf("the aggregates the request needs do not stay in the command cache (--cache-aggregates %d): %v", s.cache.max, missing)
+			}
 			attempt--
 			if err := s.ensure(ctx, missing); err != nil {
 				return eventstore.Result{}, err
