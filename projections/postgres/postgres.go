@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -93,24 +92,30 @@ type Backend struct {
 	states map[string]*cachedState      // community -> state, for reads
 	wstate map[string]projections.State // the writer's states, valid for schema at wpos
 	wpos   uint64
-	// wused is when each of wstate's communities was last written (a
-	// tick of clock); see TrimStates.
-	wused map[string]uint64
-	clock atomic.Uint64
+	// wused is when each of wstate's communities was last written (Unix
+	// nanoseconds); see TrimStates.
+	wused map[string]int64
 }
 
-// KeepStates is how many communities' states a backend keeps in memory
-// for reading, and its writer between catch-ups: the least recently used
-// others are dropped and loaded from their documents when needed again,
-// so that what the process holds does not grow with the log (ADR 0012).
-const KeepStates = 100
+// What a backend keeps in memory (ADR 0012): a community's state, for
+// reading or for its writer, is dropped once it has not been used for
+// idleStates, and beyond maxStates the least recently used go first; a
+// dropped one is loaded from its documents when it is needed again, so
+// that what the process holds does not grow with the log. The idle time
+// keeps the communities in use warm (reloading one costs each read model
+// a read of all its documents: about 10 ms a command for a community of
+// a thousand events in the county benchmark).
+var (
+	maxStates  = 1000
+	idleStates = 10 * time.Minute
+)
 
 type cachedState struct {
 	mu    sync.Mutex
 	seq   uint64 // position the state was refreshed at
 	docs  int    // documents loaded so far
 	state projections.State
-	used  atomic.Uint64 // clock tick of its last read
+	used  atomic.Int64 // when it was last read, Unix nanoseconds
 }
 
 // New returns the backend of model. The control schema must be migrated.
@@ -259,11 +264,9 @@ func (b *Backend) view(ctx context.Context, community string, fn func(projection
 	if cs == nil {
 		cs = &cachedState{}
 		b.states[community] = cs
-		if len(b.states) > KeepStates {
-			b.trimReadsLocked(community)
-		}
+		b.trimReadsLocked(community)
 	}
-	cs.used.Store(b.clock.Add(1))
+	cs.used.Store(time.Now().UnixNano())
 	b.mu.Unlock()
 
 	cs.mu.Lock()
@@ -341,7 +344,7 @@ func (b *Backend) applyTo(ctx context.Context, schema string, events []projectio
 	if b.wstate == nil || b.wpos != pos {
 		// Our states are only good for the position we last wrote: another
 		// writer, or a failed batch, may have moved on since.
-		b.wstate, b.wused = map[string]projections.State{}, map[string]uint64{}
+		b.wstate, b.wused = map[string]projections.State{}, map[string]int64{}
 	}
 	wstate, wused := b.wstate, b.wused
 	b.mu.Unlock()
@@ -370,7 +373,7 @@ func (b *Backend) applyTo(ctx context.Context, schema string, events []projectio
 			}
 			wstate[e.Community] = st
 		}
-		wused[e.Community] = b.clock.Add(1)
+		wused[e.Community] = time.Now().UnixNano()
 		ev, err := domain.DecodeEvent(e.Type, e.Schema, e.Data)
 		if err != nil {
 			return b.forget(fmt.Errorf("%s: event %d: %w", b.model.Name, e.Seq, err))
@@ -485,43 +488,57 @@ func LockID(name string) int64 {
 	return h
 }
 
-// TrimStates drops the writer's states of all but the KeepStates
-// communities it wrote last. The writer calls it when it has caught up
-// with the stream (while catching up it keeps every community it meets:
-// the stream interleaves them, and reloading one for each batch would
-// cost more than holding it).
+// TrimStates drops the writer's states of the communities it has not
+// written for idleStates, and beyond maxStates those written longest ago.
+// The writer calls it when it has caught up with the stream (while
+// catching up it keeps every community it meets: the stream interleaves
+// them, and reloading one for each batch would cost more than holding
+// it).
 func (b *Backend) TrimStates() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.wstate) <= KeepStates {
-		return
-	}
-	for _, c := range oldest(b.wused, len(b.wstate)-KeepStates) {
+	for _, c := range stale(b.wused, "") {
 		delete(b.wstate, c)
 		delete(b.wused, c)
 	}
 }
 
-// trimReadsLocked drops the least recently read states beyond KeepStates,
-// but not keep's. The caller holds b.mu.
+// trimReadsLocked drops the states kept for reading that were not read
+// for idleStates, and beyond maxStates those read longest ago, but not
+// keep's. The caller holds b.mu.
 func (b *Backend) trimReadsLocked(keep string) {
-	used := make(map[string]uint64, len(b.states))
+	used := make(map[string]int64, len(b.states))
 	for c, cs := range b.states {
-		if c != keep {
-			used[c] = cs.used.Load()
-		}
+		used[c] = cs.used.Load()
 	}
-	// Down to seven eighths, so that it sorts once in a while.
-	for _, c := range oldest(used, len(b.states)-KeepStates+KeepStates/8) {
+	for _, c := range stale(used, keep) {
 		delete(b.states, c)
 	}
 }
 
-// oldest returns the n keys of used with the smallest ticks.
-func oldest(used map[string]uint64, n int) []string {
-	keys := slices.Collect(maps.Keys(used))
-	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(used[a], used[b]) })
-	return keys[:min(max(n, 0), len(keys))]
+// stale returns the keys of used (times of last use) to drop: those idle
+// for idleStates, and the oldest beyond maxStates; never keep.
+func stale(used map[string]int64, keep string) []string {
+	cutoff := time.Now().Add(-idleStates).UnixNano()
+	var out, rest []string
+	for c, t := range used {
+		switch {
+		case c == keep:
+		case t < cutoff:
+			out = append(out, c)
+		default:
+			rest = append(rest, c)
+		}
+	}
+	room := maxStates
+	if keep != "" {
+		room-- // keep stays too
+	}
+	if over := len(rest) - room; over > 0 {
+		slices.SortFunc(rest, func(a, b string) int { return cmp.Compare(used[a], used[b]) })
+		out = append(out, rest[:over]...)
+	}
+	return out
 }
 
 // forget drops the writer's states after a failed batch: they may hold

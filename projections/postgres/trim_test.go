@@ -16,9 +16,9 @@ import (
 )
 
 // TestStatesBounded: once caught up, the writer keeps the states of the
-// KeepStates communities it wrote last, and reads keep at most KeepStates;
-// a community whose state was dropped is loaded from its documents, and
-// what the board shows is the same.
+// maxStates communities it wrote last, and reads keep at most maxStates; a
+// community whose state was dropped is loaded from its documents, and what
+// the board shows is the same. States idle for idleStates are dropped.
 func TestStatesBounded(t *testing.T) {
 	ctx := context.Background()
 	srv := pgtest.Start(t)
@@ -34,7 +34,9 @@ func TestStatesBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = KeepStates + 30
+	defer func(m int, d time.Duration) { maxStates, idleStates = m, d }(maxStates, idleStates)
+	maxStates = 100
+	n := maxStates + 30
 	community := func(i int) string { return fmt.Sprintf("c%03d", i) }
 	seq := uint64(0)
 	event := func(c, aggType, id, typ string, v any) projections.Event {
@@ -65,8 +67,8 @@ func TestStatesBounded(t *testing.T) {
 		t.Fatalf("writer states before trimming: %d, want %d", got, n)
 	}
 	b.TrimStates()
-	if got := len(b.wstate); got != KeepStates {
-		t.Fatalf("writer states after trimming: %d, want %d", got, KeepStates)
+	if got := len(b.wstate); got != maxStates {
+		t.Fatalf("writer states after trimming: %d, want %d", got, maxStates)
 	}
 	if b.wstate[community(0)] != nil || b.wstate[community(n-1)] == nil {
 		t.Fatal("trimming kept an old community's state or dropped the last one's")
@@ -104,7 +106,13 @@ func TestStatesBounded(t *testing.T) {
 			t.Errorf("%s shows %d matters, want 2", community(i), m)
 		}
 	}
-	if got := len(b.states); got > KeepStates {
-		t.Errorf("%d states kept for reading, want at most %d", got, KeepStates)
+	if got := len(b.states); got > maxStates {
+		t.Errorf("%d states kept for reading, want at most %d", got, maxStates)
+	}
+	// Idle ones go whatever their number.
+	idleStates = 0
+	b.TrimStates()
+	if got := len(b.wstate); got != 0 {
+		t.Errorf("writer states after trimming idle ones: %d, want 0", got)
 	}
 }
