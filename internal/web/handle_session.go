@@ -36,7 +36,13 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, expires ti
 	if value == "" {
 		c.MaxAge = -1
 	} else if !expires.IsZero() {
+		// Max-Age, counted from now on this server's clock, rather than an
+		// absolute Expires: a phone whose clock is wrong keeps the cookie
+		// as long as the server does (and so does a test's cookie jar
+		// while the server runs on a test clock). Expires stays for
+		// browsers that know nothing else.
 		c.Expires = expires
+		c.MaxAge = max(1, int(expires.Sub(s.Now()).Seconds()))
 	}
 	http.SetCookie(w, c)
 }
