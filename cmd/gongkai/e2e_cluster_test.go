@@ -146,13 +146,7 @@ func waitStreamRecovered(t *testing.T, js jetstream.JetStream, timeout time.Dura
 	deadline := time.Now().Add(timeout)
 	var last string
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		st, err := js.Stream(ctx, "GONGKAI")
-		var info *jetstream.StreamInfo
-		if err == nil {
-			info, err = st.Info(ctx)
-		}
-		cancel()
+		info, err := ledgerStreamInfo(js)
 		switch {
 		case err != nil:
 			last = err.Error()
@@ -178,6 +172,17 @@ func waitStreamRecovered(t *testing.T, js jetstream.JetStream, timeout time.Dura
 	}
 }
 
+// ledgerStreamInfo asks for the GONGKAI stream's info, waiting at most 2 s.
+func ledgerStreamInfo(js jetstream.JetStream) (*jetstream.StreamInfo, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, "GONGKAI")
+	if err != nil {
+		return nil, err
+	}
+	return st.Info(ctx)
+}
+
 // streamLeader returns the node that leads the GONGKAI stream, which must
 // have 3 replicas. A cluster that has just lost a node may not answer, or
 // have no leader, for a while: it asks again for up to 30 s.
@@ -185,13 +190,7 @@ func streamLeader(t *testing.T, js jetstream.JetStream, nodes []*natsNode) *nats
 	t.Helper()
 	var last string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		st, err := js.Stream(ctx, "GONGKAI")
-		var info *jetstream.StreamInfo
-		if err == nil {
-			info, err = st.Info(ctx)
-		}
-		cancel()
+		info, err := ledgerStreamInfo(js)
 		if err != nil {
 			last = err.Error()
 			continue
