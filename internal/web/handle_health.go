@@ -60,6 +60,10 @@ func (s *Server) readModels(ctx context.Context) (uint64, []readModelStatus) {
 // have caught up with the stream as it was when they started, and while a
 // PostgreSQL read model cannot be reached. It reports each read model's lag.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	// Whether the demo is loading is read first: read after the stream's
+	// last sequence, a demo that finished in between would make a 200
+	// whose body reports the stream as it was mid-load.
+	demoLoading := s.DemoLoading != nil && s.DemoLoading()
 	ready := s.Commands.Ready()
 	last, rms := s.readModels(r.Context())
 	for _, rm := range rms {
@@ -78,7 +82,6 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 			reasons = append(reasons, err.Error())
 		}
 	}
-	demoLoading := s.DemoLoading != nil && s.DemoLoading()
 	if demoLoading {
 		ready = false
 		reasons = append(reasons, "the demo community is still loading")
