@@ -39,6 +39,9 @@ import (
 // random-looking, as gongkai requires).
 const token = "gkbench-admin-7Qx2Vb9LmR4tZc8NpW3sYk6HdJ5"
 
+// appendClients are the client counts of the append table (-clients).
+var appendClients []int
+
 func main() {
 	n := flag.Int("n", 3000, "appends per measurement")
 	restartOnly := flag.Bool("restart-only", false, "with -stored: skip the append measurements")
@@ -57,7 +60,17 @@ func main() {
 	countyMemory := flag.Bool("county-memory", true, "with -county: also start once with memory read models (about 0.6 KB of heap an event: leave it out beyond a few million)")
 	restartprofile := flag.String("restartprofile", "", "with -county: write a CPU profile of the second restart, until ready, to this file")
 	heapprofile := flag.String("heapprofile", "", "write a heap profile to this file once the last server has stopped, before the replay (what the stopped servers left live)")
+	clientList := flag.String("clients", "1,16,64", "client counts of the append table, comma-separated")
+	clusterRun := flag.Bool("cluster", false, "measure appends (-clients) on the embedded server and on a 3-node cluster of -nats-server processes, each beside its raw publish")
 	flag.Parse()
+	for _, f := range strings.Split(*clientList, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || c < 1 {
+			fmt.Fprintf(os.Stderr, "gkbench: -clients %q: want positive numbers separated by commas\n", *clientList)
+			os.Exit(2)
+		}
+		appendClients = append(appendClients, c)
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -73,6 +86,20 @@ func main() {
 	}
 	if *tlog {
 		run = func(_, stored int, _ bool) error { return runTlog(*leaves, stored, *gongkaiBin) }
+	}
+	if *clusterRun {
+		run = func(n, _ int, _ bool) error {
+			if *natsServer == "" {
+				return fmt.Errorf("-cluster needs -nats-server")
+			}
+			dir, err := os.MkdirTemp("", "gkbench-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			fmt.Printf("# gkbench %s, %d CPUs, GOMAXPROCS %d, %s\n", runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), time.Now().UTC().Format(time.RFC3339))
+			return clusterAppends(context.Background(), n, *natsServer, dir, appendClients)
+		}
 	}
 	if *scale {
 		run = func(n, stored int, _ bool) error { return runScale(n, stored, *natsServer, *catchupOnly) }
@@ -118,16 +145,16 @@ func run(n, stored int, restartOnly bool, heapprofile string) error {
 	}
 	fmt.Println("## Appends with fsync on every write")
 	fmt.Println()
-	fmt.Println("| path | clients | appends | appends/s | p50 ms | p99 ms | ledger / raw |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Println("| path | clients | appends | appends/s | p50 ms | p99 ms | CPU µs / append | ledger / raw |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	var batches []string
-	for _, clients := range []int{1, 16, 64}[:map[bool]int{false: 3, true: 0}[restartOnly]] {
+	for _, clients := range appendClients[:map[bool]int{false: len(appendClients), true: 0}[restartOnly]] {
 		rawRes := measure(n, clients, func(c, i int) error { return rawPublish(ctx, js, c, i) })
 		before := srv.store.CommitStats()
 		led := measure(n, clients, func(c, i int) error { return ledgerAppend(srv.url, fmt.Sprintf("L%d-%d-%d", clients, c, i)) })
 		after := srv.store.CommitStats()
-		fmt.Printf("| raw JetStream sync publish (same payload and headers) | %d | %d | %.0f | %.2f | %.2f | |\n", clients, rawRes.n, rawRes.rate(), ms(rawRes.p(50)), ms(rawRes.p(99)))
-		fmt.Printf("| ledger: HTTP API + command service | %d | %d | %.0f | %.2f | %.2f | %.0f %% |\n", clients, led.n, led.rate(), ms(led.p(50)), ms(led.p(99)), 100*led.rate()/rawRes.rate())
+		fmt.Printf("| raw JetStream sync publish (same payload and headers) | %d | %d | %.0f | %.2f | %.2f | %.0f | |\n", clients, rawRes.n, rawRes.rate(), ms(rawRes.p(50)), ms(rawRes.p(99)), rawRes.cpuPer())
+		fmt.Printf("| ledger: HTTP API + command service | %d | %d | %.0f | %.2f | %.2f | %.0f | %.0f %% |\n", clients, led.n, led.rate(), ms(led.p(50)), ms(led.p(99)), led.cpuPer(), 100*led.rate()/rawRes.rate())
 		if b := after.Batches - before.Batches; b > 0 {
 			batches = append(batches, fmt.Sprintf("%d clients: %d published alone, %d group batches of %.1f appends on average, %.2f ms a batch",
 				clients, after.Publishes-before.Publishes, b, float64(after.BatchedRequests-before.BatchedRequests)/float64(b),
@@ -484,6 +511,21 @@ type result struct {
 	n    int
 	dur  time.Duration
 	lats []time.Duration
+	// cpu is the CPU time (user and system) this process spent while the
+	// measurement ran: with the embedded server, the server, its NATS
+	// server and the clients together.
+	cpu time.Duration
+}
+
+// cpuPer is the process's CPU time per operation, in microseconds.
+func (r result) cpuPer() float64 { return float64(r.cpu.Microseconds()) / float64(r.n) }
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (r result) rate() float64 { return float64(r.n) / r.dur.Seconds() }
@@ -499,7 +541,7 @@ func measure(n, clients int, op func(client, i int) error) result {
 	var mu sync.Mutex
 	var lats []time.Duration
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	for c := range clients {
 		wg.Add(1)
 		go func() {
@@ -519,9 +561,9 @@ func measure(n, clients int, op func(client, i int) error) result {
 		}()
 	}
 	wg.Wait()
-	dur := time.Since(start)
+	dur, cpu := time.Since(start), processCPU()-cpu0
 	slices.Sort(lats)
-	return result{n: n, dur: dur, lats: lats}
+	return result{n: n, dur: dur, lats: lats, cpu: cpu}
 }
 
 func runtimeCPUs() int { return runtime.NumCPU() }

@@ -273,14 +273,23 @@ func runScale(n, stored int, natsServer string, catchupOnly bool) error {
 		fmt.Println("\n(no -nats-server binary given: cluster comparison skipped)")
 		return nil
 	}
+	return clusterAppends(ctx, n, natsServer, dir, []int{1, 16})
+}
+
+// clusterAppends measures appends through the HTTP API beside the raw
+// per-message synchronous publish, on the embedded server and on a 3-node
+// cluster of natsServer processes (stream R3), at each client count, with
+// the group commit's counts.
+func clusterAppends(ctx context.Context, n int, natsServer, dir string, clientCounts []int) error {
 	cluster, err := startClusterBench(natsServer)
 	if err != nil {
 		return err
 	}
 	defer cluster.stop()
 	fmt.Printf("\n## Appends: embedded server against a 3-node cluster (stream R3), fsync on every write\n\n")
-	fmt.Println("| server | path | clients | appends | appends/s | p50 ms | p99 ms |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Println("| server | path | clients | appends | appends/s | p50 ms | p99 ms | ledger / raw |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	var batches []string
 	for _, target := range []struct {
 		name string
 		cfg  app.Config
@@ -301,15 +310,25 @@ func runScale(n, stored int, natsServer string, catchupOnly bool) error {
 		if _, err := jsx.CreateStream(ctx, rawCfg); err != nil {
 			return err
 		}
-		for _, clients := range []int{1, 16} {
+		for _, clients := range clientCounts {
 			raw := measure(n, clients, func(c, i int) error { return rawPublish(ctx, jsx, c, i) })
+			before := s.store.CommitStats()
 			led := measure(n, clients, func(c, i int) error {
 				return ledgerAppend(s.url, fmt.Sprintf("%s-%d-%d-%d", strings.ReplaceAll(target.name, " ", ""), clients, c, i))
 			})
-			fmt.Printf("| %s | raw JetStream sync publish | %d | %d | %.0f | %.2f | %.2f |\n", target.name, clients, raw.n, raw.rate(), ms(raw.p(50)), ms(raw.p(99)))
-			fmt.Printf("| %s | ledger (HTTP API) | %d | %d | %.0f | %.2f | %.2f |\n", target.name, clients, led.n, led.rate(), ms(led.p(50)), ms(led.p(99)))
+			after := s.store.CommitStats()
+			fmt.Printf("| %s | raw JetStream sync publish | %d | %d | %.0f | %.2f | %.2f | |\n", target.name, clients, raw.n, raw.rate(), ms(raw.p(50)), ms(raw.p(99)))
+			fmt.Printf("| %s | ledger (HTTP API) | %d | %d | %.0f | %.2f | %.2f | %.0f %% |\n", target.name, clients, led.n, led.rate(), ms(led.p(50)), ms(led.p(99)), 100*led.rate()/raw.rate())
+			if b := after.Batches - before.Batches; b > 0 {
+				batches = append(batches, fmt.Sprintf("%s, %d clients: %d published alone, %d group batches of %.1f appends on average, %.2f ms a batch",
+					target.name, clients, after.Publishes-before.Publishes, b, float64(after.BatchedRequests-before.BatchedRequests)/float64(b),
+					ms((after.BatchTime-before.BatchTime)/time.Duration(b))))
+			}
 		}
 		s.stop()
+	}
+	if len(batches) > 0 {
+		fmt.Printf("\nGroup commit (ADR 0011): %s.\n", strings.Join(batches, "; "))
 	}
 	return nil
 }
