@@ -167,6 +167,12 @@ func TestGroupCommitOneBatch(t *testing.T) {
 	if r := s.Rejected(); len(r) != 0 {
 		t.Fatalf("rejected: %+v", r)
 	}
+	s.idx.mu.Lock()
+	own := len(s.idx.own)
+	s.idx.mu.Unlock()
+	if own != 0 {
+		t.Fatalf("%d messages still recorded as in flight after every append returned", own)
+	}
 	for i, r := range reqs {
 		res, err := s.Append(ctx, r)
 		if err != nil || !res.Replayed || res.Appends[0].Version != out[i].res.Appends[0].Version {

@@ -495,10 +495,12 @@ func (s *Store) append(ctx context.Context, req Request) (Result, error) {
 		return res, err
 	}
 
-	msgs, err := s.messages(req, ih)
+	msgs, inputs, err := s.messages(req, ih)
 	if err != nil {
 		return Result{}, err
 	}
+	s.idx.addOwn(msgs, inputs)
+	defer s.idx.dropOwn(msgs)
 	alone := false
 	for _, a := range req.Appends {
 		alone = alone || a.keyOp != "" || a.expectSubject != ""
@@ -577,8 +579,7 @@ func validate(req Request) error {
 	return nil
 }
 
-func (s *Store) messages(req Request, ih string) ([]*nats.Msg, error) {
-	var msgs []*nats.Msg
+func (s *Store) messages(req Request, ih string) (msgs []*nats.Msg, inputs [][]byte, err error) {
 	checked := map[string]bool{}
 	lastPart := map[string]int{} // subject -> part of its latest message in this request
 	n := 0
@@ -590,7 +591,7 @@ func (s *Store) messages(req Request, ih string) ([]*nats.Msg, error) {
 			e.IdempotencyKey = req.IdempotencyKey
 			data, err := json.Marshal(e)
 			if err != nil {
-				return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
+				return nil, nil, fmt.Errorf("encode event %s: %w", e.ID, err)
 			}
 			m := nats.NewMsg(e.Subject())
 			m.Data = data
@@ -619,11 +620,13 @@ func (s *Store) messages(req Request, ih string) ([]*nats.Msg, error) {
 				m.Header.Set(HeaderKeyOp, a.keyOp)
 			}
 			m.Header.Set(HeaderWriter, s.writer.ID)
-			m.Header.Set(HeaderWriterSig, s.writer.Sign(signedMessageOf(m.Subject, m.Header)))
+			input := signedMessageOf(m.Subject, m.Header).SigningInput()
+			m.Header.Set(HeaderWriterSig, s.writer.signInput(input))
 			msgs = append(msgs, m)
+			inputs = append(inputs, input)
 		}
 	}
-	return msgs, nil
+	return msgs, inputs, nil
 }
 
 var errDuplicate = errors.New("duplicate publish")

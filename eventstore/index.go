@@ -1,6 +1,7 @@
 package eventstore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/ed25519"
@@ -347,6 +348,17 @@ type index struct {
 	// there, if only with an empty list), its sequences in stream order,
 	// all communities together.
 	types map[string][]uint64
+	// own holds, by signature, the messages of this instance's appends
+	// in flight: the members of an atomic batch reach the follower before
+	// the batch's acknowledgement reaches the append, and a message that
+	// is exactly one this instance signed needs no verification.
+	own map[string]ownMsg
+}
+
+// ownMsg is what an append signed: the writer key id and signing input.
+type ownMsg struct {
+	writer string
+	input  []byte
 }
 
 type pendingMsg struct {
@@ -360,7 +372,7 @@ type pendingMsg struct {
 // aggregate types listTypes.
 func newIndex(listTypes []string) *index {
 	x := &index{v: NewValidator(), pending: map[uint64]pendingMsg{}, moved: make(chan struct{}), syncing: make(chan struct{}, 1),
-		communities: map[string][]uint64{}, types: map[string][]uint64{}}
+		communities: map[string][]uint64{}, types: map[string][]uint64{}, own: map[string]ownMsg{}}
 	for _, t := range listTypes {
 		x.types[t] = []uint64{}
 	}
@@ -375,6 +387,7 @@ func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte, 
 	if seq <= x.thru {
 		return
 	}
+	signed = signed || x.isOwn(subject, h)
 	if seq > x.thru+1 {
 		if _, ok := x.pending[seq]; !ok {
 			x.pending[seq] = pendingMsg{subject, h, data, signed}
@@ -401,6 +414,35 @@ func (x *index) observe(seq uint64, subject string, h nats.Header, data []byte, 
 		x.thru++
 		x.v.decide(x.thru, p.subject, p.header, p.data, p.signed)
 		x.list(x.thru, p.subject)
+	}
+}
+
+// isOwn says the message is one an append of this instance signed and
+// has in flight: the same writer key id, signature and signing input, so
+// its signature verifies as surely as if it were checked.
+func (x *index) isOwn(subject string, h nats.Header) bool {
+	if len(x.own) == 0 {
+		return false
+	}
+	o, ok := x.own[h.Get(HeaderWriterSig)]
+	return ok && o.writer == h.Get(HeaderWriter) && bytes.Equal(o.input, signedMessageOf(subject, h).SigningInput())
+}
+
+// addOwn records the messages an append is about to publish (isOwn).
+func (x *index) addOwn(msgs []*nats.Msg, inputs [][]byte) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i, m := range msgs {
+		x.own[m.Header.Get(HeaderWriterSig)] = ownMsg{writer: m.Header.Get(HeaderWriter), input: inputs[i]}
+	}
+}
+
+// dropOwn forgets them once the append has its answer.
+func (x *index) dropOwn(msgs []*nats.Msg) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, m := range msgs {
+		delete(x.own, m.Header.Get(HeaderWriterSig))
 	}
 }
 

@@ -179,7 +179,12 @@ func (m SignedMessage) SigningInput() []byte {
 
 // Sign returns the signature header value of m.
 func (k WriterKey) Sign(m SignedMessage) string {
-	return base64.StdEncoding.EncodeToString(ed25519.Sign(k.priv, m.SigningInput()))
+	return k.signInput(m.SigningInput())
+}
+
+// signInput signs a SigningInput already built.
+func (k WriterKey) signInput(input []byte) string {
+	return base64.StdEncoding.EncodeToString(ed25519.Sign(k.priv, input))
 }
 
 // parsePart parses "k/n".
