@@ -150,10 +150,12 @@ func run(n, stored int, restartOnly bool, heapprofile string) error {
 	var batches []string
 	for _, clients := range appendClients[:map[bool]int{false: len(appendClients), true: 0}[restartOnly]] {
 		rawRes := measure(n, clients, func(c, i int) error { return rawPublish(ctx, js, c, i) })
+		floor := measure(n, clients, func(int, int) error { return healthz(srv.url) })
 		before := srv.store.CommitStats()
 		led := measure(n, clients, func(c, i int) error { return ledgerAppend(srv.url, fmt.Sprintf("L%d-%d-%d", clients, c, i)) })
 		after := srv.store.CommitStats()
 		fmt.Printf("| raw JetStream sync publish (same payload and headers) | %d | %d | %.0f | %.2f | %.2f | %.0f | |\n", clients, rawRes.n, rawRes.rate(), ms(rawRes.p(50)), ms(rawRes.p(99)), rawRes.cpuPer())
+		fmt.Printf("| HTTP floor: GET /healthz of the same server | %d | %d | %.0f | %.2f | %.2f | %.0f | |\n", clients, floor.n, floor.rate(), ms(floor.p(50)), ms(floor.p(99)), floor.cpuPer())
 		fmt.Printf("| ledger: HTTP API + command service | %d | %d | %.0f | %.2f | %.2f | %.0f | %.0f %% |\n", clients, led.n, led.rate(), ms(led.p(50)), ms(led.p(99)), led.cpuPer(), 100*led.rate()/rawRes.rate())
 		if b := after.Batches - before.Batches; b > 0 {
 			batches = append(batches, fmt.Sprintf("%d clients: %d published alone, %d group batches of %.1f appends on average, %.2f ms a batch",
@@ -431,6 +433,21 @@ func start(ctx context.Context, dir string) (*server, error) {
 }
 
 var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+// healthz is one GET /healthz: an HTTP round trip through the server's
+// middleware with next to no work behind it.
+func healthz(url string) error {
+	resp, err := client.Get(url + "/healthz")
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/healthz %d", resp.StatusCode)
+	}
+	return nil
+}
 
 func post(url, key, body string) (int, error) {
 	return postTo(url, "bench", key, body)
