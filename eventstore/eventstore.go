@@ -819,8 +819,18 @@ func (s *Store) Load(ctx context.Context, community, aggregateType, aggregateID 
 	if err != nil || version == 0 {
 		return nil, 0, err
 	}
+	if out, ok, err := s.loadDirect(ctx, subject, version); ok || err != nil {
+		return out, version, err
+	}
+	out, err := s.loadConsumer(ctx, subject, version)
+	return out, version, err
+}
+
+// loadConsumer reads subject's messages through sequence version with an
+// ordered consumer on the subject.
+func (s *Store) loadConsumer(ctx context.Context, subject string, version uint64) ([]Stored, error) {
 	var out []Stored
-	err = s.read(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, version, func(m jetstream.Msg, seq uint64) error {
+	err := s.read(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, version, func(m jetstream.Msg, seq uint64) error {
 		st := mustDecode(m, seq)
 		var err error
 		if st.Rejected, err = s.verdict(ctx, seq); err != nil {
@@ -829,7 +839,55 @@ func (s *Store) Load(ctx context.Context, community, aggregateType, aggregateID 
 		out = append(out, st)
 		return nil
 	})
-	return out, version, err
+	return out, err
+}
+
+// loadBatch is how many messages one direct get of Load asks for.
+const loadBatch = 256
+
+// loadDirect reads subject's messages through sequence version with direct
+// get batches filtered by the subject: JetStream finds them through its
+// subject index, where an ordered consumer on the subject scans the stream
+// (at a million events p50 0.18 against 0.57 ms, p99 0.46 against 42 ms,
+// docs/benchmarks.md). ok is false, with no error, when the answer stops
+// short of version or direct gets fail (a replica behind the leader, a
+// server without batch direct gets): Load then reads with a consumer.
+func (s *Store) loadDirect(ctx context.Context, subject string, version uint64) (out []Stored, ok bool, err error) {
+	for seq := uint64(1); ; {
+		it, err := jetstreamext.GetBatch(ctx, s.js, s.name, loadBatch, jetstreamext.GetBatchSubject(subject), jetstreamext.GetBatchSeq(seq))
+		if err != nil {
+			return nil, false, nil
+		}
+		n, last := 0, uint64(0)
+		for m, err := range it {
+			if err != nil {
+				return nil, false, nil
+			}
+			if m.Subject != subject || m.Sequence < seq || m.Sequence <= last {
+				return nil, false, nil // not what was asked for
+			}
+			n, last = n+1, m.Sequence
+			if m.Sequence > version {
+				break // stored after the version this load reads to
+			}
+			st, derr := decode(m.Data, m.Sequence, m.Subject, m.Time)
+			if derr != nil {
+				// Not an event envelope: handed on raw, as mustDecode does.
+				st = Stored{Seq: m.Sequence, Subject: m.Subject, Time: m.Time, Raw: m.Data}
+			}
+			if st.Rejected, err = s.verdict(ctx, m.Sequence); err != nil {
+				return nil, false, err
+			}
+			out = append(out, st)
+		}
+		switch {
+		case last >= version && len(out) > 0 && out[len(out)-1].Seq == version:
+			return out, true, nil
+		case last >= version || n < loadBatch:
+			return nil, false, nil // the subject's last message is not the one Version named
+		}
+		seq = last + 1
+	}
 }
 
 // Read calls fn for every event from sequence from (1 if 0) up to the
