@@ -252,13 +252,18 @@ func readTypes(t *testing.T, s *Store, upTo uint64) []string {
 	t.Helper()
 	var out []string
 	err := s.ReadTypes(context.Background(), upTo, func(st Stored) error {
-		out = append(out, fmt.Sprintf("%d %s %q %s", st.Seq, st.Subject, st.Rejected, st.ID))
+		out = append(out, typeLine(st))
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// typeLine is a message as readTypes and wantTypes list it.
+func typeLine(st Stored) string {
+	return fmt.Sprintf("%d %s %q %s", st.Seq, st.Subject, st.Rejected, st.ID)
 }
 
 // wantTypes is what ReadTypes should give through upTo: every message of
@@ -268,7 +273,7 @@ func wantTypes(t *testing.T, s *Store, upTo uint64) []string {
 	var out []string
 	err := s.Read(context.Background(), 1, func(st Stored) error {
 		if typ := strings.Split(st.Subject, ".")[2]; slices.Contains(snapTypes, typ) && st.Seq <= upTo {
-			out = append(out, fmt.Sprintf("%d %s %q %s", st.Seq, st.Subject, st.Rejected, st.ID))
+			out = append(out, typeLine(st))
 		}
 		return nil
 	})

@@ -88,18 +88,7 @@ func main() {
 		run = func(_, stored int, _ bool) error { return runTlog(*leaves, stored, *gongkaiBin) }
 	}
 	if *clusterRun {
-		run = func(n, _ int, _ bool) error {
-			if *natsServer == "" {
-				return fmt.Errorf("-cluster needs -nats-server")
-			}
-			dir, err := os.MkdirTemp("", "gkbench-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			fmt.Printf("# gkbench %s, %d CPUs, GOMAXPROCS %d, %s\n", runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), time.Now().UTC().Format(time.RFC3339))
-			return clusterAppends(context.Background(), n, *natsServer, dir, appendClients)
-		}
+		run = func(n, _ int, _ bool) error { return runCluster(n, *natsServer) }
 	}
 	if *scale {
 		run = func(n, stored int, _ bool) error { return runScale(n, stored, *natsServer, *catchupOnly) }
@@ -157,10 +146,8 @@ func run(n, stored int, restartOnly bool, heapprofile string) error {
 		fmt.Printf("| raw JetStream sync publish (same payload and headers) | %d | %d | %.0f | %.2f | %.2f | %.0f | |\n", clients, rawRes.n, rawRes.rate(), ms(rawRes.p(50)), ms(rawRes.p(99)), rawRes.cpuPer())
 		fmt.Printf("| HTTP floor: GET /healthz of the same server | %d | %d | %.0f | %.2f | %.2f | %.0f | |\n", clients, floor.n, floor.rate(), ms(floor.p(50)), ms(floor.p(99)), floor.cpuPer())
 		fmt.Printf("| ledger: HTTP API + command service | %d | %d | %.0f | %.2f | %.2f | %.0f | %.0f %% |\n", clients, led.n, led.rate(), ms(led.p(50)), ms(led.p(99)), led.cpuPer(), 100*led.rate()/rawRes.rate())
-		if b := after.Batches - before.Batches; b > 0 {
-			batches = append(batches, fmt.Sprintf("%d clients: %d published alone, %d group batches of %.1f appends on average, %.2f ms a batch",
-				clients, after.Publishes-before.Publishes, b, float64(after.BatchedRequests-before.BatchedRequests)/float64(b),
-				ms((after.BatchTime-before.BatchTime)/time.Duration(b))))
+		if line, ok := batchLine(fmt.Sprintf("%d clients", clients), before, after); ok {
+			batches = append(batches, line)
 		}
 	}
 	if len(batches) > 0 {
@@ -433,6 +420,18 @@ func start(ctx context.Context, dir string) (*server, error) {
 }
 
 var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+// batchLine describes the group commit's batches between two counts, if
+// there were any.
+func batchLine(label string, before, after eventstore.CommitStats) (string, bool) {
+	b := after.Batches - before.Batches
+	if b == 0 {
+		return "", false
+	}
+	return fmt.Sprintf("%s: %d published alone, %d group batches of %.1f appends on average, %.2f ms a batch",
+		label, after.Publishes-before.Publishes, b, float64(after.BatchedRequests-before.BatchedRequests)/float64(b),
+		ms((after.BatchTime-before.BatchTime)/time.Duration(b))), true
+}
 
 // healthz is one GET /healthz: an HTTP round trip through the server's
 // middleware with next to no work behind it.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -276,6 +277,20 @@ func runScale(n, stored int, natsServer string, catchupOnly bool) error {
 	return clusterAppends(ctx, n, natsServer, dir, []int{1, 16})
 }
 
+// runCluster is -cluster: clusterAppends at the -clients counts.
+func runCluster(n int, natsServer string) error {
+	if natsServer == "" {
+		return fmt.Errorf("-cluster needs -nats-server")
+	}
+	dir, err := os.MkdirTemp("", "gkbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Printf("# gkbench -cluster %s, %d CPUs, GOMAXPROCS %d, %s\n", runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), time.Now().UTC().Format(time.RFC3339))
+	return clusterAppends(context.Background(), n, natsServer, dir, appendClients)
+}
+
 // clusterAppends measures appends through the HTTP API beside the raw
 // per-message synchronous publish, on the embedded server and on a 3-node
 // cluster of natsServer processes (stream R3), at each client count, with
@@ -295,7 +310,10 @@ func clusterAppends(ctx context.Context, n int, natsServer, dir string, clientCo
 		cfg  app.Config
 	}{
 		{"embedded", app.Config{Addr: "127.0.0.1:0", DataDir: filepath.Join(dir, "embedded"), AdminToken: token}},
-		{"3-node cluster", app.Config{Addr: "127.0.0.1:0", NATSURLs: cluster.urls, Replicas: 3, AdminToken: token}},
+		// Its tree and keys in the run's directory, not the working one,
+		// where a tree left by an earlier run would not match the new
+		// cluster's empty stream.
+		{"3-node cluster", app.Config{Addr: "127.0.0.1:0", NATSURLs: cluster.urls, Replicas: 3, AdminToken: token, DataDir: filepath.Join(dir, "cluster")}},
 	} {
 		s, err := startWith(ctx, target.cfg)
 		if err != nil {
@@ -319,10 +337,8 @@ func clusterAppends(ctx context.Context, n int, natsServer, dir string, clientCo
 			after := s.store.CommitStats()
 			fmt.Printf("| %s | raw JetStream sync publish | %d | %d | %.0f | %.2f | %.2f | |\n", target.name, clients, raw.n, raw.rate(), ms(raw.p(50)), ms(raw.p(99)))
 			fmt.Printf("| %s | ledger (HTTP API) | %d | %d | %.0f | %.2f | %.2f | %.0f %% |\n", target.name, clients, led.n, led.rate(), ms(led.p(50)), ms(led.p(99)), 100*led.rate()/raw.rate())
-			if b := after.Batches - before.Batches; b > 0 {
-				batches = append(batches, fmt.Sprintf("%s, %d clients: %d published alone, %d group batches of %.1f appends on average, %.2f ms a batch",
-					target.name, clients, after.Publishes-before.Publishes, b, float64(after.BatchedRequests-before.BatchedRequests)/float64(b),
-					ms((after.BatchTime-before.BatchTime)/time.Duration(b))))
+			if line, ok := batchLine(fmt.Sprintf("%s, %d clients", target.name, clients), before, after); ok {
+				batches = append(batches, line)
 			}
 		}
 		s.stop()
